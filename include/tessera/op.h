@@ -1,0 +1,321 @@
+/* Operators: the unit that targets implement and the graph is made of.
+ *
+ * Every op reads up to TSR_OP_MAX_SRC source tensors and writes one
+ * destination tensor. An absent optional source has dtype TSR_DTYPE_NONE.
+ * Shapes are row-major (shape[0] outermost). "Rows" below means all leading
+ * dimensions flattened, with the last dimension as the row. */
+#ifndef TESSERA_OP_H_
+#define TESSERA_OP_H_
+
+#include "tessera/types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TSR_OP_LIST(X)                                                                  \
+  X(MATMUL, "matmul")             /* y[..,M,N] = a[..,M,K] @ b[..,N,K]^T (+ bias[N])      */ \
+  X(RMSNORM, "rmsnorm")           /* y = x / sqrt(mean(x^2) + eps) * w, over last dim     */ \
+  X(LAYERNORM, "layernorm")       /* y = (x - mean) / sqrt(var + eps) * w + b, last dim   */ \
+  X(SOFTMAX, "softmax")           /* y = softmax(x * scale [masked]) over last dim        */ \
+  X(ROPE, "rope")                 /* rotary position embedding on x[T,H,D]                */ \
+  X(ATTENTION, "attention")       /* fused softmax(q k^T * scale) v with GQA and KV cache */ \
+  X(UNARY, "unary")               /* y = f(x) elementwise (silu, gelu, relu, ...)         */ \
+  X(BINARY, "binary")             /* y = f(a, b) with numpy broadcasting                  */ \
+  X(GET_ROWS, "get_rows")         /* y[T,D] = table[ids[t], :] dequantized to f32         */ \
+  X(SET_ROWS, "set_rows")         /* dst[pos+t, ...] = src[t, ...] (KV-cache write)       */ \
+  X(CONVERT, "convert")           /* y = x with dtype conversion / strided copy           */ \
+  X(CONCAT, "concat")             /* y = concat(srcs, axis)                               */ \
+  X(CONV2D, "conv2d")             /* NCHW 2-D convolution, groups, dilation (+bias)       */ \
+  X(CONV_TRANSPOSE2D, "conv_transpose2d") /* NCHW transposed convolution                 */ \
+  X(POOL2D, "pool2d")             /* NCHW max / average / global average pooling          */ \
+  X(RESIZE, "resize")             /* NCHW nearest / linear resize                         */ \
+  X(REDUCE, "reduce")             /* mean / sum / max over a set of axes (keepdims)       */ \
+  X(GATHER, "gather")             /* ONNX Gather along an axis                            */ \
+  X(QUANTIZE_LINEAR, "quantize_linear")     /* y = sat(round(x / s) + zp)                 */ \
+  X(DEQUANTIZE_LINEAR, "dequantize_linear") /* y = (x - zp) * s                           */ \
+  X(QLINEAR_CONV, "qlinear_conv")   /* int8 conv with ONNX QLinearConv semantics          */ \
+  X(QLINEAR_MATMUL, "qlinear_matmul") /* int8 matmul with ONNX QLinearMatMul semantics    */ \
+  X(QLINEAR_BINARY, "qlinear_binary") /* int8 add/mul with requantization                 */
+
+typedef enum tsr_op_type {
+  TSR_OP_NONE = 0,
+#define TSR_OP_ENUM_(id, name) TSR_OP_##id,
+  TSR_OP_LIST(TSR_OP_ENUM_)
+#undef TSR_OP_ENUM_
+  TSR_OP_COUNT
+} tsr_op_type;
+
+/* Static name ("matmul"); "?" when out of range. */
+const char *tsr_op_type_name(tsr_op_type t);
+
+typedef enum tsr_unary_kind {
+  TSR_UNARY_SILU = 0,   /* x * sigmoid(x) */
+  TSR_UNARY_GELU_TANH,  /* 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))) */
+  TSR_UNARY_GELU_ERF,   /* 0.5x(1 + erf(x / sqrt(2))) */
+  TSR_UNARY_RELU,
+  TSR_UNARY_LEAKY_RELU, /* x < 0 ? alpha * x : x */
+  TSR_UNARY_SIGMOID,
+  TSR_UNARY_HARD_SIGMOID, /* max(0, min(1, alpha * x + beta)) */
+  TSR_UNARY_HARD_SWISH,   /* x * max(0, min(1, x / 6 + 0.5)) */
+  TSR_UNARY_TANH,
+  TSR_UNARY_ERF,
+  TSR_UNARY_SQRT,
+  TSR_UNARY_EXP,
+  TSR_UNARY_NEG,
+  TSR_UNARY_ABS,
+  TSR_UNARY_CLIP,       /* min(max(x, alpha), beta) */
+  TSR_UNARY_SCALE,      /* alpha * x + beta */
+  TSR_UNARY_COUNT
+} tsr_unary_kind;
+
+typedef enum tsr_binary_kind {
+  TSR_BINARY_ADD = 0,
+  TSR_BINARY_SUB,
+  TSR_BINARY_MUL,
+  TSR_BINARY_DIV,
+  TSR_BINARY_POW,
+  TSR_BINARY_MAX,
+  TSR_BINARY_MIN,
+  TSR_BINARY_PRELU,    /* a < 0 ? a * b : a */
+  TSR_BINARY_SWIGLU,   /* silu(a) * b */
+  TSR_BINARY_COUNT
+} tsr_binary_kind;
+
+const char *tsr_unary_kind_name(tsr_unary_kind k);
+const char *tsr_binary_kind_name(tsr_binary_kind k);
+
+typedef enum tsr_rope_mode {
+  TSR_ROPE_INTERLEAVED = 0, /* pairs (2i, 2i+1), as llama2.c and ggml mode 0 */
+  TSR_ROPE_NEOX = 1,        /* pairs (i, i + n_dims/2), as GPT-NeoX / HF */
+} tsr_rope_mode;
+
+typedef enum tsr_pool_kind {
+  TSR_POOL_MAX = 0,
+  TSR_POOL_AVG,
+  TSR_POOL_GLOBAL_AVG,
+  TSR_POOL_GLOBAL_MAX,
+} tsr_pool_kind;
+
+typedef enum tsr_reduce_kind {
+  TSR_REDUCE_MEAN = 0,
+  TSR_REDUCE_SUM,
+  TSR_REDUCE_MAX,
+  TSR_REDUCE_MIN,
+} tsr_reduce_kind;
+
+typedef enum tsr_resize_mode {
+  TSR_RESIZE_NEAREST = 0,
+  TSR_RESIZE_LINEAR,
+} tsr_resize_mode;
+
+typedef enum tsr_resize_coord {
+  TSR_RESIZE_HALF_PIXEL = 0,
+  TSR_RESIZE_ASYMMETRIC,
+  TSR_RESIZE_ALIGN_CORNERS,
+  TSR_RESIZE_PYTORCH_HALF_PIXEL,
+} tsr_resize_coord;
+
+typedef enum tsr_resize_nearest {
+  TSR_NEAREST_ROUND_PREFER_FLOOR = 0,
+  TSR_NEAREST_ROUND_PREFER_CEIL,
+  TSR_NEAREST_FLOOR,
+  TSR_NEAREST_CEIL,
+} tsr_resize_nearest;
+
+/* src: a, b, bias?, a_scale?, b_scale?
+ * - f32 a; b f32, f16, bf16 or any block format; optional f32 bias[N]; f32 y.
+ *   b may be strided (a transposed view) when it is f32/f16/bf16.
+ *   Batch dimensions of b broadcast against a.
+ * - i8 a, i8 b: y i32 = raw sums; or y f32 = sum * a_scale[M] * b_scale[N]
+ *   (a_scale, b_scale f32, one value per row of a and of b).
+ * alpha scales the product before the bias is added. */
+typedef struct tsr_matmul_params {
+  float alpha; /* 0 means 1 */
+} tsr_matmul_params;
+
+/* src: x, w? (f32 [n]), b? (LAYERNORM only, f32 [n]) */
+typedef struct tsr_norm_params {
+  float eps;
+} tsr_norm_params;
+
+/* src: x f32 [.., R, S]. Element (r, s) of each [R, S] slice is masked to
+ * -inf when causal and s > q_pos + r. scale 0 means 1. */
+typedef struct tsr_softmax_params {
+  float scale;
+  bool causal;
+  tsr_dyn q_pos;
+} tsr_softmax_params;
+
+/* src: x f32 [T, H, D], freq_factors? f32 [n_dims/2] (divides each frequency).
+ * Row t has position pos + t. Dimensions >= n_dims pass through.
+ * theta_i = pos * freq_scale * base^(-2i/n_dims) / freq_factors[i]. */
+typedef struct tsr_rope_params {
+  int32_t n_dims;
+  int32_t mode; /* tsr_rope_mode */
+  float freq_base;
+  float freq_scale; /* 0 means 1 */
+  tsr_dyn pos;
+} tsr_rope_params;
+
+/* src: q [Tq, Hq, D], k [S, Hkv, D], v [S, Hkv, Dv]; y [Tq, Hq, Dv]. q and y
+ * f32; k and v f32 or f16 (the KV cache). Hq is a multiple of Hkv (grouped-
+ * query attention: head h reads kv head h / (Hq / Hkv)). Only the first
+ * kv_len rows of k and v are read. Query row t has absolute position
+ * q_pos + t; with |causal| it sees keys s <= q_pos + t; with window > 0 only
+ * keys s > q_pos + t - window. scale 0 means 1/sqrt(D). */
+typedef struct tsr_attention_params {
+  float scale;
+  bool causal;
+  int32_t window;
+  tsr_dyn q_pos;
+  tsr_dyn kv_len;
+} tsr_attention_params;
+
+/* src: x (any float type); y same shape. */
+typedef struct tsr_unary_params {
+  int32_t kind; /* tsr_unary_kind */
+  float alpha;
+  float beta;
+} tsr_unary_params;
+
+/* src: a, b (f32, broadcastable); y f32 with the broadcast shape. */
+typedef struct tsr_binary_params {
+  int32_t kind; /* tsr_binary_kind */
+} tsr_binary_params;
+
+/* src: table [V, D] (any dtype), ids i32 or i64 [T]; y f32 [T, D].
+ * An id outside [0, V) writes a row of zeros. */
+typedef struct tsr_get_rows_params {
+  int32_t reserved;
+} tsr_get_rows_params;
+
+/* src: the new rows [T, ...]; dst: the destination [S, ...] (same trailing
+ * shape), rows pos .. pos+T-1 are written, converted to dst's dtype. Rows
+ * falling outside [0, S) are not written. */
+typedef struct tsr_set_rows_params {
+  tsr_dyn pos;
+} tsr_set_rows_params;
+
+/* src: x; y same number of elements and shape, any dtype pair among
+ * f32/f16/bf16 and the block formats, or i8/u8/i32/i64 <-> f32 (values
+ * rounded to nearest even and saturated when narrowing). */
+typedef struct tsr_convert_params {
+  int32_t reserved;
+} tsr_convert_params;
+
+/* src: 1..TSR_OP_MAX_SRC tensors equal except on |axis|. */
+typedef struct tsr_concat_params {
+  int32_t axis;
+} tsr_concat_params;
+
+/* src: x [N, C, H, W], w [M, C/groups, kh, kw], bias? [M]; y [N, M, OH, OW].
+ * pads: top, left, bottom, right. activation: fused unary (-1 none). */
+typedef struct tsr_conv2d_params {
+  int32_t kernel[2];
+  int32_t stride[2];
+  int32_t dilation[2];
+  int32_t pad[4];
+  int32_t groups;
+  int32_t output_padding[2]; /* CONV_TRANSPOSE2D only */
+  int32_t activation;        /* tsr_unary_kind, or -1 */
+  float act_alpha;
+  float act_beta;
+} tsr_conv2d_params;
+
+/* src: x [N, C, H, W]; y [N, C, OH, OW]. pads: top, left, bottom, right. */
+typedef struct tsr_pool2d_params {
+  int32_t kind; /* tsr_pool_kind */
+  int32_t kernel[2];
+  int32_t stride[2];
+  int32_t dilation[2];
+  int32_t pad[4];
+  bool count_include_pad;
+  bool ceil_mode;
+} tsr_pool2d_params;
+
+/* src: x [N, C, H, W]; y [N, C, OH, OW]. scale = OH / H unless given. */
+typedef struct tsr_resize_params {
+  int32_t mode;     /* tsr_resize_mode */
+  int32_t coord;    /* tsr_resize_coord */
+  int32_t nearest;  /* tsr_resize_nearest */
+  float scale[2];   /* 0: derived from the shapes */
+} tsr_resize_params;
+
+/* src: x; y has the shape of x with the reduced axes set to 1. */
+typedef struct tsr_reduce_params {
+  int32_t kind;  /* tsr_reduce_kind */
+  uint32_t axes; /* bit i: reduce dimension i */
+} tsr_reduce_params;
+
+/* src: x, indices (i32/i64); y = x indexed along |axis|; negative indices
+ * count from the end. */
+typedef struct tsr_gather_params {
+  int32_t axis;
+} tsr_gather_params;
+
+/* QUANTIZE_LINEAR: src x f32, scale f32, zero_point? (i8/u8); y i8/u8.
+ * DEQUANTIZE_LINEAR: src x i8/u8/i32, scale f32, zero_point?; y f32.
+ * scale and zero point are scalars or per-channel along |axis|. */
+typedef struct tsr_qlinear_params {
+  int32_t axis;
+} tsr_qlinear_params;
+
+/* QLINEAR_CONV: src x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias?
+ * (i32); geometry as CONV2D. QLINEAR_MATMUL: src a, a_scale, a_zp, b,
+ * b_scale, b_zp, y_scale, y_zp. QLINEAR_BINARY: a, a_scale, a_zp, b, b_scale,
+ * b_zp, y_scale, y_zp with |kind| ADD or MUL. Requantization follows ONNX
+ * Runtime: mult = float(a_scale * b_scale) / y_scale in float32, round half
+ * to even, saturate. */
+typedef struct tsr_qlinear_op_params {
+  tsr_conv2d_params conv;
+  int32_t kind; /* tsr_binary_kind for QLINEAR_BINARY */
+} tsr_qlinear_op_params;
+
+typedef union tsr_op_params {
+  tsr_matmul_params matmul;
+  tsr_norm_params norm;
+  tsr_softmax_params softmax;
+  tsr_rope_params rope;
+  tsr_attention_params attention;
+  tsr_unary_params unary;
+  tsr_binary_params binary;
+  tsr_get_rows_params get_rows;
+  tsr_set_rows_params set_rows;
+  tsr_convert_params convert;
+  tsr_concat_params concat;
+  tsr_conv2d_params conv2d;
+  tsr_pool2d_params pool2d;
+  tsr_resize_params resize;
+  tsr_reduce_params reduce;
+  tsr_gather_params gather;
+  tsr_qlinear_params qlinear;
+  tsr_qlinear_op_params qop;
+} tsr_op_params;
+
+#define TSR_OP_MAX_SRC 10
+
+typedef struct tsr_op {
+  tsr_op_type type;
+  uint32_t n_src;
+  tsr_tensor src[TSR_OP_MAX_SRC];
+  tsr_tensor dst;
+  tsr_op_params p;
+  const char *name; /* for messages; may be NULL */
+} tsr_op;
+
+/* Checks dtypes, shapes and parameters of |op| against the contract above
+ * (data pointers are not looked at). TSR_ERR_INVALID_ARGUMENT for a contract
+ * violation, TSR_ERR_UNSUPPORTED for a valid op no reference implements,
+ * with a message naming the op and the operand. Pure. */
+TSR_NODISCARD tsr_status tsr_op_validate(const tsr_op *op, tsr_error *err);
+
+/* True if |t| is present (dtype != NONE). */
+static inline bool tsr_op_has_src(const tsr_op *op, uint32_t i) {
+  return i < op->n_src && op->src[i].dtype != TSR_DTYPE_NONE;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TESSERA_OP_H_ */

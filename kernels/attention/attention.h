@@ -1,0 +1,8 @@
+/* Attention over a KV cache: q [Tq, Hq, D] f32, k [S, Hkv, D], v [S, Hkv, Dv]
+ * (f32 or f16), y [Tq, Hq, Dv] f32. Head h reads kv head h / (Hq / Hkv);
+ * keys 0 .. kv_len-1, causal / sliding-window masked against q_pos + t. */
+#ifndef TESSERA_KERNELS_ATTENTION_H_
+#define TESSERA_KERNELS_ATTENTION_H_
+#include "common/kernel.h"
+extern const tsr_kernel tsr_attention_ref;
+#endif

@@ -1,0 +1,61 @@
+/* The CPU kernel registry: expands every op's .inc list, best first. */
+#include <string.h>
+
+#include "attention/attention.h"
+#include "common/kernel.h"
+#include "elementwise/elementwise.h"
+#include "matmul/matmul.h"
+#include "norm/norm.h"
+#include "rope/rope.h"
+#include "rows/rows.h"
+#include "softmax/softmax.h"
+
+extern const tsr_kernel tsr_convert_ref;
+
+#define TSR_KERNEL_ENTRY(sym) &sym,
+static const tsr_kernel *const kKernels[] = {
+#include "matmul/matmul.inc"
+#include "norm/norm.inc"
+#include "softmax/softmax.inc"
+#include "rope/rope.inc"
+#include "attention/attention.inc"
+#include "elementwise/elementwise.inc"
+#include "rows/rows.inc"
+#include "convert/convert.inc"
+};
+#undef TSR_KERNEL_ENTRY
+
+const tsr_kernel *const *tsr_kernel_table(uint32_t *out_count) {
+  *out_count = (uint32_t)(sizeof(kKernels) / sizeof(kKernels[0]));
+  return kKernels;
+}
+
+static bool is_reference(const tsr_kernel *k) {
+  size_t n = strlen(k->name);
+  return k->isa == 0 && n >= 4 && strcmp(k->name + n - 4, "_ref") == 0;
+}
+
+const tsr_kernel *tsr_kernel_select(const tsr_op *op, uint32_t isa, bool reference_only) {
+  for (size_t i = 0; i < sizeof(kKernels) / sizeof(kKernels[0]); ++i) {
+    const tsr_kernel *k = kKernels[i];
+    if (k->op != op->type || (k->isa & ~isa) != 0) continue;
+    if (reference_only && !is_reference(k)) continue;
+    if (k->match && !k->match(op)) continue;
+    return k;
+  }
+  return NULL;
+}
+
+const tsr_kernel *tsr_kernel_reference(const tsr_op *op) {
+  for (size_t i = 0; i < sizeof(kKernels) / sizeof(kKernels[0]); ++i) {
+    const tsr_kernel *k = kKernels[i];
+    if (k->op == op->type && is_reference(k) && (!k->match || k->match(op))) return k;
+  }
+  return NULL;
+}
+
+void tsr_kernel_run_serial(const tsr_kernel *k, const tsr_op *op, const tsr_dyn_values *dyn,
+                           void *scratch, const void *packed) {
+  tsr_kernel_ctx ctx = {op, dyn, scratch, packed, 0};
+  k->run(&ctx, 0, k->units(op, dyn));
+}

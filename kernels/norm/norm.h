@@ -1,0 +1,9 @@
+/* Normalisation kernels over the last dimension.
+ * RMSNORM: x [.., n] f32, w? [n]; y = x / sqrt(mean(x^2) + eps) * w.
+ * LAYERNORM: x [.., n] f32, w? [n], b? [n]; y = (x - mean) / sqrt(var + eps) * w + b. */
+#ifndef TESSERA_KERNELS_NORM_H_
+#define TESSERA_KERNELS_NORM_H_
+#include "common/kernel.h"
+extern const tsr_kernel tsr_rmsnorm_ref;
+extern const tsr_kernel tsr_layernorm_ref;
+#endif

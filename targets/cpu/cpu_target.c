@@ -1,0 +1,257 @@
+/* The CPU target: every op through the best kernel of the registry for the
+ * ISA it was created with, split over a persistent thread pool. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hal/backends.h"
+#include "kernels/common/kernel.h"
+#include "targets/cpu/threadpool.h"
+
+typedef struct cpu_target {
+  tsr_target base;
+  tsr_cpu_features features;
+  uint32_t isa;          /* ISA bits the kernels may use */
+  bool reference_only;
+  char name[32];
+  tsr_pool pool;
+} cpu_target;
+
+typedef struct cpu_step {
+  tsr_op op;
+  const tsr_kernel *kernel;
+  void *packed;
+} cpu_step;
+
+struct tsr_cmdlist {
+  uint32_t n_steps;
+  cpu_step *steps;
+  uint8_t *scratch;          /* n_threads * scratch_stride bytes */
+  size_t scratch_stride;
+};
+
+/* What one pool job needs. */
+typedef struct cpu_job {
+  const cpu_step *step;
+  const tsr_dyn_values *dyn;
+  const struct tsr_cmdlist *list;
+} cpu_job;
+
+static cpu_target *cpu_cast(tsr_target *t) { return (cpu_target *)t; }
+
+static void cpu_deinit(tsr_target *t) {
+  cpu_target *c = cpu_cast(t);
+  tsr_pool_deinit(&c->pool);
+  const tsr_allocator *a = t->allocator;
+  tsr_free(a, c);
+}
+
+static tsr_status cpu_get_caps(const tsr_target *t, tsr_target_caps *out) {
+  const cpu_target *c = (const cpu_target *)t;
+  memset(out, 0, sizeof(*out));
+  snprintf(out->name, sizeof(out->name), "%s", c->name);
+  snprintf(out->device, sizeof(out->device), "%s (%s, %u CPUs)",
+           c->features.brand[0] ? c->features.brand : "CPU", c->features.arch,
+           (unsigned)c->features.n_cpus);
+  out->kind = TSR_TARGET_KIND_CPU;
+  out->flags = TSR_CAP_HOST_MEMORY;
+  out->isa = c->isa;
+  out->n_threads = c->pool.n_threads;
+  char isa[128], found[128];
+  tsr_isa_format(c->reference_only ? 0 : c->isa, isa, sizeof(isa));
+  tsr_isa_format(c->features.isa, found, sizeof(found));
+  snprintf(out->features, sizeof(out->features), "kernels=%s%s cpu_isa=[%s] threads=%u", isa,
+           c->reference_only ? "(reference)" : "", found, (unsigned)c->pool.n_threads);
+  return TSR_OK;
+}
+
+static bool cpu_supports_op(const tsr_target *t, const tsr_op *op) {
+  const cpu_target *c = (const cpu_target *)t;
+  if (tsr_op_validate(op, NULL) != TSR_OK) return false;
+  return tsr_kernel_select(op, c->isa, c->reference_only) != NULL;
+}
+
+static tsr_status cpu_buffer_alloc(tsr_target *t, uint64_t size, uint32_t usage, tsr_buffer *out) {
+  (void)usage;
+  void *p = tsr_alloc(t->allocator, size ? (size_t)size : 1, 64);
+  if (p == NULL) return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: %llu-byte buffer", (unsigned long long)size);
+  memset(out, 0, sizeof(*out));
+  out->target = t;
+  out->handle = p;
+  out->host = p;
+  out->size = size;
+  return TSR_OK;
+}
+
+static void cpu_buffer_free(tsr_target *t, tsr_buffer *buf) {
+  tsr_free(t->allocator, buf->handle);
+  memset(buf, 0, sizeof(*buf));
+}
+
+static tsr_status cpu_buffer_map(tsr_target *t, tsr_buffer *buf, void **out) {
+  (void)t;
+  *out = buf->host;
+  return TSR_OK;
+}
+
+static tsr_status cpu_upload(tsr_target *t, tsr_buffer *buf, uint64_t off, const void *src, uint64_t n) {
+  (void)t;
+  memcpy((uint8_t *)buf->host + off, src, (size_t)n);
+  return TSR_OK;
+}
+
+static tsr_status cpu_download(tsr_target *t, const tsr_buffer *buf, uint64_t off, void *dst, uint64_t n) {
+  (void)t;
+  memcpy(dst, (const uint8_t *)buf->host + off, (size_t)n);
+  return TSR_OK;
+}
+
+static void cpu_release(tsr_target *t, tsr_cmdlist *list) {
+  if (list == NULL) return;
+  const tsr_allocator *a = t->allocator;
+  for (uint32_t i = 0; i < list->n_steps; ++i) tsr_free(a, list->steps[i].packed);
+  tsr_free(a, list->steps);
+  tsr_free(a, list->scratch);
+  tsr_free(a, list);
+}
+
+static bool host_bound(const tsr_tensor *t) { return t->dtype == TSR_DTYPE_NONE || t->data != NULL; }
+
+static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, tsr_cmdlist **out) {
+  cpu_target *c = cpu_cast(t);
+  const tsr_allocator *a = t->allocator;
+  tsr_cmdlist *list = tsr_alloc(a, sizeof(*list), 0);
+  if (list == NULL) return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: command list");
+  memset(list, 0, sizeof(*list));
+  list->steps = tsr_alloc(a, sizeof(cpu_step) * (n_ops ? n_ops : 1), 0);
+  if (list->steps == NULL) {
+    cpu_release(t, list);
+    return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: %u steps", (unsigned)n_ops);
+  }
+  size_t scratch = 0;
+  for (uint32_t i = 0; i < n_ops; ++i) {
+    const tsr_op *op = &ops[i];
+    cpu_step *s = &list->steps[list->n_steps];
+    tsr_status st = tsr_op_validate(op, &t->error);
+    if (st != TSR_OK) {
+      cpu_release(t, list);
+      return st;
+    }
+    bool bound = host_bound(&op->dst);
+    for (uint32_t j = 0; j < op->n_src; ++j) bound = bound && host_bound(&op->src[j]);
+    if (!bound) {
+      cpu_release(t, list);
+      return TSR_ERROR(&t->error, TSR_ERR_INVALID_ARGUMENT, "cpu: %s has a tensor without host memory",
+                       op->name ? op->name : tsr_op_type_name(op->type));
+    }
+    s->op = *op;
+    s->packed = NULL;
+    s->kernel = tsr_kernel_select(op, c->isa, c->reference_only);
+    if (s->kernel == NULL) {
+      cpu_release(t, list);
+      return TSR_ERROR(&t->error, TSR_ERR_UNSUPPORTED, "cpu: no kernel for %s (%s)",
+                       op->name ? op->name : tsr_op_type_name(op->type), tsr_op_type_name(op->type));
+    }
+    list->n_steps++;
+    if (s->kernel->packed_size && s->kernel->pack) {
+      size_t n = s->kernel->packed_size(op);
+      if (n > 0) {
+        s->packed = tsr_alloc(a, n, 64);
+        if (s->packed == NULL) {
+          cpu_release(t, list);
+          return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: %zu bytes of packed weights", n);
+        }
+        s->kernel->pack(op, s->packed);
+      }
+    }
+    if (s->kernel->scratch) {
+      size_t n = s->kernel->scratch(op);
+      if (n > scratch) scratch = n;
+    }
+  }
+  list->scratch_stride = (scratch + 63) & ~(size_t)63;
+  if (list->scratch_stride > 0) {
+    list->scratch = tsr_alloc(a, list->scratch_stride * c->pool.n_threads, 64);
+    if (list->scratch == NULL) {
+      cpu_release(t, list);
+      return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: scratch");
+    }
+  }
+  *out = list;
+  return TSR_OK;
+}
+
+static void cpu_job_fn(void *arg, uint32_t thread, int64_t begin, int64_t end) {
+  const cpu_job *job = arg;
+  tsr_kernel_ctx ctx = {
+      .op = &job->step->op,
+      .dyn = job->dyn,
+      .scratch = job->list->scratch ? job->list->scratch + thread * job->list->scratch_stride : NULL,
+      .packed = job->step->packed,
+      .thread = thread,
+  };
+  job->step->kernel->run(&ctx, begin, end);
+}
+
+static tsr_status cpu_submit(tsr_target *t, tsr_cmdlist *list, const tsr_dyn_values *dyn) {
+  cpu_target *c = cpu_cast(t);
+  static const tsr_dyn_values kZero = {{0}};
+  if (dyn == NULL) dyn = &kZero;
+  for (uint32_t i = 0; i < list->n_steps; ++i) {
+    const cpu_step *s = &list->steps[i];
+    cpu_job job = {s, dyn, list};
+    int64_t units = s->kernel->units(&s->op, dyn);
+    tsr_pool_run(&c->pool, cpu_job_fn, &job, units, 0);
+  }
+  return TSR_OK;
+}
+
+static const tsr_target_vtable kCpuVtable = {
+    .abi_version = TSR_TARGET_ABI_VERSION,
+    .deinit = cpu_deinit,
+    .get_caps = cpu_get_caps,
+    .supports_op = cpu_supports_op,
+    .buffer_alloc = cpu_buffer_alloc,
+    .buffer_free = cpu_buffer_free,
+    .buffer_map = cpu_buffer_map,
+    .buffer_upload = cpu_upload,
+    .buffer_download = cpu_download,
+    .prepare = cpu_prepare,
+    .submit = cpu_submit,
+    .wait = NULL,
+    .release = cpu_release,
+    .get_profile = NULL,
+};
+
+tsr_status tsr_cpu_target_create(const tsr_target_options *opt, const tsr_allocator *a,
+                                 tsr_target **out_target, tsr_error *err) {
+  static const tsr_target_options kDefault = {0};
+  if (out_target == NULL || a == NULL) return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "cpu: NULL argument");
+  if (opt == NULL) opt = &kDefault;
+  cpu_target *c = tsr_alloc(a, sizeof(*c), 64);
+  if (c == NULL) return TSR_ERROR(err, TSR_ERR_OUT_OF_MEMORY, "cpu: target object");
+  memset(c, 0, sizeof(*c));
+  c->base.vt = &kCpuVtable;
+  c->base.allocator = a;
+  tsr_cpu_detect(&c->features);
+  c->isa = c->features.isa;
+  if (opt->isa_mask != 0) c->isa &= opt->isa_mask;
+  c->reference_only = opt->reference_only;
+  if (c->reference_only) c->isa = 0;
+  snprintf(c->name, sizeof(c->name), "cpu");
+  uint32_t n = opt->n_threads ? opt->n_threads : c->features.n_cpus;
+  if (n > 256) n = 256;
+  tsr_status st = tsr_pool_init(&c->pool, n, a);
+  if (st != TSR_OK) {
+    tsr_free(a, c);
+    return TSR_ERROR(err, st, "cpu: could not start %u threads", (unsigned)n);
+  }
+  *out_target = &c->base;
+  return TSR_OK;
+}
+
+/* Lets the registry name restricted variants ("cpu:avx2", "cpu:ref"). */
+void tsr_cpu_target_set_name(tsr_target *t, const char *name) {
+  snprintf(cpu_cast(t)->name, sizeof(cpu_cast(t)->name), "%s", name);
+}
+
+void tsr_cpu_target_restrict(tsr_target *t, uint32_t isa) { cpu_cast(t)->isa = isa; }

@@ -1,0 +1,46 @@
+/* A persistent thread pool: N-1 workers plus the calling thread. A job is a
+ * range of units cut into fixed chunks claimed with one atomic add; workers
+ * spin briefly, then sleep on a condition variable. No allocation per job. */
+#ifndef TESSERA_TARGETS_CPU_THREADPOOL_H_
+#define TESSERA_TARGETS_CPU_THREADPOOL_H_
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "tessera/tessera.h"
+
+#ifndef TSR_NO_THREADS
+#include <pthread.h>
+#endif
+
+typedef void (*tsr_pool_fn)(void *arg, uint32_t thread, int64_t begin, int64_t end);
+
+typedef struct tsr_pool {
+  uint32_t n_threads; /* including the caller */
+  /* The current job. */
+  tsr_pool_fn fn;
+  void *arg;
+  int64_t units;
+  int64_t chunk;
+  atomic_llong next;
+  atomic_uint pending; /* workers still on the current job */
+  atomic_uint generation;
+  atomic_uint sleepers;
+  atomic_bool quit;
+#ifndef TSR_NO_THREADS
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t *threads;  /* n_threads - 1 */
+  struct tsr_pool_worker *workers;
+#endif
+  const tsr_allocator *allocator;
+} tsr_pool;
+
+/* Starts n_threads-1 workers. Allocates their handles through |a|. */
+TSR_NODISCARD tsr_status tsr_pool_init(tsr_pool *p, uint32_t n_threads, const tsr_allocator *a);
+void tsr_pool_deinit(tsr_pool *p);
+/* Runs fn over [0, units) in chunks of |chunk| units (0: automatic) on every
+ * thread, returning when all are done. Never allocates. */
+void tsr_pool_run(tsr_pool *p, tsr_pool_fn fn, void *arg, int64_t units, int64_t chunk);
+
+#endif /* TESSERA_TARGETS_CPU_THREADPOOL_H_ */

@@ -1,0 +1,17 @@
+/* The table of tsr subcommands. */
+#include <string.h>
+
+#include "tools/tsr/commands.h"
+
+const tsr_command tsr_commands[] = {
+    {"targets", tsr_cmd_targets},
+    {"selftest", tsr_cmd_selftest},
+    {NULL, NULL},
+};
+
+int tsr_wants_help(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+  }
+  return 0;
+}

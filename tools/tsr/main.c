@@ -1,0 +1,37 @@
+/* tsr: the Tessera command line. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/tsr/commands.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: tsr <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  targets     list the targets on this machine with their capabilities\n"
+          "  selftest    run a short conformance pass on every available target\n"
+          "\n"
+          "Run 'tsr <command> --help' for the options of a command.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0) {
+    printf("tsr %s\n", tsr_version_string());
+    return 0;
+  }
+  for (const tsr_command *c = tsr_commands; c->name != NULL; ++c) {
+    if (strcmp(cmd, c->name) == 0) return c->run(argc - 1, argv + 1);
+  }
+  fprintf(stderr, "tsr: unknown command '%s' (try 'tsr --help')\n", cmd);
+  return 2;
+}
