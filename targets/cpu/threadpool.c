@@ -33,6 +33,7 @@ static void *worker_main(void *arg) {
   struct tsr_pool_worker *w = arg;
   tsr_pool *p = w->pool;
   unsigned seen = 0; /* the generation at tsr_pool_init, before any job */
+  atomic_fetch_add(&p->started, 1);
   for (;;) {
     unsigned gen;
     int spins = 0;
@@ -72,6 +73,7 @@ tsr_status tsr_pool_init(tsr_pool *p, uint32_t n_threads, const tsr_allocator *a
   atomic_init(&p->generation, 0);
   atomic_init(&p->sleepers, 0);
   atomic_init(&p->quit, false);
+  atomic_init(&p->started, 0);
 #ifndef TSR_NO_THREADS
   p->threads = NULL;
   p->workers = NULL;
@@ -94,6 +96,9 @@ tsr_status tsr_pool_init(tsr_pool *p, uint32_t n_threads, const tsr_allocator *a
       return TSR_ERR_DEVICE;
     }
   }
+  /* Wait until every worker runs: thread start-up (and whatever the C
+   * library allocates for it) belongs to init, not to the first job. */
+  while (atomic_load(&p->started) != n_threads - 1) TSR_PAUSE();
 #endif
   return TSR_OK;
 }

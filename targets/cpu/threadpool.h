@@ -27,6 +27,7 @@ typedef struct tsr_pool {
   atomic_uint generation;
   atomic_uint sleepers;
   atomic_bool quit;
+  atomic_uint started; /* workers that reached their loop */
 #ifndef TSR_NO_THREADS
   pthread_mutex_t mu;
   pthread_cond_t cv;
