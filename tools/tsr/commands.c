@@ -6,6 +6,9 @@
 const tsr_command tsr_commands[] = {
     {"targets", tsr_cmd_targets},
     {"selftest", tsr_cmd_selftest},
+    {"run", tsr_cmd_run},
+    {"bench", tsr_cmd_bench},
+    {"info", tsr_cmd_info},
     {NULL, NULL},
 };
 

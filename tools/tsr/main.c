@@ -11,6 +11,9 @@ static void usage(FILE *f) {
           "commands:\n"
           "  targets     list the targets on this machine with their capabilities\n"
           "  selftest    run a short conformance pass on every available target\n"
+          "  run         run a model (-m MODEL): generate text, or run a network on inputs\n"
+          "  bench       benchmark a model (-m MODEL)\n"
+          "  info        describe a model: shapes, tensor types, memory needed\n"
           "\n"
           "Run 'tsr <command> --help' for the options of a command.\n");
 }

@@ -1,0 +1,21 @@
+/* The table of model handlers. Each model family adds one line. */
+#include "tools/tsr/handlers.h"
+
+#include <stddef.h>
+#include <string.h>
+
+const tsr_model_handler tsr_model_handlers[] = {
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+const char *tsr_find_model_arg(int argc, char **argv, bool positional) {
+  for (int i = 1; i < argc; ++i) {
+    if ((strcmp(argv[i], "-m") == 0 || strcmp(argv[i], "--model") == 0) && i + 1 < argc) return argv[i + 1];
+  }
+  if (positional) {
+    for (int i = 1; i < argc; ++i) {
+      if (argv[i][0] != '-') return argv[i];
+    }
+  }
+  return NULL;
+}
