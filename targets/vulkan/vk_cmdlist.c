@@ -224,7 +224,7 @@ static tsr_status record(vk_target *t, tsr_cmdlist *list, const prep *pp) {
       for (uint32_t j = 0; j < n_mine && !hazard; ++j) hazard = overlaps(&mine[j], &pp->writes[k]);
     }
     for (uint32_t k = 0; k < n_reads && !hazard; ++k) hazard = overlaps(&out, &pp->reads[k]);
-    if (hazard) {
+    if (hazard && !t->skip_barriers) {
       barrier_compute(f, cmd);
       list->n_barriers++;
       n_reads = n_writes = 0;
@@ -254,12 +254,20 @@ static tsr_status record(vk_target *t, tsr_cmdlist *list, const prep *pp) {
   return TSR_OK;
 }
 
-/* Descriptor range for a tensor (or, absent, the control buffer). */
+/* Descriptor range for a tensor (exactly the words it spans: the validation
+ * layer's hazard tracking and robust-access devices see the true extent), or
+ * for an absent one, the control buffer. */
 static VkDescriptorBufferInfo binding_of(const vk_target *t, const tsr_cmdlist *list, const tsr_tensor *tt) {
-  const tsr_buffer *b = tt ? tt->buffer : &list->ctl;
-  const vk_chunk *c = b->handle;
-  uint64_t off = tt ? tsr_vk_tensor_offset(tt) - tsr_vk_tensor_base(t, tt) : b->handle_offset;
-  uint64_t range = c->size - off;
+  if (tt == NULL) {
+    const vk_chunk *c = list->ctl.handle;
+    return (VkDescriptorBufferInfo){c->buffer, list->ctl.handle_offset, (list->ctl.size + 3) & ~(uint64_t)3};
+  }
+  const vk_chunk *c = tt->buffer->handle;
+  uint32_t base = tsr_vk_tensor_base(t, tt);
+  uint64_t off = tsr_vk_tensor_offset(tt) - base;
+  uint64_t range = (base + tsr_vk_tensor_span(tt) + 3) & ~(uint64_t)3;
+  if (range == 0) range = 4;
+  if (range > c->size - off) range = c->size - off;
   if (range > t->max_range) range = t->max_range & ~(uint64_t)3;
   return (VkDescriptorBufferInfo){c->buffer, off, range};
 }

@@ -466,6 +466,7 @@ static tsr_status create_shared_objects(vk_target *t, const tsr_target_options *
   };
   r = f->vkCreatePipelineCache(t->device, &pc, NULL, &t->pipeline_cache);
   tsr_free(t->base.allocator, cache);
+  t->cache_loaded = r == VK_SUCCESS ? cache_n : 0;
   if (r != VK_SUCCESS) return TSR_ERROR(err, TSR_ERR_DEVICE, "vulkan: pipeline cache: %s", tsr_vk_result_name(r));
   VkCommandPoolCreateInfo cp = {
       .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,

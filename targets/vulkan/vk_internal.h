@@ -180,6 +180,8 @@ typedef struct vk_target {
   uint32_t ssbo_align;         /* minStorageBufferOffsetAlignment */
   bool unified;                /* device-local memory is host-visible */
   bool force_staging;          /* test hook: never map device memory */
+  bool skip_barriers;          /* test hook: record hazards on purpose */
+  uint64_t cache_loaded;       /* pipeline cache bytes read at creation */
   uint32_t type_device;        /* memory type for weights, arenas, state */
   uint32_t type_host;          /* host-visible coherent type (staging, control) */
   bool timestamps;

@@ -92,6 +92,14 @@ uint32_t tsr_vulkan_validation_errors(const tsr_target *tt) {
   return tsr_vulkan_is_target(tt) ? tsr_vk_ccast(tt)->validation_total : 0u;
 }
 
+void tsr_vulkan_debug_skip_barriers(tsr_target *tt, bool skip) {
+  if (tsr_vulkan_is_target(tt)) tsr_vk_cast(tt)->skip_barriers = skip;
+}
+
+uint64_t tsr_vulkan_pipeline_cache_loaded(const tsr_target *tt) {
+  return tsr_vulkan_is_target(tt) ? tsr_vk_ccast(tt)->cache_loaded : 0u;
+}
+
 tsr_status tsr_vulkan_backend_create(const char *spec, const tsr_target_options *opt, const tsr_allocator *a,
                                      tsr_target **out, tsr_error *err) {
   static const tsr_target_options kDefault = {0};

@@ -38,4 +38,13 @@ const char *tsr_vulkan_list_variant(const tsr_target *t, const tsr_cmdlist *list
 /* Validation-layer messages at error severity since the target was created. */
 uint32_t tsr_vulkan_validation_errors(const tsr_target *t);
 
+/* Records command lists prepared afterwards without the barriers between
+ * dependent dispatches: wrong on purpose, so tests can show that the
+ * validation layer's synchronization checks catch a missing barrier. */
+void tsr_vulkan_debug_skip_barriers(tsr_target *t, bool skip);
+
+/* Bytes of pipeline cache loaded from tsr_target_options.cache_dir when the
+ * target was created (0: none or not matching this device and driver). */
+uint64_t tsr_vulkan_pipeline_cache_loaded(const tsr_target *t);
+
 #endif /* TESSERA_TARGETS_VULKAN_VULKAN_TARGET_H_ */
