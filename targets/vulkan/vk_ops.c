@@ -489,7 +489,8 @@ static tsr_status plan_elementwise(vk_target *t, const tsr_op *op, vk_op_plan *p
 
 static tsr_status plan_convert_block(vk_target *t, const tsr_op *op, vk_op_plan *p, words *w) {
   const tsr_tensor *x = &op->src[0], *y = &op->dst;
-  set_kernel(p, "convert", NULL);
+  set_kernel(p, tsr_dtype_is_quantized(y->dtype) ? "convert_" : "convert",
+             tsr_dtype_is_quantized(y->dtype) ? weight_name(y->dtype) : NULL);
   p->spec[0] = wg_elementwise(t);
   int64_t bx = tsr_dtype_block_size(x->dtype), by = tsr_dtype_block_size(y->dtype);
   int64_t bs = bx > by ? bx : by;
@@ -546,7 +547,8 @@ static tsr_status plan_get_rows(vk_target *t, const tsr_op *op, vk_op_plan *p, w
 
 static tsr_status plan_set_rows(vk_target *t, const tsr_op *op, vk_op_plan *p, words *w) {
   const tsr_tensor *s = &op->src[0], *d = &op->dst;
-  set_kernel(p, "set_rows", NULL);
+  set_kernel(p, tsr_dtype_is_quantized(d->dtype) ? "set_rows_" : "set_rows",
+             tsr_dtype_is_quantized(d->dtype) ? weight_name(d->dtype) : NULL);
   p->spec[0] = wg_elementwise(t);
   const int64_t rows = tsr_rows(s), T = s->shape[0], n = s->shape[s->ndim - 1];
   const int64_t sub = T > 0 ? rows / T : 1;

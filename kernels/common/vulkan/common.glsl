@@ -7,6 +7,7 @@
 // stores use atomicAnd/atomicOr on the containing word so invocations that
 // write neighbouring bytes never race.
 #extension GL_GOOGLE_include_directive : enable
+#extension GL_EXT_control_flow_attributes : enable
 #if USE_SUBGROUP
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require

@@ -5,7 +5,8 @@
 //   s_quant(dt, addr, o)     one block from the private array cv[o .. o + 32)
 //                            (Q8_0, Q4_0) or cv[o .. o + 256) (K formats)
 // The including shader declares `float cv[256];` at global scope, or
-// defines QUANT_PLAIN_ONLY to get s_store alone.
+// defines QUANT_PLAIN_ONLY to get s_store alone. The quantizers are a cold
+// path: their loops stay rolled so pipelines compile fast.
 
 // C roundf: half away from zero.
 float round_away(float x) {
@@ -61,15 +62,15 @@ void s_store(uint dt, uint addr, float v) {
 #ifndef QUANT_PLAIN_ONLY
 void s_quant_q8_0(uint addr, uint o) {
   float amax = 0.0;
-  for (uint j = 0u; j < 32u; ++j) amax = max(amax, abs(cv[o + j]));
+  [[dont_unroll]] for (uint j = 0u; j < 32u; ++j) amax = max(amax, abs(cv[o + j]));
   float d = amax / 127.0, id = d != 0.0 ? 1.0 / d : 0.0;
   ST16(SBUF, addr, f2h(d));
-  for (uint j = 0u; j < 32u; ++j) ST8(SBUF, addr + 2u + j, uint(int(round_away(cv[o + j] * id))));
+  [[dont_unroll]] for (uint j = 0u; j < 32u; ++j) ST8(SBUF, addr + 2u + j, uint(int(round_away(cv[o + j] * id))));
 }
 
 void s_quant_q4_0(uint addr, uint o) {
   float amax = 0.0, mx = 0.0;
-  for (uint j = 0u; j < 32u; ++j) {
+  [[dont_unroll]] for (uint j = 0u; j < 32u; ++j) {
     if (amax < abs(cv[o + j])) {
       amax = abs(cv[o + j]);
       mx = cv[o + j];
@@ -77,7 +78,7 @@ void s_quant_q4_0(uint addr, uint o) {
   }
   float d = mx / -8.0, id = d != 0.0 ? 1.0 / d : 0.0;
   ST16(SBUF, addr, f2h(d));
-  for (uint j = 0u; j < 16u; ++j) {
+  [[dont_unroll]] for (uint j = 0u; j < 16u; ++j) {
     int x0 = clamp(int(cv[o + j] * id + 8.5), 0, 15), x1 = clamp(int(cv[o + j + 16u] * id + 8.5), 0, 15);
     ST8(SBUF, addr + 2u + j, uint(x0 | (x1 << 4)));
   }
@@ -90,9 +91,9 @@ uint q_levels[256];
 // 31); fills q_scales_k, q_levels and returns (d, dmin) as halves.
 uvec2 s_quant_affine_k(uint o, int nmax) {
   float sc[8], mn[8], max_sc = 0.0, max_mn = 0.0;
-  for (uint j = 0u; j < 8u; ++j) {
+  [[dont_unroll]] for (uint j = 0u; j < 8u; ++j) {
     float lo = 0.0, hi = 0.0;
-    for (uint l = 0u; l < 32u; ++l) {
+    [[dont_unroll]] for (uint l = 0u; l < 32u; ++l) {
       lo = min(lo, cv[o + 32u * j + l]);
       hi = max(hi, cv[o + 32u * j + l]);
     }
@@ -103,8 +104,8 @@ uvec2 s_quant_affine_k(uint o, int nmax) {
   }
   float inv_sc = max_sc > 0.0 ? 63.0 / max_sc : 0.0;
   float inv_mn = max_mn > 0.0 ? 63.0 / max_mn : 0.0;
-  for (uint j = 0u; j < 12u; ++j) q_scales_k[j] = 0u;
-  for (uint j = 0u; j < 8u; ++j) {
+  [[dont_unroll]] for (uint j = 0u; j < 12u; ++j) q_scales_k[j] = 0u;
+  [[dont_unroll]] for (uint j = 0u; j < 8u; ++j) {
     uint ls = uint(min(int(roundEven(inv_sc * sc[j])), 63));
     uint lm = uint(min(int(roundEven(inv_mn * mn[j])), 63));
     if (j < 4u) {
@@ -118,7 +119,7 @@ uvec2 s_quant_affine_k(uint o, int nmax) {
   }
   uint hd = f2h(max_sc / 63.0), hdmin = f2h(max_mn / 63.0);
   float d = h2f(hd), dmin = h2f(hdmin);
-  for (uint j = 0u; j < 8u; ++j) {
+  [[dont_unroll]] for (uint j = 0u; j < 8u; ++j) {
     uint s, m;
     if (j < 4u) {
       s = q_scales_k[j] & 63u;
@@ -128,7 +129,7 @@ uvec2 s_quant_affine_k(uint o, int nmax) {
       m = (q_scales_k[j + 4u] >> 4) | ((q_scales_k[j] >> 6) << 4);
     }
     float de = d * float(s), me = dmin * float(m);
-    for (uint l = 0u; l < 32u; ++l) {
+    [[dont_unroll]] for (uint l = 0u; l < 32u; ++l) {
       int q = de != 0.0 ? int(roundEven((cv[o + 32u * j + l] + me) / de)) : 0;
       q_levels[32u * j + l] = uint(clamp(q, 0, nmax));
     }
@@ -140,9 +141,9 @@ void s_quant_q4_k(uint addr, uint o) {
   uvec2 dd = s_quant_affine_k(o, 15);
   ST16(SBUF, addr, dd.x);
   ST16(SBUF, addr + 2u, dd.y);
-  for (uint j = 0u; j < 12u; ++j) ST8(SBUF, addr + 4u + j, q_scales_k[j]);
-  for (uint c = 0u; c < 4u; ++c) {
-    for (uint l = 0u; l < 32u; ++l)
+  [[dont_unroll]] for (uint j = 0u; j < 12u; ++j) ST8(SBUF, addr + 4u + j, q_scales_k[j]);
+  [[dont_unroll]] for (uint c = 0u; c < 4u; ++c) {
+    [[dont_unroll]] for (uint l = 0u; l < 32u; ++l)
       ST8(SBUF, addr + 16u + 32u * c + l, q_levels[64u * c + l] | (q_levels[64u * c + l + 32u] << 4));
   }
 }
@@ -151,44 +152,44 @@ void s_quant_q5_k(uint addr, uint o) {
   uvec2 dd = s_quant_affine_k(o, 31);
   ST16(SBUF, addr, dd.x);
   ST16(SBUF, addr + 2u, dd.y);
-  for (uint j = 0u; j < 12u; ++j) ST8(SBUF, addr + 4u + j, q_scales_k[j]);
-  for (uint l = 0u; l < 32u; ++l) {
+  [[dont_unroll]] for (uint j = 0u; j < 12u; ++j) ST8(SBUF, addr + 4u + j, q_scales_k[j]);
+  [[dont_unroll]] for (uint l = 0u; l < 32u; ++l) {
     uint h = 0u;
-    for (uint c = 0u; c < 4u; ++c) {
+    [[dont_unroll]] for (uint c = 0u; c < 4u; ++c) {
       if (q_levels[64u * c + l] > 15u) h |= 1u << (2u * c);
       if (q_levels[64u * c + l + 32u] > 15u) h |= 2u << (2u * c);
     }
     ST8(SBUF, addr + 16u + l, h);
   }
-  for (uint c = 0u; c < 4u; ++c) {
-    for (uint l = 0u; l < 32u; ++l)
+  [[dont_unroll]] for (uint c = 0u; c < 4u; ++c) {
+    [[dont_unroll]] for (uint l = 0u; l < 32u; ++l)
       ST8(SBUF, addr + 48u + 32u * c + l, (q_levels[64u * c + l] & 0xFu) | ((q_levels[64u * c + l + 32u] & 0xFu) << 4));
   }
 }
 
 void s_quant_q6_k(uint addr, uint o) {
   float sc[16], max_sc = 0.0;
-  for (uint j = 0u; j < 16u; ++j) {
+  [[dont_unroll]] for (uint j = 0u; j < 16u; ++j) {
     float amax = 0.0;
-    for (uint l = 0u; l < 16u; ++l) amax = max(amax, abs(cv[o + 16u * j + l]));
+    [[dont_unroll]] for (uint l = 0u; l < 16u; ++l) amax = max(amax, abs(cv[o + 16u * j + l]));
     sc[j] = amax / 31.0;
     max_sc = max(max_sc, sc[j]);
   }
   float iscale = max_sc > 0.0 ? 127.0 / max_sc : 0.0;
   uint hd = f2h(iscale != 0.0 ? 1.0 / iscale : 0.0);
   float d = h2f(hd);
-  for (uint j = 0u; j < 16u; ++j) {
+  [[dont_unroll]] for (uint j = 0u; j < 16u; ++j) {
     int s = min(int(roundEven(iscale * sc[j])), 127);
     ST8(SBUF, addr + 192u + j, uint(s));
     float de = d * float(s);
-    for (uint l = 0u; l < 16u; ++l) {
+    [[dont_unroll]] for (uint l = 0u; l < 16u; ++l) {
       int q = de != 0.0 ? int(roundEven(cv[o + 16u * j + l] / de)) : 0;
       q_levels[16u * j + l] = uint(clamp(q, -32, 31) + 32);
     }
   }
-  for (uint h = 0u; h < 2u; ++h) {
+  [[dont_unroll]] for (uint h = 0u; h < 2u; ++h) {
     uint j = 128u * h;
-    for (uint l = 0u; l < 32u; ++l) {
+    [[dont_unroll]] for (uint l = 0u; l < 32u; ++l) {
       uint q1 = q_levels[j + l], q2 = q_levels[j + l + 32u], q3 = q_levels[j + l + 64u], q4 = q_levels[j + l + 96u];
       ST8(SBUF, addr + 64u * h + l, (q1 & 0xFu) | ((q3 & 0xFu) << 4));
       ST8(SBUF, addr + 64u * h + l + 32u, (q2 & 0xFu) | ((q4 & 0xFu) << 4));
