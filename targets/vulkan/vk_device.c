@@ -150,6 +150,10 @@ static tsr_status create_instance(vk_fns *f, vk_target *t, const tsr_allocator *
     return s;
   }
   if (t != NULL && t->validation) {
+    /* The validation layer does not release its state when the loader
+     * unloads it at vkDestroyInstance, so each create/destroy cycle would
+     * leak it again: keep it loaded for the rest of the process instead. */
+    tsr_vk_pin_library("libVkLayer_khronos_validation.so");
     if (f->vkCreateDebugUtilsMessengerEXT == NULL ||
         f->vkCreateDebugUtilsMessengerEXT(inst, &dbg, NULL, &t->messenger) != VK_SUCCESS) {
       f->vkDestroyInstance(inst, NULL);
@@ -598,6 +602,9 @@ void tsr_vk_device_close(vk_target *t) {
     if (t->set_layout) f->vkDestroyDescriptorSetLayout(t->device, t->set_layout, NULL);
     if (t->fence) f->vkDestroyFence(t->device, t->fence, NULL);
     if (t->xfer_fence) f->vkDestroyFence(t->device, t->xfer_fence, NULL);
+    /* Freed explicitly: the validation layer leaks the state of command
+     * buffers that vkDestroyCommandPool frees implicitly. */
+    if (t->xfer_cmd) f->vkFreeCommandBuffers(t->device, t->cmd_pool, 1, &t->xfer_cmd);
     if (t->cmd_pool) f->vkDestroyCommandPool(t->device, t->cmd_pool, NULL);
     f->vkDestroyDevice(t->device, NULL);
     t->device = VK_NULL_HANDLE;

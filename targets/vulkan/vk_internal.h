@@ -118,6 +118,9 @@ TSR_NODISCARD tsr_status tsr_vk_load_library(vk_fns *f, tsr_error *err);
 TSR_NODISCARD tsr_status tsr_vk_load_instance(vk_fns *f, VkInstance inst, tsr_error *err);
 TSR_NODISCARD tsr_status tsr_vk_load_device(vk_fns *f, VkDevice dev, tsr_error *err);
 void tsr_vk_unload_library(vk_fns *f);
+/* Marks an already loaded library (by soname) never to be unloaded; no-op if
+ * it is not loaded. */
+void tsr_vk_pin_library(const char *soname);
 /* "VK_ERROR_OUT_OF_DEVICE_MEMORY" etc. */
 const char *tsr_vk_result_name(VkResult r);
 

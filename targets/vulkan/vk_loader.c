@@ -81,6 +81,11 @@ tsr_status tsr_vk_load_device(vk_fns *f, VkDevice dev, tsr_error *err) {
   return TSR_OK;
 }
 
+void tsr_vk_pin_library(const char *soname) {
+  void *h = dlopen(soname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+  if (h != NULL) dlclose(h); /* the NODELETE flag stays */
+}
+
 void tsr_vk_unload_library(vk_fns *f) {
   if (f->lib) dlclose(f->lib);
   memset(f, 0, sizeof(*f));
