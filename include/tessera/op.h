@@ -259,7 +259,7 @@ typedef struct tsr_conv2d_params {
  * taps inside the input by their count, or, with |count_include_pad|, by the
  * number of taps inside the padded extent [-pad_begin, H + pad_end) (taps in
  * the ceil_mode overhang never count). A window with no tap inside the input
- * gives 0 (AVG) or -inf (MAX).
+ * gives 0 (AVG) or -inf (MAX). MAX over NaN inputs is unspecified.
  * GLOBAL_AVG / GLOBAL_MAX: over all of H x W; y [N, C, 1, 1]; the other
  * fields are ignored. */
 typedef struct tsr_pool2d_params {
@@ -297,7 +297,7 @@ typedef struct tsr_resize_params {
  * where every reduced axis has extent 1 (keepdims; keepdims=0 is a view of y
  * made by the importer). |axes| bit i reduces dimension i; 0 is invalid
  * (ONNX noop_with_empty_axes is resolved by the importer). MEAN and SUM add
- * in double in row-major order; MAX / MIN propagate NaN. */
+ * in double in row-major order; MAX / MIN over NaN inputs are unspecified. */
 typedef struct tsr_reduce_params {
   int32_t kind;  /* tsr_reduce_kind */
   uint32_t axes; /* bit i: reduce dimension i */
