@@ -1,21 +1,20 @@
 /* CONV2D f32 GEMM microkernels for AVX2 + FMA: 6x16 tile (6 output channels
  * x 16 pixels, 12 ymm accumulators), weights broadcast from the packed
- * panel; bias and the fused activation in the epilogue; the pixel tail goes
- * through a stack buffer. */
+ * panel, pixels read from b + koff[k]; bias and the fused activation in the
+ * epilogue; partial strips keep their lanes through a stack buffer. */
 #include <immintrin.h>
-#include <string.h>
 
 #include "conv/conv_gemm.h"
 #include "conv/x86/vmath_avx2.h"
 
 static inline __attribute__((always_inline)) void gemm_6x16(const int rows, size_t kc, const float *a, const float *b,
-                                                            size_t ldb, float *c, size_t ldc, size_t nc,
+                                                            const int64_t *koff, float *c, size_t ldc, uint64_t mask,
                                                             const tsr_conv_ep *ep, size_t m0) {
   __m256 lo[6], hi[6];
   for (int r = 0; r < rows; ++r) lo[r] = hi[r] = _mm256_setzero_ps();
   for (size_t k = 0; k < kc; ++k) {
-    const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-    b += ldb;
+    const float *bk = b + koff[k];
+    const __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
     for (int r = 0; r < rows; ++r) {
       const __m256 av = _mm256_broadcast_ss(a + r);
       lo[r] = _mm256_fmadd_ps(av, b0, lo[r]);
@@ -37,22 +36,25 @@ static inline __attribute__((always_inline)) void gemm_6x16(const int rows, size
       v1 = tsr_v8_act(ep->act, v1, alpha, beta);
     }
     float *cr = c + (size_t)r * ldc;
-    if (nc == 16) {
+    if (mask == 0xffff) {
       _mm256_storeu_ps(cr, v0);
       _mm256_storeu_ps(cr + 8, v1);
     } else {
       float tmp[16];
       _mm256_storeu_ps(tmp, v0);
       _mm256_storeu_ps(tmp + 8, v1);
-      memcpy(cr, tmp, nc * sizeof(float));
+      size_t o = 0;
+      for (int q = 0; q < 16; ++q) {
+        if ((mask >> q) & 1u) cr[o++] = tmp[q];
+      }
     }
   }
 }
 
 #define UK(R)                                                                                               \
-  static void uk_##R(size_t kc, const float *a, const float *b, size_t ldb, float *c, size_t ldc, size_t nc, \
-                     const tsr_conv_ep *ep, size_t m0) {                                                     \
-    gemm_6x16(R, kc, a, b, ldb, c, ldc, nc, ep, m0);                                                         \
+  static void uk_##R(size_t kc, const float *a, const float *b, const int64_t *koff, float *c, size_t ldc,  \
+                     uint64_t mask, const tsr_conv_ep *ep, size_t m0) {                                      \
+    gemm_6x16(R, kc, a, b, koff, c, ldc, mask, ep, m0);                                                      \
   }
 UK(1) UK(2) UK(3) UK(4) UK(5) UK(6)
 #undef UK
