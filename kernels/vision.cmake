@@ -3,6 +3,7 @@ set(_tsr_vk ${CMAKE_CURRENT_LIST_DIR})
 target_sources(tessera_obj PRIVATE
   ${_tsr_vk}/conv/conv_ref.c
   ${_tsr_vk}/conv/conv_gemm.c
+  ${_tsr_vk}/conv/conv_dw.c
   ${_tsr_vk}/conv/conv_f32_scalar.c
   ${_tsr_vk}/pool/pool_ref.c
   ${_tsr_vk}/resize/resize_ref.c

@@ -160,13 +160,11 @@ void tsr_conv_gemm_pack(const tsr_conv_gemm_isa *isa, const tsr_op *op, void *ou
   for (int64_t gi = 0; gi < pl.g.groups; ++gi) pack_group(isa, &pl, op->src[1].data, gi, (float *)out + gi * per);
 }
 
-/* Copies the padded input rows of output rows [oh0, oh0 + rows) of the group
- * starting at plane |x| into the phase planes of |band| (see conv_gemm.h). */
-static void fill_band(const gemm_plan *pl, const float *x, int64_t oh0, int64_t rows, float *band) {
-  const tsr_conv_geom *g = &pl->g;
-  const int64_t sh = g->sh, sw = g->sw, wq = pl->wq, rp = pl->rp, plane = rp * wq;
+void tsr_conv_fill_band(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
+                        int64_t wq, int64_t rp, float *band) {
+  const int64_t sh = g->sh, sw = g->sw, plane = rp * wq;
   const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
-  for (int64_t c = 0; c < g->cg; ++c) {
+  for (int64_t c = 0; c < channels; ++c) {
     const float *xc = x + c * g->h * g->w;
     float *bc = band + c * sh * sw * plane;
     for (int64_t r = 0; r < rows_in; ++r) {
@@ -184,16 +182,26 @@ static void fill_band(const gemm_plan *pl, const float *x, int64_t oh0, int64_t 
         if (right > 0) memset(rowbase + g->pl + g->w, 0, sizeof(float) * (size_t)right);
         continue;
       }
-      /* padded column pc = t * sw + cp lands in phase cp at t */
+      /* padded column pc = t * sw + cp lands in phase cp at t; input
+       * column iw = t * sw + cp - pl is inside for t in [lo, hi) */
       for (int64_t cp = 0; cp < sw; ++cp) {
         float *d = rowbase + cp * plane;
-        for (int64_t t = 0; t < wq; ++t) {
-          const int64_t iw = t * sw + cp - g->pl;
-          d[t] = iw >= 0 && iw < g->w ? src[iw] : 0.0f;
+        int64_t lo = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
+        int64_t hi = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
+        if (lo > wq) lo = wq;
+        if (hi > wq) hi = wq;
+        if (hi < lo) hi = lo;
+        for (int64_t t = 0; t < lo; ++t) d[t] = 0.0f;
+        const float *s0 = src + lo * sw + cp - g->pl;
+        if (sw == 2) {
+          for (int64_t t = 0; t < hi - lo; ++t) d[lo + t] = s0[2 * t];
+        } else {
+          for (int64_t t = 0; t < hi - lo; ++t) d[lo + t] = s0[t * sw];
         }
+        for (int64_t t = hi; t < wq; ++t) d[t] = 0.0f;
       }
     }
-    /* rows of the last phase planes past rows_in: keep them finite */
+    /* rows of the phase planes past rows_in: keep them finite */
     for (int64_t r = rows_in; r < rp * sh; ++r) {
       float *rowbase = bc + (r % sh) * sw * plane + (r / sh) * wq;
       for (int64_t cp = 0; cp < sw; ++cp) memset(rowbase + cp * plane, 0, sizeof(float) * (size_t)wq);
@@ -201,16 +209,14 @@ static void fill_band(const gemm_plan *pl, const float *x, int64_t oh0, int64_t 
   }
 }
 
-/* Tap offsets into the band for k = (c, i, j). */
-static void band_offsets(const gemm_plan *pl, int64_t *koff) {
-  const tsr_conv_geom *g = &pl->g;
-  const int64_t plane = pl->rp * pl->wq;
+void tsr_conv_tap_offsets(const tsr_conv_geom *g, int64_t channels, int64_t wq, int64_t rp, int64_t *koff) {
+  const int64_t plane = rp * wq;
   int64_t k = 0;
-  for (int64_t c = 0; c < g->cg; ++c) {
+  for (int64_t c = 0; c < channels; ++c) {
     for (int64_t i = 0; i < g->kh; ++i) {
       for (int64_t j = 0; j < g->kw; ++j) {
         const int64_t rph = (i * g->dh) % g->sh, cph = (j * g->dw) % g->sw;
-        koff[k++] = ((c * g->sh + rph) * g->sw + cph) * plane + ((i * g->dh) / g->sh) * pl->wq + (j * g->dw) / g->sw;
+        koff[k++] = ((c * g->sh + rph) * g->sw + cph) * plane + ((i * g->dh) / g->sh) * wq + (j * g->dw) / g->sw;
       }
     }
   }
@@ -259,7 +265,7 @@ void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, 
       koff_tail[kk] = kk * nr;
     }
   } else {
-    band_offsets(&pl, koff);
+    tsr_conv_tap_offsets(g, g->cg, pl.wq, pl.rp, koff);
   }
   for (int64_t u = begin; u < end; ++u) {
     int64_t r = u;
@@ -293,7 +299,7 @@ void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, 
       oh0 = bi * pl.band;
       rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
       cells = rows * pl.wq;
-      fill_band(&pl, xg, oh0, rows, band);
+      tsr_conv_fill_band(g, g->cg, xg, oh0, rows, pl.wq, pl.rp, band);
     }
     const int64_t all_strips = ceil_div(cells, nr);
     for (int64_t s_base = 0; s_base < all_strips; s_base += TSR_CONV_MAX_STRIPS) {

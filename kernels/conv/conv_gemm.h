@@ -55,6 +55,15 @@ size_t tsr_conv_gemm_packed_size(const tsr_conv_gemm_isa *isa, const tsr_op *op)
 void tsr_conv_gemm_pack(const tsr_conv_gemm_isa *isa, const tsr_op *op, void *out);
 void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end);
 
+/* Copies the zero-padded input rows that output rows [oh0, oh0 + rows) read,
+ * for |channels| planes from |x|, into phase planes [channel][sh][sw][rp][wq]
+ * of |band| (rp >= rows per phase of the band). */
+void tsr_conv_fill_band(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
+                        int64_t wq, int64_t rp, float *band);
+/* koff[(c * KH + i) * KW + j]: the offset of tap (c, i, j) in such a band
+ * relative to an output pixel's grid position. */
+void tsr_conv_tap_offsets(const tsr_conv_geom *g, int64_t channels, int64_t wq, int64_t rp, int64_t *koff);
+
 /* The same epilogue in scalar f32 (portable kernels, tails). */
 float tsr_conv_act_f32(int kind, float x, float alpha, float beta);
 
