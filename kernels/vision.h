@@ -5,6 +5,7 @@
 #include "conv/conv.h"
 #include "gather/gather.h"
 #include "pool/pool.h"
+#include "qlinear/qconv.h"
 #include "qlinear/qlinear.h"
 #include "reduce/reduce.h"
 #include "resize/resize.h"
