@@ -6,6 +6,7 @@
 #include "gather/gather.h"
 #include "pool/pool.h"
 #include "qlinear/qconv.h"
+#include "qlinear/qconv_dw.h"
 #include "qlinear/qlinear.h"
 #include "reduce/reduce.h"
 #include "resize/resize.h"

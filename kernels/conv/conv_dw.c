@@ -74,7 +74,7 @@ void tsr_conv_dw_run(tsr_conv_dw_row_fn row, const tsr_kernel_ctx *ctx, int64_t 
 }
 
 /* Portable rows: the column loop innermost, vectorized by the compiler. */
-static void dw_row_scalar(const float *in0, size_t ldi, const int64_t *toff, const float *w, size_t taps, float *y0,
+void tsr_conv_dw_rows_f32__scalar(const float *in0, size_t ldi, const int64_t *toff, const float *w, size_t taps, float *y0,
                           size_t ldy, size_t nrows, size_t ow, const tsr_conv_ep *ep, size_t m) {
   const float bias = ep->bias ? ep->bias[m] : 0.0f;
   const float alpha = ep->slope ? ep->slope[m] : ep->alpha;
@@ -94,4 +94,4 @@ static void dw_row_scalar(const float *in0, size_t ldi, const int64_t *toff, con
   }
 }
 
-TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_u64__scalar, dw_row_scalar, 0)
+TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_u64__scalar, tsr_conv_dw_rows_f32__scalar, 0)

@@ -15,6 +15,14 @@
 typedef void (*tsr_conv_dw_row_fn)(const float *in, size_t ldi, const int64_t *toff, const float *w, size_t taps,
                                    float *y, size_t ldy, size_t nrows, size_t ow, const tsr_conv_ep *ep, size_t m);
 
+/* The row functions of each ISA (also used by the int8 depthwise kernels). */
+void tsr_conv_dw_rows_f32__scalar(const float *in, size_t ldi, const int64_t *toff, const float *w, size_t taps,
+                                  float *y, size_t ldy, size_t nrows, size_t ow, const tsr_conv_ep *ep, size_t m);
+void tsr_conv_dw_rows_f32__avx2(const float *in, size_t ldi, const int64_t *toff, const float *w, size_t taps,
+                                float *y, size_t ldy, size_t nrows, size_t ow, const tsr_conv_ep *ep, size_t m);
+void tsr_conv_dw_rows_f32__avx512(const float *in, size_t ldi, const int64_t *toff, const float *w, size_t taps,
+                                  float *y, size_t ldy, size_t nrows, size_t ow, const tsr_conv_ep *ep, size_t m);
+
 bool tsr_conv_dw_match(const tsr_op *op);
 int64_t tsr_conv_dw_units(const tsr_op *op);
 size_t tsr_conv_dw_scratch(const tsr_op *op);

@@ -145,20 +145,23 @@ void tsr_qconv_pack(const tsr_qconv_isa *isa, const tsr_op *op, void *out) {
 }
 
 /* Scratch: koff [kq] i64, colsum [64 strips][NR] i32, the ones panel
- * [kq][MR][4] (colsum pass), the band. */
+ * [kq][MR][4] (colsum pass), a pad row [W], the band. */
 size_t tsr_qconv_scratch(const tsr_qconv_isa *isa, const tsr_op *op) {
   qplan pl;
   qplan_of(isa, op, &pl);
   return r64((size_t)pl.kq * 8) + r64((size_t)QCONV_MAX_STRIPS * (size_t)isa->nr * 4) +
-         r64((size_t)(pl.kq * isa->mr * 4 * isa->a_bytes)) + r64(pl.band_bytes);
+         r64((size_t)(pl.kq * isa->mr * 4 * isa->a_bytes)) + r64((size_t)pl.g.w) + r64(pl.band_bytes);
 }
 
-/* u8 band of |channels| planes of x (i8 flipped), 4 channels interleaved. */
-static void fill_band_q8(const qplan *pl, const uint8_t *x, uint8_t flip, uint8_t pad, int64_t oh0, int64_t rows,
-                         uint8_t *band) {
+/* u8 band of the group's planes of x (i8 flipped), 4 channels interleaved
+ * per pixel; rows and channels outside x read |padrow| (W bytes of pad ^ flip,
+ * so that flipping gives pad). */
+static void fill_band_q8(const qplan *pl, const uint8_t *x, uint8_t flip, uint8_t pad, const uint8_t *padrow,
+                         int64_t oh0, int64_t rows, uint8_t *band) {
   const tsr_conv_geom *g = &pl->g;
   const int64_t sh = g->sh, sw = g->sw, wq = pl->wq, rp = pl->rp, plane = rp * wq * 4;
   const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
+  const uint32_t flip4 = (uint32_t)flip * 0x01010101u;
   for (int64_t cq = 0; cq < pl->c4; ++cq) {
     uint8_t *bc = band + cq * sh * sw * plane;
     for (int64_t r = 0; r < rp * sh; ++r) {
@@ -166,7 +169,7 @@ static void fill_band_q8(const qplan *pl, const uint8_t *x, uint8_t flip, uint8_
       const uint8_t *src[4];
       for (int64_t e = 0; e < 4; ++e) {
         const int64_t c = cq * 4 + e;
-        src[e] = r < rows_in && ih >= 0 && ih < g->h && c < g->cg ? x + (c * g->h + ih) * g->w : NULL;
+        src[e] = r < rows_in && ih >= 0 && ih < g->h && c < g->cg ? x + (c * g->h + ih) * g->w : padrow;
       }
       for (int64_t cp = 0; cp < sw; ++cp) {
         uint8_t *d = bc + ((r % sh) * sw + cp) * plane + (r / sh) * wq * 4;
@@ -177,17 +180,19 @@ static void fill_band_q8(const qplan *pl, const uint8_t *x, uint8_t flip, uint8_
         if (hi < lo) hi = lo;
         memset(d, pad, (size_t)(lo * 4));
         memset(d + hi * 4, pad, (size_t)((wq - hi) * 4));
-        for (int64_t e = 0; e < 4; ++e) {
-          uint8_t *de = d + e;
-          if (src[e] == NULL) {
-            for (int64_t t = lo; t < hi; ++t) de[t * 4] = pad;
-            continue;
+        const int64_t off = lo * sw + cp - g->pl, n = hi - lo;
+        const uint8_t *s0 = src[0] + off, *s1 = src[1] + off, *s2 = src[2] + off, *s3 = src[3] + off;
+        uint8_t *dd = d + lo * 4;
+        if (sw == 1) {
+          for (int64_t t = 0; t < n; ++t) {
+            const uint32_t v = ((uint32_t)s0[t] | (uint32_t)s1[t] << 8 | (uint32_t)s2[t] << 16 | (uint32_t)s3[t] << 24) ^ flip4;
+            memcpy(dd + t * 4, &v, 4);
           }
-          const uint8_t *s0 = src[e] + lo * sw + cp - g->pl;
-          if (sw == 1) {
-            for (int64_t t = 0; t < hi - lo; ++t) de[(lo + t) * 4] = s0[t] ^ flip;
-          } else {
-            for (int64_t t = 0; t < hi - lo; ++t) de[(lo + t) * 4] = s0[t * sw] ^ flip;
+        } else {
+          for (int64_t t = 0; t < n; ++t) {
+            const int64_t i = t * sw;
+            const uint32_t v = ((uint32_t)s0[i] | (uint32_t)s1[i] << 8 | (uint32_t)s2[i] << 16 | (uint32_t)s3[i] << 24) ^ flip4;
+            memcpy(dd + t * 4, &v, 4);
           }
         }
       }
@@ -228,6 +233,8 @@ void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
   sp += r64((size_t)QCONV_MAX_STRIPS * (size_t)nr * 4);
   uint8_t *ones = sp;
   sp += r64((size_t)(pl.kq * mr * 4 * isa->a_bytes));
+  uint8_t *padrow = sp;
+  sp += r64((size_t)g->w);
   uint8_t *band = sp;
   qtap_offsets(&pl, koff);
   if (need_colsum) {
@@ -248,6 +255,7 @@ void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
   raw.raw = true;
   const uint8_t flip = op->src[0].dtype == TSR_DTYPE_I8 ? 0x80 : 0;
   const uint8_t pad = (uint8_t)x_zp_u8(op);
+  memset(padrow, pad ^ flip, (size_t)g->w);
   const uint8_t *x = op->src[0].data;
   uint8_t *y = op->dst.data;
   const uint64_t full = nr == 64 ? ~(uint64_t)0 : (((uint64_t)1 << nr) - 1);
@@ -263,7 +271,7 @@ void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
     uint8_t *yg = y + (n * g->m + gi * g->mg) * ohw;
     const int64_t oh0 = bi * pl.band, rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
     const int64_t cells = rows * pl.wq, all = cdiv(cells, nr);
-    fill_band_q8(&pl, x + (n * g->c + gi * g->cg) * hw, flip, pad, oh0, rows, band);
+    fill_band_q8(&pl, x + (n * g->c + gi * g->cg) * hw, flip, pad, padrow, oh0, rows, band);
     for (int64_t sb = 0; sb < all; sb += QCONV_MAX_STRIPS) {
       const int64_t strips = all - sb < QCONV_MAX_STRIPS ? all - sb : QCONV_MAX_STRIPS;
       uint64_t masks[QCONV_MAX_STRIPS];

@@ -92,7 +92,7 @@ static inline __attribute__((always_inline)) void dw_block(const int nr, const f
   }
 }
 
-static void dw_row(const float *in, size_t ldi, const int64_t *toff, const float *w, size_t taps, float *y, size_t ldy,
+void tsr_conv_dw_rows_f32__avx512(const float *in, size_t ldi, const int64_t *toff, const float *w, size_t taps, float *y, size_t ldy,
                    size_t nrows, size_t ow, const tsr_conv_ep *ep, size_t m) {
   const __m512 bias = _mm512_set1_ps(ep->bias ? ep->bias[m] : 0.0f);
   const __m512 alpha = _mm512_set1_ps(ep->slope ? ep->slope[m] : ep->alpha), beta = _mm512_set1_ps(ep->beta);
@@ -106,4 +106,4 @@ static void dw_row(const float *in, size_t ldi, const int64_t *toff, const float
   }
 }
 
-TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_4x32__avx512, dw_row, TSR_ISA_AVX512)
+TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_4x32__avx512, tsr_conv_dw_rows_f32__avx512, TSR_ISA_AVX512)
