@@ -33,7 +33,7 @@ static void run_case(tsr_bench_state *st, void *arg) {
   bench_case *c = arg;
   tsr_dyn_values dyn = {{0}};
   int64_t units = c->kernel->units(&c->op, &dyn);
-  tsr_kernel_ctx ctx = {&c->op, &dyn, c->scratch, c->packed, 0};
+  tsr_kernel_ctx ctx = {&c->op, &dyn, c->scratch, c->packed, 0, NULL};
   while (tsr_bench_keep_running(st)) c->kernel->run(&ctx, 0, units);
   if (c->flops > 0) tsr_bench_rate(st, "FLOP/s", c->flops);
   tsr_bench_rate(st, "bytes/s", c->bytes);
