@@ -143,7 +143,9 @@ static tsr_status finish_load(tsr_llm *m, const tsr_llm_options *opt, tsr_error 
   TSR_TRY(tsr_llm_check_source(&m->src, err));
   /* Tokenizer. */
   if (hp->format == TSR_LLM_FORMAT_GGUF) {
-    TSR_TRY(tsr_tokenizer_from_gguf(m->gguf, &m->alloc, &m->tok, err));
+    /* A GGUF without tokenizer metadata runs on token ids alone. */
+    if (tsr_gguf_find(m->gguf, "tokenizer.ggml.model") >= 0)
+      TSR_TRY(tsr_tokenizer_from_gguf(m->gguf, &m->alloc, &m->tok, err));
   } else if (opt->tokenizer_data != NULL) {
     TSR_TRY(tsr_tokenizer_from_llama2c(opt->tokenizer_data, opt->tokenizer_size, hp->vocab_size, &m->alloc, &m->tok,
                                        err));
