@@ -95,8 +95,8 @@ static void make_model(syn_model *m, const syn_cfg *c) {
   for (int i = 0; i < c->layers; ++i) {
     syn_layer *y = &m->l[i];
     make_w(&y->an, TSR_DTYPE_F32, 1, c->dim, 0.2, 1.0);
-    make_w(&y->wq, c->t_q, qd, c->dim, 1.0 / sqrt(c->dim), 0.0);
-    make_w(&y->wk, c->t_k, kvd, c->dim, 1.0 / sqrt(c->dim), 0.0);
+    make_w(&y->wq, c->t_q, qd, c->dim, 3.0 / sqrt(c->dim), 0.0); /* peaky attention */
+    make_w(&y->wk, c->t_k, kvd, c->dim, 3.0 / sqrt(c->dim), 0.0);
     make_w(&y->wv, c->t_v, kvd, c->dim, 1.0 / sqrt(c->dim), 0.0);
     make_w(&y->wo, c->t_o, c->dim, qd, 1.0 / sqrt(qd), 0.0);
     make_w(&y->fn, TSR_DTYPE_F32, 1, c->dim, 0.2, 1.0);
@@ -264,14 +264,15 @@ static void *write_gguf(const syn_model *m, size_t *out_n) {
   add_w(w, "output_norm.weight", &m->onorm);
   if (!c->tied) add_w(w, "output.weight", &m->out);
   if (c->freq_factors) add_w(w, "rope_freqs.weight", &m->ff);
+  /* The writer keeps the names by reference until it writes. */
+  char(*nm)[64] = calloc((size_t)c->layers * 9, 64);
   for (int l = 0; l < c->layers; ++l) {
     static const char *const names[9] = {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output",
                                          "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"};
     const syn_w *ws = &m->l[l].an;
     for (int j = 0; j < 9; ++j) {
-      char nm[64];
-      snprintf(nm, sizeof(nm), "blk.%d.%s.weight", l, names[j]);
-      add_w(w, nm, &ws[j]);
+      snprintf(nm[l * 9 + j], 64, "blk.%d.%s.weight", l, names[j]);
+      add_w(w, nm[l * 9 + j], &ws[j]);
     }
   }
   FILE *f = tmpfile();
@@ -279,6 +280,7 @@ static void *write_gguf(const syn_model *m, size_t *out_n) {
   tsr_error err;
   TRY_W(tsr_gguf_writer_write(w, f, &err));
   tsr_gguf_writer_free(w);
+  free(nm);
   void *blob = read_all(f, out_n);
   fclose(f);
   return blob;
@@ -529,7 +531,7 @@ static void test_llama2c_corrupt(void) {
       {1, 0, "hidden_dim"},   {2, 0, "n_layers"},     {2, 1 << 20, "n_layers"},  {3, 0, "n_heads"},
       {3, 3, "n_heads"},      {3, 128, "n_heads"},    {4, 0, "n_kv_heads"},      {4, 3, "n_kv_heads"},
       {4, 8, "n_kv_heads"},   {5, 0, "vocab_size"},   {5, INT32_MIN, "vocab_size"}, {6, 0, "seq_len"},
-      {6, -1, "seq_len"},     {5, -99, NULL},         {6, 47, NULL},             {3, 32, "odd"},
+      {6, -1, "seq_len"},     {5, -99, NULL},         {6, 47, NULL},             {3, 64, "odd"},
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
     uint8_t *cp = aligned_copy(blob, n);
