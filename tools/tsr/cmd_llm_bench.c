@@ -204,11 +204,18 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
     const tsr_llm_hparams *hp = tsr_llm_get_hparams(m);
     tsr_llm_memory mem;
     if (tsr_llm_get_memory(m, &mem) != TSR_OK) memset(&mem, 0, sizeof(mem));
-    double params = 0.0;
+    /* parameters, and the weight bytes one decode step reads: every tensor
+     * but the token embedding, of which it reads one row (unless tied) */
+    double params = 0.0, step_bytes = 0.0;
     for (uint32_t i = 0; i < tsr_llm_tensor_count(m); ++i) {
       const char *nm;
       tsr_tensor ti_;
-      if (tsr_llm_tensor_info(m, i, &nm, &ti_) == TSR_OK) params += (double)tsr_tensor_numel(&ti_);
+      if (tsr_llm_tensor_info(m, i, &nm, &ti_) != TSR_OK) continue;
+      params += (double)tsr_tensor_numel(&ti_);
+      double bytes = (double)tsr_tensor_nbytes(&ti_);
+      if (strcmp(nm, "token_embd.weight") == 0 && !hp->tied_output && ti_.ndim == 2 && ti_.shape[0] > 0)
+        bytes /= (double)ti_.shape[0];
+      step_bytes += bytes;
     }
     int n_ids = n_prompt > n_gen ? n_prompt : n_gen;
     int32_t *ids = malloc(sizeof(int32_t) * (size_t)(n_ids + 1));
@@ -249,10 +256,11 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
       snprintf(test_name, sizeof(test_name), "%s%d", test == 0 ? "pp" : "tg", n);
       if (json) {
         printf("{\"model\": \"%s\", \"model_bytes\": %llu, \"params\": %.0f, \"weight_type\": \"%s\", "
-               "\"target\": \"%s\", \"threads\": %u, \"test\": \"%s\", \"n\": %d, \"reps\": %d, "
-               "\"tps_median\": %.3f, \"tps_stddev\": %.3f, \"tps_min\": %.3f, \"tps_max\": %.3f, \"samples\": [",
+               "\"decode_read_bytes\": %.0f, \"target\": \"%s\", \"threads\": %u, \"test\": \"%s\", \"n\": %d, "
+               "\"reps\": %d, \"tps_median\": %.3f, \"tps_stddev\": %.3f, \"tps_min\": %.3f, \"tps_max\": %.3f, "
+               "\"samples\": [",
                basename_of(model), (unsigned long long)mem.weight_bytes, params, tsr_dtype_name(hp->weight_dtype),
-               target, threads[ti], test_name, n, reps, st.median, st.stddev, st.min, st.max);
+               step_bytes, target, threads[ti], test_name, n, reps, st.median, st.stddev, st.min, st.max);
         for (int r = 0; r < reps; ++r) printf("%s%.3f", r ? ", " : "", raw[r]);
         printf("]}\n");
       } else {
