@@ -52,7 +52,7 @@ typedef struct bench_case {
   void *mem[TSR_OP_MAX_SRC + 1];
   double flops;
   bool failed;
-  char why[256];
+  char why[320];
 } bench_case;
 
 static void *filled(size_t bytes, uint32_t seed) {

@@ -5,6 +5,7 @@
 #include "conv/conv.h"
 #include "gather/gather.h"
 #include "pool/pool.h"
+#include "pool/pool_fast.h"
 #include "qlinear/qconv.h"
 #include "qlinear/qconv_dw.h"
 #include "qlinear/qlinear.h"

@@ -160,8 +160,21 @@ void tsr_conv_gemm_pack(const tsr_conv_gemm_isa *isa, const tsr_op *op, void *ou
   for (int64_t gi = 0; gi < pl.g.groups; ++gi) pack_group(isa, &pl, op->src[1].data, gi, (float *)out + gi * per);
 }
 
+static void fill_pad(float *d, int64_t n, float pad) {
+  if (pad == 0.0f) {
+    memset(d, 0, sizeof(float) * (size_t)(n > 0 ? n : 0));
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) d[i] = pad;
+}
+
 void tsr_conv_fill_band(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
                         int64_t wq, int64_t rp, float *band) {
+  tsr_conv_fill_band_pad(g, channels, x, oh0, rows, wq, rp, 0.0f, band);
+}
+
+void tsr_conv_fill_band_pad(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
+                            int64_t wq, int64_t rp, float pad, float *band) {
   const int64_t sh = g->sh, sw = g->sw, plane = rp * wq;
   const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
   for (int64_t c = 0; c < channels; ++c) {
@@ -171,15 +184,14 @@ void tsr_conv_fill_band(const tsr_conv_geom *g, int64_t channels, const float *x
       const int64_t ih = oh0 * sh + r - g->pt;
       float *rowbase = bc + (r % sh) * sw * plane + (r / sh) * wq; /* column phase 0 */
       if (ih < 0 || ih >= g->h) {
-        for (int64_t cp = 0; cp < sw; ++cp) memset(rowbase + cp * plane, 0, sizeof(float) * (size_t)wq);
+        for (int64_t cp = 0; cp < sw; ++cp) fill_pad(rowbase + cp * plane, wq, pad);
         continue;
       }
       const float *src = xc + ih * g->w;
-      if (sw == 1) {
-        const int64_t right = wq - g->pl - g->w;
-        memset(rowbase, 0, sizeof(float) * (size_t)g->pl);
+      if (sw == 1 && g->pl + g->w <= wq) {
+        fill_pad(rowbase, g->pl, pad);
         memcpy(rowbase + g->pl, src, sizeof(float) * (size_t)g->w);
-        if (right > 0) memset(rowbase + g->pl + g->w, 0, sizeof(float) * (size_t)right);
+        fill_pad(rowbase + g->pl + g->w, wq - g->pl - g->w, pad);
         continue;
       }
       /* padded column pc = t * sw + cp lands in phase cp at t; input
@@ -191,20 +203,20 @@ void tsr_conv_fill_band(const tsr_conv_geom *g, int64_t channels, const float *x
         if (lo > wq) lo = wq;
         if (hi > wq) hi = wq;
         if (hi < lo) hi = lo;
-        for (int64_t t = 0; t < lo; ++t) d[t] = 0.0f;
+        fill_pad(d, lo, pad);
         const float *s0 = src + lo * sw + cp - g->pl;
         if (sw == 2) {
           for (int64_t t = 0; t < hi - lo; ++t) d[lo + t] = s0[2 * t];
         } else {
           for (int64_t t = 0; t < hi - lo; ++t) d[lo + t] = s0[t * sw];
         }
-        for (int64_t t = hi; t < wq; ++t) d[t] = 0.0f;
+        fill_pad(d + hi, wq - hi, pad);
       }
     }
     /* rows of the phase planes past rows_in: keep them finite */
     for (int64_t r = rows_in; r < rp * sh; ++r) {
       float *rowbase = bc + (r % sh) * sw * plane + (r / sh) * wq;
-      for (int64_t cp = 0; cp < sw; ++cp) memset(rowbase + cp * plane, 0, sizeof(float) * (size_t)wq);
+      for (int64_t cp = 0; cp < sw; ++cp) fill_pad(rowbase + cp * plane, wq, pad);
     }
   }
 }

@@ -60,6 +60,9 @@ void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, 
  * of |band| (rp >= rows per phase of the band). */
 void tsr_conv_fill_band(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
                         int64_t wq, int64_t rp, float *band);
+/* The same with |pad| for the padding (pooling: -inf). */
+void tsr_conv_fill_band_pad(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
+                            int64_t wq, int64_t rp, float pad, float *band);
 /* koff[(c * KH + i) * KW + j]: the offset of tap (c, i, j) in such a band
  * relative to an output pixel's grid position. */
 void tsr_conv_tap_offsets(const tsr_conv_geom *g, int64_t channels, int64_t wq, int64_t rp, int64_t *koff);
