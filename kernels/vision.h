@@ -8,6 +8,7 @@
 #include "pool/pool_fast.h"
 #include "qlinear/qconv.h"
 #include "qlinear/qconv_dw.h"
+#include "qlinear/qfast.h"
 #include "qlinear/qlinear.h"
 #include "reduce/reduce.h"
 #include "resize/resize.h"
