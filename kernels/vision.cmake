@@ -4,6 +4,7 @@ target_sources(tessera_obj PRIVATE
   ${_tsr_vk}/conv/conv_ref.c
   ${_tsr_vk}/conv/conv_gemm.c
   ${_tsr_vk}/conv/conv_dw.c
+  ${_tsr_vk}/conv/conv_tgemm.c
   ${_tsr_vk}/conv/conv_f32_scalar.c
   ${_tsr_vk}/pool/pool_ref.c
   ${_tsr_vk}/pool/pool_fast.c

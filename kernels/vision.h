@@ -3,6 +3,7 @@
 #define TESSERA_KERNELS_VISION_H_
 #include "concat/concat.h"
 #include "conv/conv.h"
+#include "conv/conv_tgemm.h"
 #include "gather/gather.h"
 #include "pool/pool.h"
 #include "pool/pool_fast.h"

@@ -2,6 +2,7 @@
  * innermost so compilers vectorize it for any target (SSE2, NEON); pixels
  * read from b + koff[k]; kept lanes stored in order. */
 #include "conv/conv_gemm.h"
+#include "conv/conv_tgemm.h"
 
 static inline void gemm_4x16(const int rows, size_t kc, const float *a, const float *b, const int64_t *koff, float *c,
                              size_t ldc, uint64_t mask, const tsr_conv_ep *ep, size_t m0) {
@@ -37,6 +38,6 @@ static inline void gemm_4x16(const int rows, size_t kc, const float *a, const fl
 UK(1) UK(2) UK(3) UK(4)
 #undef UK
 
-static const tsr_conv_gemm_isa kIsa = {4, 16, {NULL, uk_1, uk_2, uk_3, uk_4, NULL, NULL, NULL, NULL}};
+const tsr_conv_gemm_isa tsr_conv_gemm_isa_scalar = {4, 16, {NULL, uk_1, uk_2, uk_3, uk_4, NULL, NULL, NULL, NULL}};
 
-TSR_CONV_GEMM_KERNEL(tsr_conv2d_f32_ukernel_4x16__scalar, kIsa, 0)
+TSR_CONV_GEMM_KERNEL(tsr_conv2d_f32_ukernel_4x16__scalar, tsr_conv_gemm_isa_scalar, 0)

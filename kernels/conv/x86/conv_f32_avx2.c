@@ -6,6 +6,7 @@
 
 #include "conv/conv_dw.h"
 #include "conv/conv_gemm.h"
+#include "conv/conv_tgemm.h"
 #include "conv/x86/vmath_avx2.h"
 
 static inline __attribute__((always_inline)) void gemm_6x16(const int rows, size_t kc, const float *a, const float *b,
@@ -60,9 +61,10 @@ static inline __attribute__((always_inline)) void gemm_6x16(const int rows, size
 UK(1) UK(2) UK(3) UK(4) UK(5) UK(6)
 #undef UK
 
-static const tsr_conv_gemm_isa kIsa = {6, 16, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, NULL, NULL}};
+const tsr_conv_gemm_isa tsr_conv_gemm_isa_avx2 = {6, 16, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, NULL, NULL}};
 
-TSR_CONV_GEMM_KERNEL(tsr_conv2d_f32_ukernel_6x16__avx2, kIsa, TSR_ISA_AVX2)
+TSR_CONV_GEMM_KERNEL(tsr_conv2d_f32_ukernel_6x16__avx2, tsr_conv_gemm_isa_avx2, TSR_ISA_AVX2)
+TSR_CONV_TGEMM_KERNEL(tsr_conv_transpose2d_f32_ukernel_6x16__avx2, tsr_conv_gemm_isa_avx2, TSR_ISA_AVX2)
 
 /* Depthwise rows: up to 4 output rows x 16 columns (8 ymm accumulators, 8
  * independent FMA chains) per pass over the taps. */

@@ -6,6 +6,7 @@
 
 #include "conv/conv_dw.h"
 #include "conv/conv_gemm.h"
+#include "conv/conv_tgemm.h"
 #include "conv/x86/vmath_avx512.h"
 
 static inline __attribute__((always_inline)) void gemm_8x32(const int rows, size_t kc, const float *a, const float *b,
@@ -59,9 +60,10 @@ static inline __attribute__((always_inline)) void gemm_8x32(const int rows, size
 UK(1) UK(2) UK(3) UK(4) UK(5) UK(6) UK(7) UK(8)
 #undef UK
 
-static const tsr_conv_gemm_isa kIsa = {8, 32, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, uk_7, uk_8}};
+const tsr_conv_gemm_isa tsr_conv_gemm_isa_avx512 = {8, 32, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, uk_7, uk_8}};
 
-TSR_CONV_GEMM_KERNEL(tsr_conv2d_f32_ukernel_8x32__avx512, kIsa, TSR_ISA_AVX512)
+TSR_CONV_GEMM_KERNEL(tsr_conv2d_f32_ukernel_8x32__avx512, tsr_conv_gemm_isa_avx512, TSR_ISA_AVX512)
+TSR_CONV_TGEMM_KERNEL(tsr_conv_transpose2d_f32_ukernel_8x32__avx512, tsr_conv_gemm_isa_avx512, TSR_ISA_AVX512)
 
 /* Depthwise rows: up to 4 output rows x 32 columns (8 zmm accumulators, 8
  * independent FMA chains) per pass over the taps; masked tail stores. */
