@@ -22,6 +22,7 @@ static const tsr_kernel *const kKernels[] = {
 #include "attention/attention.inc"
 #include "elementwise/elementwise.inc"
 #include "rows/rows.inc"
+#include "copy/copy.inc" /* fast same-dtype CONVERT, before the reference */
 #include "convert/convert.inc"
 #include "vision.inc"
 };
