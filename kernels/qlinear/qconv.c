@@ -265,7 +265,7 @@ void tsr_qconv_pre(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
     fill_quad(&pl, x + (n * g->c + gi * g->cg) * g->h * g->w, cq, flip, pad, padrow,
               shared + (size_t)ng * pl.group_bytes + (size_t)(cq * g->sh * g->sw) * pl.plane_bytes);
   }
-  if (end == pre_units_of(&pl)) { /* zero the slack past the last band once */
+  if (begin < end && end == pre_units_of(&pl)) { /* the slack past the last band, once */
     uint8_t *tail = shared + (size_t)(g->n * g->groups) * pl.group_bytes;
     memset(tail, pad, (size_t)(4 * isa->nr + 4 * g->kw * g->dw + 64));
   }

@@ -16,6 +16,8 @@ static inline __attribute__((always_inline)) void gemm_8x32(const int rows, size
   for (int r = 0; r < rows; ++r) lo[r] = hi[r] = _mm512_setzero_ps();
   for (size_t k = 0; k < kc; ++k) {
     const float *bk = b + koff[k];
+    _mm_prefetch((const char *)(b + koff[k + TSR_CONV_PREFETCH]), _MM_HINT_T0);
+    _mm_prefetch((const char *)(b + koff[k + TSR_CONV_PREFETCH] + 16), _MM_HINT_T0);
     const __m512 b0 = _mm512_loadu_ps(bk), b1 = _mm512_loadu_ps(bk + 16);
     for (int r = 0; r < rows; ++r) {
       const __m512 av = _mm512_set1_ps(a[r]);
