@@ -10,14 +10,24 @@
 typedef struct qplan {
   tsr_conv_geom g;
   int64_t c4, kq;   /* channel quads; k-quads = c4 * KH * KW */
-  int64_t wq, rp;   /* grid pitch; rows per row-phase plane (whole output) */
-  size_t plane_bytes, group_bytes; /* one phase plane; one (n, group) band */
-  int64_t band, bands;             /* output rows per run unit */
+  int64_t wq;       /* grid pitch */
+  int64_t band, bands; /* output rows per band */
+  int64_t rp;       /* rows per row-phase plane of a band */
+  size_t plane_bytes, band_bytes; /* one phase plane; one band of all quads */
   int64_t mblocks, mchunk, mchunks;
 } qplan;
 
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static size_t r64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+static void qband(qplan *pl, int64_t band) {
+  const tsr_conv_geom *g = &pl->g;
+  pl->band = band;
+  pl->bands = cdiv(g->oh, band);
+  pl->rp = cdiv((band - 1) * g->sh + (g->kh - 1) * g->dh + 1, g->sh);
+  pl->plane_bytes = (size_t)(pl->rp * pl->wq * 4);
+  pl->band_bytes = r64((size_t)(pl->c4 * g->sh * g->sw) * pl->plane_bytes);
+}
 
 static void qplan_of(const tsr_qconv_isa *isa, const tsr_op *op, qplan *pl) {
   tsr_conv_geom_of(op, &pl->g);
@@ -26,17 +36,14 @@ static void qplan_of(const tsr_qconv_isa *isa, const tsr_op *op, qplan *pl) {
   pl->c4 = cdiv(g->cg, 4);
   pl->kq = pl->c4 * g->kh * g->kw;
   pl->wq = cdiv(g->w + g->pl + g->pr, g->sw);
-  pl->rp = cdiv((g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1, g->sh);
-  pl->plane_bytes = (size_t)(pl->rp * pl->wq * 4);
-  pl->group_bytes = r64((size_t)(pl->c4 * g->sh * g->sw) * pl->plane_bytes);
-  /* the input is copied once (pre-pass), so bands cost nothing: about 16
-   * strips, at least 4 (or the plane), and 8 units where that allows */
+  /* Bands of about 16 strips (at least 4, or the plane) whose copy stays
+   * within ~128 KiB (compact for the caches and the TLB); the pre-pass fills
+   * each once, so output channels split freely into more units. */
   const int64_t min_rows = cdiv(4 * nr, pl->wq);
   int64_t band = cdiv(16 * nr, pl->wq);
   if (band > g->oh) band = g->oh;
-  while (band > min_rows && planes * cdiv(g->oh, band) < 8) band = cdiv(band, 2) > min_rows ? cdiv(band, 2) : min_rows;
-  pl->band = band;
-  pl->bands = cdiv(g->oh, band);
+  qband(pl, band);
+  while (pl->band > min_rows && pl->band_bytes > 128 * 1024) qband(pl, pl->band / 2 > min_rows ? pl->band / 2 : min_rows);
   pl->mblocks = cdiv(g->mg, isa->mr);
   const int64_t base = planes * pl->bands;
   int64_t want = base >= 8 ? 1 : cdiv(8, base);
@@ -82,7 +89,7 @@ size_t tsr_qconv_packed_size(const tsr_qconv_isa *isa, const tsr_op *op) {
   return a_bytes_all(isa, &pl) + 3 * r64((size_t)pl.g.m * 4) + 64;
 }
 
-static int64_t pre_units_of(const qplan *pl) { return pl->g.n * pl->g.groups * pl->c4; }
+static int64_t pre_units_of(const qplan *pl) { return pl->g.n * pl->g.groups * pl->bands * pl->c4; }
 
 static int32_t x_zp_u8(const tsr_op *op) {
   const int32_t xz = tsr_q_zp(op, 2, 0);
@@ -147,32 +154,33 @@ void tsr_qconv_pack(const tsr_qconv_isa *isa, const tsr_op *op, void *out) {
 size_t tsr_qconv_scratch(const tsr_qconv_isa *isa, const tsr_op *op) {
   qplan pl;
   qplan_of(isa, op, &pl);
-  return r64((size_t)pl.kq * 8) + r64((size_t)QCONV_MAX_STRIPS * (size_t)isa->nr * 4) +
+  return r64((size_t)(pl.kq + 8) * 8) + r64((size_t)QCONV_MAX_STRIPS * (size_t)isa->nr * 4) +
          r64((size_t)(pl.kq * isa->mr * 4 * isa->a_bytes)) + r64((size_t)pl.g.w);
 }
 
-/* Shared scratch: the whole padded input as u8 channel quads, one band per
- * (n, group), plus slack for the last strips' reads. */
+/* Shared scratch: the padded input rows of every band of every (n, group) as
+ * u8 channel quads, plus slack for the last strips' reads. */
 size_t tsr_qconv_shared(const tsr_qconv_isa *isa, const tsr_op *op) {
   qplan pl;
   qplan_of(isa, op, &pl);
-  return (size_t)(pl.g.n * pl.g.groups) * pl.group_bytes + (size_t)(4 * isa->nr + 4 * pl.g.kw * pl.g.dw + 64);
+  return (size_t)(pl.g.n * pl.g.groups * pl.bands) * pl.band_bytes + (size_t)(4 * isa->nr + 4 * pl.g.kw * pl.g.dw + 64);
 }
 
 int64_t tsr_qconv_pre_units(const tsr_qconv_isa *isa, const tsr_op *op) {
   qplan pl;
   qplan_of(isa, op, &pl);
-  return pl.g.n * pl.g.groups * pl.c4;
+  return pl.g.n * pl.g.groups * pl.bands * pl.c4;
 }
 
-/* Channel quad |cq| of the group's planes of x (i8 flipped) for every output
- * row, 4 channels interleaved per pixel; rows and channels outside x read
- * |padrow| (W bytes of pad ^ flip, so that flipping gives pad). */
-static void fill_quad(const qplan *pl, const uint8_t *x, int64_t cq, uint8_t flip, uint8_t pad, const uint8_t *padrow,
-                      uint8_t *bc) {
+/* Channel quad |cq| of the group's planes of x (i8 flipped) for output rows
+ * [oh0, oh0 + rows), 4 channels interleaved per pixel; rows and channels
+ * outside x read |padrow| (W bytes of pad ^ flip, so that flipping gives
+ * pad). */
+static void fill_quad(const qplan *pl, const uint8_t *x, int64_t cq, int64_t oh0, int64_t rows, uint8_t flip,
+                      uint8_t pad, const uint8_t *padrow, uint8_t *bc) {
   const tsr_conv_geom *g = &pl->g;
   const int64_t sh = g->sh, sw = g->sw, wq = pl->wq, rp = pl->rp, plane = (int64_t)pl->plane_bytes;
-  const int64_t rows_in = (g->oh - 1) * sh + (g->kh - 1) * g->dh + 1;
+  const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
   const uint32_t flip4 = (uint32_t)flip * 0x01010101u;
   int64_t lo[8], hi[8];
   const int64_t nph = sw < 8 ? sw : 8;
@@ -187,7 +195,7 @@ static void fill_quad(const qplan *pl, const uint8_t *x, int64_t cq, uint8_t fli
   }
   int64_t rph = 0, rrow = 0; /* r % sh, r / sh */
   for (int64_t r = 0; r < rp * sh; ++r) {
-    const int64_t ih = r - g->pt;
+    const int64_t ih = oh0 * sh + r - g->pt;
     const bool in = r < rows_in && ih >= 0 && ih < g->h;
     const uint8_t *src[4];
     for (int64_t e = 0; e < 4; ++e) {
@@ -253,7 +261,7 @@ void tsr_qconv_pre(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
   qplan pl;
   qplan_of(isa, op, &pl);
   const tsr_conv_geom *g = &pl.g;
-  uint8_t *padrow = (uint8_t *)ctx->scratch + r64((size_t)pl.kq * 8) + r64((size_t)QCONV_MAX_STRIPS * (size_t)isa->nr * 4) +
+  uint8_t *padrow = (uint8_t *)ctx->scratch + r64((size_t)(pl.kq + 8) * 8) + r64((size_t)QCONV_MAX_STRIPS * (size_t)isa->nr * 4) +
                     r64((size_t)(pl.kq * isa->mr * 4 * isa->a_bytes));
   const uint8_t flip = op->src[0].dtype == TSR_DTYPE_I8 ? 0x80 : 0;
   const uint8_t pad = (uint8_t)x_zp_u8(op);
@@ -261,12 +269,14 @@ void tsr_qconv_pre(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
   const uint8_t *x = op->src[0].data;
   uint8_t *shared = ctx->shared;
   for (int64_t u = begin; u < end; ++u) {
-    const int64_t cq = u % pl.c4, ng = u / pl.c4, n = ng / g->groups, gi = ng % g->groups;
-    fill_quad(&pl, x + (n * g->c + gi * g->cg) * g->h * g->w, cq, flip, pad, padrow,
-              shared + (size_t)ng * pl.group_bytes + (size_t)(cq * g->sh * g->sw) * pl.plane_bytes);
+    const int64_t cq = u % pl.c4, nb = u / pl.c4, bi = nb % pl.bands, ng = nb / pl.bands;
+    const int64_t n = ng / g->groups, gi = ng % g->groups;
+    const int64_t oh0 = bi * pl.band, rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
+    fill_quad(&pl, x + (n * g->c + gi * g->cg) * g->h * g->w, cq, oh0, rows, flip, pad, padrow,
+              shared + (size_t)nb * pl.band_bytes + (size_t)(cq * g->sh * g->sw) * pl.plane_bytes);
   }
   if (begin < end && end == pre_units_of(&pl)) { /* the slack past the last band, once */
-    uint8_t *tail = shared + (size_t)(g->n * g->groups) * pl.group_bytes;
+    uint8_t *tail = shared + (size_t)(g->n * g->groups * pl.bands) * pl.band_bytes;
     memset(tail, pad, (size_t)(4 * isa->nr + 4 * g->kw * g->dw + 64));
   }
 }
@@ -284,11 +294,12 @@ void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
   const int32_t need_colsum = *(const int32_t *)((const uint8_t *)mult + r64((size_t)g->m * 4));
   uint8_t *sp = ctx->scratch;
   int64_t *koff = (int64_t *)sp;
-  sp += r64((size_t)pl.kq * 8);
+  sp += r64((size_t)(pl.kq + 8) * 8);
   int32_t *colsum = (int32_t *)sp;
   sp += r64((size_t)QCONV_MAX_STRIPS * (size_t)nr * 4);
   uint8_t *ones = sp;
   qtap_offsets(&pl, koff);
+  for (int64_t kk = pl.kq; kk < pl.kq + 8; ++kk) koff[kk] = 0; /* prefetch targets */
   if (need_colsum) {
     memset(ones, 0, (size_t)(pl.kq * mr * 4 * isa->a_bytes));
     for (int64_t kk = 0; kk < pl.kq; ++kk) {
@@ -320,7 +331,7 @@ void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
     uint8_t *yg = y + (n * g->m + gi * g->mg) * ohw;
     const int64_t oh0 = bi * pl.band, rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
     const int64_t cells = rows * pl.wq, all = cdiv(cells, nr);
-    const uint8_t *band = shared + (size_t)(n * g->groups + gi) * pl.group_bytes + (size_t)(oh0 * pl.wq * 4);
+    const uint8_t *band = shared + (size_t)((n * g->groups + gi) * pl.bands + bi) * pl.band_bytes;
     for (int64_t sb = 0; sb < all; sb += QCONV_MAX_STRIPS) {
       const int64_t strips = all - sb < QCONV_MAX_STRIPS ? all - sb : QCONV_MAX_STRIPS;
       uint64_t masks[QCONV_MAX_STRIPS];

@@ -9,9 +9,10 @@
  * ONNX Runtime's requantization (qlinear.h).
  *
  * k runs over (channel quad cq, i, j, channel in quad): a pre-pass (split
- * over channel quads) copies the whole input once into the shared scratch as
- * u8 with 4 channels interleaved per pixel ([n, group][C/4][sh][sw][rows]
- * [Wq][4], padding = xz', missing channels = xz'), so one k-quad of 16 pixels
+ * over bands and channel quads) copies the input rows each band of output
+ * rows reads into the shared scratch as u8 with 4 channels interleaved per
+ * pixel ([n, group, band][C/4][sh][sw][rows][Wq][4], padding = xz', missing
+ * channels = xz'), so one k-quad of 16 pixels
  * is 64 contiguous bytes at band + koff[kq] + 4 p: the operand of one VNNI
  * dot product (or two widened vpmaddwd). Run units: (n, group, band of
  * output rows, m chunk), reading the shared copy. Packed weights:
@@ -35,7 +36,8 @@ typedef struct tsr_qconv_ep {
   bool raw;             /* store the raw int32 sums (colsum pass) */
 } tsr_qconv_ep;
 
-/* Rows r < rows of v[r, q] = sum_kq a[(kq*MR + r)*4 + e] * b[koff[kq] + 4q + e],
+/* Microkernels may prefetch b + koff[k + 8]: koff has 8 extra entries.
+ * Rows r < rows of v[r, q] = sum_kq a[(kq*MR + r)*4 + e] * b[koff[kq] + 4q + e],
  * q < NR; stored (requantized, or raw int32) for the lanes in |mask|,
  * compressed, from c + r * ldc. Epilogue channel m0 + r. */
 typedef void (*tsr_qconv_ukernel)(size_t kq, const void *a, const uint8_t *b, const int64_t *koff, void *c,
