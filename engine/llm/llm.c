@@ -151,6 +151,8 @@ static tsr_status finish_load(tsr_llm *m, const tsr_llm_options *opt, tsr_error 
                                        err));
   }
   if (m->tok != NULL) {
+    /* tokenizer.ggml.add_bos_token, else llama.cpp's default for the vocabulary type. */
+    if (hp->format == TSR_LLM_FORMAT_GGUF) m->src.add_bos = tsr_tokenizer_add_bos_default(m->tok);
     if (m->src.bos < 0) m->src.bos = tsr_tokenizer_bos(m->tok);
     if (m->src.eos < 0) m->src.eos = tsr_tokenizer_eos(m->tok);
   }
