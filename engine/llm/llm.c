@@ -190,7 +190,8 @@ static tsr_status finish_load(tsr_llm *m, const tsr_llm_options *opt, tsr_error 
   tsr_status s = tsr_engine_init(&cfg, m->engine_mem, esz, &m->engine);
   if (s != TSR_OK) return fail_from(err, NULL, s, "engine init");
   /* Graph, plan, memory. */
-  TSR_TRY(tsr_graph_create(&m->alloc, &m->graph));
+  s = tsr_graph_create(&m->alloc, &m->graph);
+  if (s != TSR_OK) return fail_from(err, NULL, s, "graph creation");
   TSR_TRY(tsr_llm_build_graph(m->graph, &m->src, n_ctx, kv, opt->max_batch, &m->ids, err));
   s = tsr_engine_prepare(m->engine, m->graph, &m->prog);
   if (s != TSR_OK) return fail_from(err, tsr_engine_error(m->engine), s, "prepare");
