@@ -18,12 +18,6 @@ static bool is_plain_float(tsr_dtype t) {
 
 static bool is_weight(tsr_dtype t) { return is_plain_float(t) || tsr_dtype_is_quantized(t); }
 
-/* Destination dtypes the kernels can write (K-quant quantizers: CPU only). */
-static bool is_writable(tsr_dtype t) {
-  return t != TSR_DTYPE_NONE && t != TSR_DTYPE_Q4_K && t != TSR_DTYPE_Q5_K && t != TSR_DTYPE_Q6_K &&
-         t < TSR_DTYPE_COUNT;
-}
-
 /* Every byte stride a multiple of the element size (block formats: of 2,
  * the alignment of their f16 scales), so the kernels' typed loads are
  * aligned. */
@@ -67,9 +61,9 @@ bool ocl_supports_op(const ocl_target *o, const tsr_op *op) {
     case TSR_OP_GET_ROWS:
       return is_weight(x->dtype);
     case TSR_OP_SET_ROWS:
-      return y->ndim >= 2 && (is_plain_float(y->dtype) || y->dtype == TSR_DTYPE_Q8_0 || y->dtype == TSR_DTYPE_Q4_0);
+      return y->ndim >= 2;
     case TSR_OP_CONVERT:
-      return is_writable(y->dtype);
+      return true;
     default:
       return false;
   }

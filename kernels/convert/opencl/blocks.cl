@@ -1,6 +1,7 @@
 /* GGML block formats on OpenCL: dequantization of 32-element chunks (a
  * q8_0/q4_0 block, or one sub-block of a K-quant super-block) and the
- * q8_0/q4_0 quantizers. Bit-compatible with kernels/convert/convert_ref.c;
+ * quantizers (q8_0, q4_0 per 32-element block; q4_K, q5_K, q6_K per
+ * 256-element super-block). Bit-compatible with kernels/convert/convert_ref.c;
  * the arithmetic is evaluated in the same order, without contraction. */
 
 inline float tsr_ld_half_at(global const uchar *p) { return vload_half(0, (global const half *)p); }
@@ -129,4 +130,126 @@ inline void tsr_quant_q4_0(const float *x, global uchar *blk) {
     x1 = clamp(x1, 0, 15);
     qs[i] = (uchar)(x0 | (x1 << 4));
   }
+}
+
+/* q4_K (nmax 15) and q5_K (nmax 31) share this: per 32-element sub-block
+ * an affine scale and min, both stored as 6-bit multiples of d and dmin. */
+inline void tsr_quant_affine_k(const float *x, int nmax, global uchar *dp, global uchar *scales,
+                               uchar *L) {
+#pragma OPENCL FP_CONTRACT OFF
+  float sc[8], mn[8], max_sc = 0.0f, max_mn = 0.0f;
+  for (int j = 0; j < 8; ++j) {
+    float lo = 0.0f, hi = 0.0f;
+    for (int l = 0; l < 32; ++l) {
+      lo = fmin(lo, x[32 * j + l]);
+      hi = fmax(hi, x[32 * j + l]);
+    }
+    sc[j] = (hi - lo) / (float)nmax;
+    mn[j] = -lo;
+    max_sc = fmax(max_sc, sc[j]);
+    max_mn = fmax(max_mn, mn[j]);
+  }
+  const float inv_sc = max_sc > 0.0f ? 63.0f / max_sc : 0.0f;
+  const float inv_mn = max_mn > 0.0f ? 63.0f / max_mn : 0.0f;
+  uchar s12[12];
+  for (int i = 0; i < 12; ++i) s12[i] = 0;
+  for (int j = 0; j < 8; ++j) {
+    int ls = min((int)rint(inv_sc * sc[j]), 63), lm = min((int)rint(inv_mn * mn[j]), 63);
+    if (j < 4) {
+      s12[j] = (uchar)ls;
+      s12[j + 4] = (uchar)lm;
+    } else {
+      s12[j + 4] = (uchar)((ls & 0xF) | ((lm & 0xF) << 4));
+      s12[j - 4] |= (uchar)((ls >> 4) << 6);
+      s12[j] |= (uchar)((lm >> 4) << 6);
+    }
+  }
+  for (int i = 0; i < 12; ++i) scales[i] = s12[i];
+  vstore_half_rte(max_sc / 63.0f, 0, (global half *)dp);
+  vstore_half_rte(max_mn / 63.0f, 0, (global half *)(dp + 2));
+  const float d = vload_half(0, (global const half *)dp), dmin = vload_half(0, (global const half *)(dp + 2));
+  for (int j = 0; j < 8; ++j) {
+    float s, m;
+    tsr_scale_min_k4(j, scales, &s, &m);
+    const float de = d * s, me = dmin * m;
+    for (int l = 0; l < 32; ++l) {
+      const int q = de != 0.0f ? (int)rint((x[32 * j + l] + me) / de) : 0;
+      L[32 * j + l] = (uchar)clamp(q, 0, nmax);
+    }
+  }
+}
+
+/* Quantizes 256 values into one K-quant block (q4_K, q5_K, q6_K). */
+inline void tsr_quant_k(int dt, const float *x, global uchar *blk) {
+#pragma OPENCL FP_CONTRACT OFF
+  uchar L[256];
+  if (dt == TSR_DT_Q4_K) {
+    tsr_quant_affine_k(x, 15, blk, blk + 4, L);
+    global uchar *q = blk + 16;
+    for (int j = 0; j < 256; j += 64, q += 32) {
+      for (int l = 0; l < 32; ++l) q[l] = (uchar)(L[j + l] | (L[j + l + 32] << 4));
+    }
+    return;
+  }
+  if (dt == TSR_DT_Q5_K) {
+    tsr_quant_affine_k(x, 31, blk, blk + 4, L);
+    uchar qh[32];
+    for (int i = 0; i < 32; ++i) qh[i] = 0;
+    global uchar *ql = blk + 48;
+    uchar m1 = 1, m2 = 2;
+    for (int n = 0; n < 256; n += 64, ql += 32) {
+      for (int j = 0; j < 32; ++j) {
+        int l1 = L[n + j], l2 = L[n + j + 32];
+        if (l1 > 15) {
+          l1 -= 16;
+          qh[j] |= m1;
+        }
+        if (l2 > 15) {
+          l2 -= 16;
+          qh[j] |= m2;
+        }
+        ql[j] = (uchar)(l1 | (l2 << 4));
+      }
+      m1 = (uchar)(m1 << 2);
+      m2 = (uchar)(m2 << 2);
+    }
+    for (int i = 0; i < 32; ++i) blk[16 + i] = qh[i];
+    return;
+  }
+  /* q6_K: ql[128], qh[64], i8 scales[16], f16 d */
+  float sc[16], max_sc = 0.0f;
+  for (int j = 0; j < 16; ++j) {
+    float amax = 0.0f;
+    for (int l = 0; l < 16; ++l) amax = fmax(amax, fabs(x[16 * j + l]));
+    sc[j] = amax / 31.0f;
+    max_sc = fmax(max_sc, sc[j]);
+  }
+  const float iscale = max_sc > 0.0f ? 127.0f / max_sc : 0.0f;
+  vstore_half_rte(iscale != 0.0f ? 1.0f / iscale : 0.0f, 0, (global half *)(blk + 208));
+  const float d = vload_half(0, (global const half *)(blk + 208));
+  global char *scales = (global char *)(blk + 192);
+  for (int j = 0; j < 16; ++j) {
+    const int s = min((int)rint(iscale * sc[j]), 127);
+    scales[j] = (char)s;
+    const float de = d * (float)s;
+    for (int l = 0; l < 16; ++l) {
+      const int q = de != 0.0f ? (int)rint(x[16 * j + l] / de) : 0;
+      L[16 * j + l] = (uchar)(clamp(q, -32, 31) + 32);
+    }
+  }
+  global uchar *ql = blk, *qh = blk + 128;
+  for (int j = 0; j < 256; j += 128, ql += 64, qh += 32) {
+    for (int l = 0; l < 32; ++l) {
+      const uchar q1 = L[j + l] & 0xF, q2 = L[j + l + 32] & 0xF;
+      const uchar q3 = L[j + l + 64] & 0xF, q4 = L[j + l + 96] & 0xF;
+      ql[l] = (uchar)(q1 | (q3 << 4));
+      ql[l + 32] = (uchar)(q2 | (q4 << 4));
+      qh[l] = (uchar)((L[j + l] >> 4) | ((L[j + l + 32] >> 4) << 2) | ((L[j + l + 64] >> 4) << 4) |
+                      ((L[j + l + 96] >> 4) << 6));
+    }
+  }
+}
+
+inline int tsr_k_block_bytes(int dt) {
+  return dt == TSR_DT_Q4_K ? 144 : (dt == TSR_DT_Q5_K ? 176 : 210);
 }

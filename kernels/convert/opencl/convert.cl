@@ -1,6 +1,6 @@
 /* CONVERT on OpenCL: one work-item per 32-element chunk of a row. Values go
- * through f32 (blocks dequantized, q8_0/q4_0 destinations quantized per
- * block); equal plain dtypes are copied bit for bit. */
+ * through f32 (blocks dequantized, block destinations quantized per block:
+ * K-quant super-blocks by the work-item of their first chunk); equal plain dtypes are copied bit for bit. */
 
 /* P: rows, n (row length), index space over the leading dims (x, y), x
  * element stride, y element stride. */
@@ -25,6 +25,20 @@ kernel void tsr_convert(global const uchar *x, ulong xo, global uchar *y, ulong 
     for (int i = 0; i < cnt; ++i) {
       for (int k = 0; k < es; ++k) yp[i * yes + k] = xp[i * xes + k];
     }
+    return;
+  }
+  if (ydt >= TSR_DT_Q4_K) { /* a K-quant super-block: its first chunk's item does it */
+    if (c % 8 != 0) return;
+    float xs[256];
+    for (int k = 0; k < 8; ++k) {
+      if (xdt >= TSR_DT_Q8_0 || xdt == TSR_DT_F32 || xdt == TSR_DT_F16 || xdt == TSR_DT_BF16) {
+        tsr_load_chunk(xdt, xr, c + k, xes, TSR_CHUNK, xs + TSR_CHUNK * k);
+      } else {
+        global const uchar *xp = xr + (c + k) * TSR_CHUNK * xes;
+        for (int i = 0; i < TSR_CHUNK; ++i) xs[TSR_CHUNK * k + i] = tsr_ld_elem(xdt, xp + i * xes);
+      }
+    }
+    tsr_quant_k(ydt, xs, yr + (c / 8) * tsr_k_block_bytes(ydt));
     return;
   }
   float w[TSR_CHUNK];

@@ -1,7 +1,7 @@
 /* GET_ROWS and SET_ROWS on OpenCL: one work-item per 32-element chunk of a
  * row. GET_ROWS dequantizes table rows of any weight dtype to f32 (an id
  * outside [0, V) gives zeros); SET_ROWS converts f32 rows to the
- * destination's dtype (f32, f16, bf16, q8_0, q4_0) at rows pos + t. */
+ * destination's dtype (f32, f16, bf16 or any block format) at rows pos + t. */
 
 /* P: T, V, D, table row stride, table element stride, ids stride, y row
  * stride, y element stride. */
@@ -44,10 +44,17 @@ kernel void tsr_set_rows(global const uchar *src, ulong so, global uchar *dst, u
   long so_r, do_r;
   tsr_unravel(ss, r, 1, &so_r);
   tsr_unravel(ds, dr * sub + j, 1, &do_r);
+  global uchar *dr_p = dst + dso + do_r;
+  if (ddt >= TSR_DT_Q4_K) { /* a K-quant super-block: its first chunk's item does it */
+    if (c % 8 != 0) return;
+    float xs[256];
+    for (int k = 0; k < 8; ++k) tsr_load_chunk(TSR_DT_F32, src + so + so_r, c + k, ses, TSR_CHUNK, xs + TSR_CHUNK * k);
+    tsr_quant_k(ddt, xs, dr_p + (c / 8) * tsr_k_block_bytes(ddt));
+    return;
+  }
   const int cnt = (int)min((long)TSR_CHUNK, n - c * TSR_CHUNK);
   float w[TSR_CHUNK];
   tsr_load_chunk(TSR_DT_F32, src + so + so_r, c, ses, cnt, w);
-  global uchar *dr_p = dst + dso + do_r;
   if (ddt == TSR_DT_Q8_0) {
     tsr_quant_q8_0(w, dr_p + c * 34);
   } else if (ddt == TSR_DT_Q4_0) {
