@@ -33,7 +33,7 @@ typedef struct ocl_target {
   cl_command_queue queue; /* in-order, profiling enabled */
   char name[32];
   char device_desc[128];
-  char features[512];
+  char features[448];    /* device part of caps.features */
   char cache_dir[256];   /* program binary cache ("" : none) */
   char build_key[384];   /* device, driver and platform versions */
   char options[256];     /* clBuildProgram options */
@@ -41,11 +41,14 @@ typedef struct ocl_target {
   cl_device_type type;
   bool unified;          /* shares memory with the host */
   bool fp16, fp64, subgroups, int_dot, correct_div;
+  bool cl12;             /* OpenCL C 1.2 or later */
   uint64_t max_alloc, global_mem, local_mem;
   size_t max_wg;
   cl_uint vec_float;
   uint32_t wg;           /* reduction work-group size */
-  uint32_t mm_wg, mm_mt; /* matmul work-group size, rows per group */
+  uint32_t cus;          /* compute units */
+  size_t max_groups;     /* groups of grid-stride (elementwise) launches */
+  uint32_t mm_wg, mm_nt, mm_mt; /* matmul group: K split, columns, rows of a */
   cl_program prog[OCL_PROG_COUNT];
   uint32_t n_built, n_loaded; /* programs built from source / from the cache */
 } ocl_target;
@@ -97,6 +100,17 @@ bool ocl_supports_op(const ocl_target *o, const tsr_op *op);
  * The op's tensors are bound to this target's buffers. */
 TSR_NODISCARD tsr_status ocl_record_op(ocl_target *o, const tsr_op *op, ocl_step *s,
                                        ocl_params *params);
+
+/* The launch geometry the kernels are compiled for (chosen from the device
+ * type at creation: GPUs split reductions over 64 work-items, CPU devices
+ * give work-items whole matmul columns). Tests set the other one to cover
+ * both code paths on any device. Before any prepare only. */
+typedef struct tsr_opencl_geometry {
+  uint32_t wg;              /* reduction work-group size */
+  uint32_t mm_wg, mm_nt, mm_mt; /* matmul: K split, columns, rows of a per group */
+  size_t max_groups;        /* grid-stride launches */
+} tsr_opencl_geometry;
+TSR_NODISCARD tsr_status tsr_opencl_target_set_geometry(tsr_target *t, const tsr_opencl_geometry *g);
 
 /* Counters for tests: programs built from source and loaded from the cache. */
 void tsr_opencl_target_program_stats(const tsr_target *t, uint32_t *out_built,

@@ -240,6 +240,16 @@ static tsr_status launch_1d(ocl_target *o, ocl_step *s, int64_t n) {
   return launch(o, s, 1, &g, &l);
 }
 
+/* A grid-stride launch over |n| items: groups of TSR_WG, at most
+ * o->max_groups of them (the kernel loops over the rest). */
+static tsr_status launch_grid(ocl_target *o, ocl_step *s, int64_t n) {
+  size_t l = o->wg;
+  size_t groups = (size_t)((n > 0 ? n : 0) + (int64_t)l - 1) / l;
+  if (groups > o->max_groups) groups = o->max_groups;
+  size_t g = groups * l;
+  return launch(o, s, 1, &g, &l);
+}
+
 /* ---- ops ---- */
 
 static tsr_status rec_unary(ocl_target *o, const tsr_op *op, ocl_step *s, ocl_params *p) {
@@ -261,7 +271,7 @@ static tsr_status rec_unary(ocl_target *o, const tsr_op *op, ocl_step *s, ocl_pa
   ka_float(&ka, op->p.unary.alpha);
   ka_float(&ka, op->p.unary.beta);
   TSR_TRY(ka_done(&ka));
-  return launch_1d(o, s, tsr_tensor_numel(y));
+  return launch_grid(o, s, tsr_tensor_numel(y));
 }
 
 static tsr_status rec_binary(ocl_target *o, const tsr_op *op, ocl_step *s, ocl_params *p) {
@@ -283,7 +293,7 @@ static tsr_status rec_binary(ocl_target *o, const tsr_op *op, ocl_step *s, ocl_p
   ka_long(&ka, tsr_tensor_numel(y));
   ka_int(&ka, op->p.binary.kind);
   TSR_TRY(ka_done(&ka));
-  return launch_1d(o, s, tsr_tensor_numel(y));
+  return launch_grid(o, s, tsr_tensor_numel(y));
 }
 
 /* Index space over the leading dimensions (rows) of x and y. */
@@ -474,8 +484,14 @@ static tsr_status rec_matmul(ocl_target *o, const tsr_op *op, ocl_step *s, ocl_p
     ka_int(&ka, tsr_op_has_src(op, 2) ? 1 : 0);
   }
   TSR_TRY(ka_done(&ka));
-  size_t l[3] = {o->mm_wg, 1, 1};
-  size_t g[3] = {(size_t)N * o->mm_wg, (size_t)(i8 ? M : (M + o->mm_mt - 1) / o->mm_mt), (size_t)batch};
+  if (i8) {
+    size_t l[3] = {o->mm_wg, 1, 1};
+    size_t g[3] = {(size_t)N * o->mm_wg, (size_t)M, (size_t)batch};
+    return launch(o, s, 3, g, l);
+  }
+  size_t l[3] = {o->mm_wg, o->mm_nt, 1};
+  size_t g[3] = {(size_t)((N + o->mm_nt - 1) / o->mm_nt) * o->mm_wg,
+                 (size_t)((M + o->mm_mt - 1) / o->mm_mt) * o->mm_nt, (size_t)batch};
   return launch(o, s, 3, g, l);
 }
 

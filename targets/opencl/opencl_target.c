@@ -140,6 +140,19 @@ static uint32_t pow2_floor(size_t v) {
   return p;
 }
 
+/* The clBuildProgram options: the launch geometry the kernels are compiled
+ * for, and what the device offers. The reductions keep TSR_WG floats and
+ * attention TSR_ATT_MAXD floats in local memory: tiny next to the 32 KiB
+ * every device offers. */
+static void make_options(ocl_target *o) {
+  snprintf(o->options, sizeof(o->options),
+           "%s-DTSR_WG=%u -DTSR_MM_WG=%u -DTSR_MM_NT=%u -DTSR_MM_MT=%u -DTSR_VEC=%u -DTSR_ATT_MAXD=%d "
+           "-DTSR_ATT_DVPT=%d%s",
+           o->cl12 ? "-cl-std=CL1.2 " : "", (unsigned)o->wg, (unsigned)o->mm_wg, (unsigned)o->mm_nt,
+           (unsigned)o->mm_mt, (unsigned)(o->vec_float ? o->vec_float : 1), OCL_ATT_MAXD, OCL_ATT_DVPT,
+           o->correct_div ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
+}
+
 /* Reads the device's facts and derives the build options. */
 static void describe_device(ocl_target *o) {
   char name[128], vendor[64], cver[64], dver[64], drv[64], pver[128];
@@ -179,34 +192,35 @@ static void describe_device(ocl_target *o) {
    * and one group runs on one core. */
   uint32_t cap = pow2_floor(o->max_wg ? o->max_wg : 1);
   o->wg = cap < 64 ? cap : 64;
-  o->mm_wg = cpu ? (cap < 16 ? cap : 16) : o->wg;
+  o->mm_wg = cpu ? 1 : o->wg;
+  o->mm_nt = cpu ? (cap < 16 ? cap : 16) : 1;
   o->mm_mt = cpu ? 8 : 4;
-  /* The reductions keep TSR_WG floats and attention TSR_ATT_MAXD floats in
-   * local memory: tiny next to the 32 KiB every device offers. */
-  bool cl12 = strstr(cver, "OpenCL C 1.0") == NULL && strstr(cver, "OpenCL C 1.1") == NULL;
-  snprintf(o->options, sizeof(o->options),
-           "%s-DTSR_WG=%u -DTSR_MM_WG=%u -DTSR_MM_MT=%u -DTSR_VEC=%u -DTSR_ATT_MAXD=%d -DTSR_ATT_DVPT=%d%s",
-           cl12 ? "-cl-std=CL1.2 " : "", (unsigned)o->wg, (unsigned)o->mm_wg, (unsigned)o->mm_mt,
-           (unsigned)(o->vec_float ? o->vec_float : 1), OCL_ATT_MAXD, OCL_ATT_DVPT,
-           o->correct_div ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
+  o->cus = cus ? cus : 1;
+  /* Grid-stride launches: a few groups per core on CPU devices (each group
+   * is a loop on one core), enough to fill every compute unit on GPUs. */
+  o->max_groups = (size_t)o->cus * (cpu ? 4 : 64);
+  o->cl12 = strstr(cver, "OpenCL C 1.0") == NULL && strstr(cver, "OpenCL C 1.1") == NULL;
+  make_options(o);
   snprintf(o->build_key, sizeof(o->build_key), "%s|%s|%s|%s|%s", name, vendor, dver, drv, pver);
   snprintf(o->device_desc, sizeof(o->device_desc), "%s (%s, %s, %s device)", name, vendor, cver,
            cpu ? "CPU" : ((o->type & CL_DEVICE_TYPE_GPU) ? "GPU" : "accelerator"));
   int n = snprintf(o->features, sizeof(o->features),
-                   "type=%s cu=%u wg_max=%zu local=%lluK max_alloc=%lluM unified=%d vec_float=%u wg=%u mm=%ux%u "
+                   "type=%s cu=%u wg_max=%zu local=%lluK max_alloc=%lluM unified=%d vec_float=%u "
                    "fp16=%d fp64=%d subgroups=%d int_dot=%d ext=[",
                    cpu ? "cpu" : ((o->type & CL_DEVICE_TYPE_GPU) ? "gpu" : "accel"), (unsigned)cus, o->max_wg,
                    (unsigned long long)(o->local_mem >> 10), (unsigned long long)(o->max_alloc >> 20),
-                   o->unified ? 1 : 0, (unsigned)o->vec_float, (unsigned)o->wg, (unsigned)o->mm_wg,
-                   (unsigned)o->mm_mt, o->fp16, o->fp64, o->subgroups, o->int_dot);
-  /* The extension list, single-spaced, cut with "..." if it does not fit. */
-  size_t pos = n > 0 && (size_t)n < sizeof(o->features) ? (size_t)n : sizeof(o->features) - 1;
+                   o->unified ? 1 : 0, (unsigned)o->vec_float, o->fp16, o->fp64, o->subgroups, o->int_dot);
+  /* The extension list, single-spaced, cut with "..." if it does not fit
+   * (o->features leaves room for the launch geometry get_caps puts in
+   * front). */
+  const size_t limit = sizeof(o->features);
+  size_t pos = n > 0 && (size_t)n < limit ? (size_t)n : limit;
   bool first = true, cut = false;
   for (const char *p = ext; *p && !cut;) {
     while (*p == ' ') ++p;
     size_t len = strcspn(p, " ");
     if (len == 0) break;
-    if (pos + len + 1 + 5 >= sizeof(o->features)) {
+    if (pos + len + 1 + 5 >= limit) {
       cut = true;
       break;
     }
@@ -245,7 +259,8 @@ static tsr_status ocl_get_caps(const tsr_target *t, tsr_target_caps *out) {
   out->flags = TSR_CAP_ASYNC | TSR_CAP_PROFILING | (o->unified ? TSR_CAP_UNIFIED_MEMORY : 0u);
   out->max_buffer_size = o->max_alloc;
   out->memory_size = o->global_mem;
-  snprintf(out->features, sizeof(out->features), "%s", o->features);
+  snprintf(out->features, sizeof(out->features), "wg=%u mm=%ux%ux%u %s", (unsigned)o->wg, (unsigned)o->mm_wg,
+           (unsigned)o->mm_nt, (unsigned)o->mm_mt, o->features);
   return TSR_OK;
 }
 
@@ -476,6 +491,28 @@ tsr_status ocl_program(ocl_target *o, ocl_prog_id id, cl_program *out) {
   o->prog[id] = p;
   o->n_built++;
   *out = p;
+  return TSR_OK;
+}
+
+tsr_status tsr_opencl_target_set_geometry(tsr_target *t, const tsr_opencl_geometry *g) {
+  ocl_target *o = ocl_cast(t);
+  for (int i = 0; i < OCL_PROG_COUNT; ++i) {
+    if (o->prog[i] != NULL)
+      return TSR_ERROR(&t->error, TSR_ERR_STATE, "opencl: launch geometry set after programs were built");
+  }
+  const uint32_t v[4] = {g->wg, g->mm_wg, g->mm_nt, g->mm_mt};
+  for (int i = 0; i < 4; ++i) {
+    if (v[i] == 0 || (v[i] & (v[i] - 1)) != 0 || v[i] > 1024)
+      return TSR_ERROR(&t->error, TSR_ERR_INVALID_ARGUMENT, "opencl: geometry values must be powers of two");
+  }
+  if (g->wg > o->max_wg || (size_t)g->mm_wg * g->mm_nt > o->max_wg || g->max_groups == 0)
+    return TSR_ERROR(&t->error, TSR_ERR_INVALID_ARGUMENT, "opencl: geometry exceeds the device's work-group size");
+  o->wg = g->wg;
+  o->mm_wg = g->mm_wg;
+  o->mm_nt = g->mm_nt;
+  o->mm_mt = g->mm_mt;
+  o->max_groups = g->max_groups;
+  make_options(o);
   return TSR_OK;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "conformance/conformance.h"
 #include "kernels/common/kernel.h"
 #include "kernels/convert/convert.h"
 #include "targets/opencl/opencl_internal.h"
@@ -107,6 +108,51 @@ static void test_unavailable(void) {
     printf("  %s without allow_cpu_device -> %s\n", g_name, err.message);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "allow_cpu_device"));
   }
+}
+
+/* ---- the other launch geometries ----
+ * The device type picks the geometry the kernels are compiled for (GPU:
+ * reductions over 64 work-items; CPU: whole matmul columns per item). The
+ * conformance suite covers that one; here every op's cases run again with
+ * the other one, and with an odd one (partial groups, several columns and
+ * a K split per group, grid-stride loops that wrap many times). */
+
+static void conformance_with(const tsr_opencl_geometry *g, const char *what) {
+  tsr_target *t = make_target(g_name, NULL);
+  CU_ASSERT_EQUAL_FATAL(tsr_opencl_target_set_geometry(t, g), TSR_OK);
+  conf_options opt = {.quick = false, .check_threads = false, .seed = 0x7e55e7a, .log = stdout, .verbose = false};
+  conf_counts c = {0};
+  for (int op = 1; op < TSR_OP_COUNT; ++op) {
+    if (conf_case_count((tsr_op_type)op, false) == 0) continue;
+    CU_ASSERT_TRUE(conf_run_op(t, g_name, (tsr_op_type)op, &opt, &c));
+  }
+  printf("\n  %s geometry (wg %u, matmul %ux%ux%u, %zu groups): %u passed, %u failed, %u skipped", what,
+         (unsigned)g->wg, (unsigned)g->mm_wg, (unsigned)g->mm_nt, (unsigned)g->mm_mt, g->max_groups,
+         (unsigned)c.passed, (unsigned)c.failed, (unsigned)c.skipped);
+  CU_ASSERT_EQUAL(c.failed, 0);
+  CU_ASSERT_EQUAL(c.skipped, 0);
+  /* Once programs exist the geometry is fixed. */
+  CU_ASSERT_EQUAL(tsr_opencl_target_set_geometry(t, g), TSR_ERR_STATE);
+  tsr_target_destroy(t);
+}
+
+static void test_geometries(void) {
+  if (!have_opencl("other launch geometries")) return;
+  tsr_target *probe = make_target(g_name, NULL);
+  tsr_target_caps caps;
+  CU_ASSERT_EQUAL_FATAL(tsr_target_get_caps(probe, &caps), TSR_OK);
+  tsr_target_destroy(probe);
+  const tsr_opencl_geometry gpu = {64, 64, 1, 4, 128}, cpu = {64, 1, 16, 8, 8}, odd = {16, 4, 4, 2, 3};
+  if (strstr(caps.features, "type=cpu")) {
+    conformance_with(&gpu, "GPU");
+  } else {
+    conformance_with(&cpu, "CPU-device");
+  }
+  conformance_with(&odd, "odd");
+  tsr_target *t = make_target(g_name, NULL);
+  const tsr_opencl_geometry bad = {48, 1, 1, 1, 1};
+  CU_ASSERT_EQUAL(tsr_opencl_target_set_geometry(t, &bad), TSR_ERR_INVALID_ARGUMENT);
+  tsr_target_destroy(t);
 }
 
 /* ---- errors ---- */
@@ -640,6 +686,7 @@ int main(void) {
   CU_add_test(s, "caps", test_caps);
   CU_add_test(s, "unavailable devices", test_unavailable);
   CU_add_test(s, "errors named", test_errors);
+  CU_add_test(s, "other launch geometries", test_geometries);
   CU_add_test(s, "program binary cache", test_program_cache);
   CU_add_test(s, "dynamic values and profiling", test_dyn_profile);
   CU_add_test(s, "transformer layer vs cpu", test_engine_layer);

@@ -253,3 +253,89 @@ inline void tsr_quant_k(int dt, const float *x, global uchar *blk) {
 inline int tsr_k_block_bytes(int dt) {
   return dt == TSR_DT_Q4_K ? 144 : (dt == TSR_DT_Q5_K ? 176 : 210);
 }
+
+/* Chunk c (32 elements) of a contiguous row of dtype |dt| as 8 float4
+ * (w[q] holds elements 4q .. 4q + 3), with vector loads. Same values as
+ * tsr_load_chunk. */
+inline void tsr_load_chunk4(int dt, global const uchar *row, long c, float4 *w) {
+#pragma OPENCL FP_CONTRACT OFF
+  switch (dt) {
+    case TSR_DT_F32: {
+      global const float *p = (global const float *)row + c * TSR_CHUNK;
+      for (int q = 0; q < 8; ++q) w[q] = vload4(q, p);
+      return;
+    }
+    case TSR_DT_F16: {
+      global const half *p = (global const half *)row + c * TSR_CHUNK;
+      for (int q = 0; q < 8; ++q) w[q] = vload_half4(q, p);
+      return;
+    }
+    case TSR_DT_BF16: {
+      global const ushort *p = (global const ushort *)row + c * TSR_CHUNK;
+      for (int q = 0; q < 8; ++q) w[q] = as_float4(convert_uint4(vload4(q, p)) << (uint4)16);
+      return;
+    }
+    case TSR_DT_Q8_0: {
+      global const uchar *b = row + c * 34;
+      const float d = tsr_ld_half_at(b);
+      global const char *qs = (global const char *)(b + 2);
+      for (int q = 0; q < 8; ++q) w[q] = convert_float4(vload4(q, qs)) * d;
+      return;
+    }
+    case TSR_DT_Q4_0: {
+      global const uchar *b = row + c * 18;
+      const float d = tsr_ld_half_at(b);
+      global const uchar *qs = b + 2;
+      for (int q = 0; q < 4; ++q) {
+        const int4 v = convert_int4(vload4(q, qs));
+        w[q] = convert_float4((v & 0xF) - 8) * d;
+        w[q + 4] = convert_float4((v >> 4) - 8) * d;
+      }
+      return;
+    }
+    case TSR_DT_Q4_K: {
+      global const uchar *b = row + (c >> 3) * 144;
+      const int j = (int)(c & 7);
+      float sc, mn;
+      tsr_scale_min_k4(j, b + 4, &sc, &mn);
+      const float d = tsr_ld_half_at(b) * sc, m = tsr_ld_half_at(b + 2) * mn;
+      global const uchar *qs = b + 16 + 32 * (j >> 1);
+      const int sh = (j & 1) * 4;
+      for (int q = 0; q < 8; ++q) w[q] = d * convert_float4((convert_int4(vload4(q, qs)) >> sh) & 0xF) - m;
+      return;
+    }
+    case TSR_DT_Q5_K: {
+      global const uchar *b = row + (c >> 3) * 176;
+      const int j = (int)(c & 7);
+      float sc, mn;
+      tsr_scale_min_k4(j, b + 4, &sc, &mn);
+      const float d = tsr_ld_half_at(b) * sc, m = tsr_ld_half_at(b + 2) * mn;
+      global const uchar *qh = b + 16, *ql = b + 48 + 32 * (j >> 1);
+      const int sh = (j & 1) * 4, hb = 1 << j;
+      for (int q = 0; q < 8; ++q) {
+        const int4 lo = (convert_int4(vload4(q, ql)) >> sh) & 0xF;
+        const int4 hi = (convert_int4(vload4(q, qh)) & hb) != 0; /* -1 where set */
+        w[q] = d * convert_float4(lo + (hi & 16)) - m;
+      }
+      return;
+    }
+    case TSR_DT_Q6_K: {
+      global const uchar *b = row + (c >> 3) * 210;
+      const int j = (int)(c & 7), half_ = j >> 2, quarter = j & 3;
+      const float d = tsr_ld_half_at(b + 208);
+      global const uchar *ql = b + 64 * half_ + ((quarter & 1) ? 32 : 0);
+      global const uchar *qh = b + 128 + 32 * half_;
+      global const char *scl = (global const char *)(b + 192) + 8 * half_ + 2 * quarter;
+      const int lsh = (quarter >> 1) * 4, hsh = quarter * 2;
+      const float d0 = d * (float)scl[0], d1 = d * (float)scl[1];
+      for (int q = 0; q < 8; ++q) {
+        const int4 v = (((convert_int4(vload4(q, ql)) >> lsh) & 0xF) | (((convert_int4(vload4(q, qh)) >> hsh) & 3) << 4)) - 32;
+        w[q] = (q < 4 ? d0 : d1) * convert_float4(v);
+      }
+      return;
+    }
+    default:
+      for (int q = 0; q < 8; ++q) w[q] = (float4)(0.0f);
+      return;
+  }
+}

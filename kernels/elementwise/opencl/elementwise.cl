@@ -1,6 +1,7 @@
-/* UNARY and BINARY on OpenCL: one work-item per output element over a
+/* UNARY and BINARY on OpenCL: a grid-stride loop over the elements of a
  * collapsed strided index space (numpy broadcasting: stride 0 along the
- * broadcast dimensions). Functions in f32 with the built-in math library. */
+ * broadcast dimensions); neighbouring work-items take neighbouring
+ * elements. Functions in f32 with the built-in math library. */
 
 inline float tsr_unary_eval(int kind, float x, float alpha, float beta) {
   switch (kind) {
@@ -43,22 +44,22 @@ inline float tsr_binary_eval(int kind, float a, float b) {
 kernel void tsr_unary_f32(global const uchar *x, ulong xo, global uchar *y, ulong yo,
                           global const long *P, ulong po, long n, int kind, float alpha,
                           float beta) {
-  const long i = get_global_id(0);
-  if (i >= n) return;
-  long off[2];
-  tsr_unravel(P + po, i, 2, off);
-  const float v = tsr_ld_f32(x + xo + off[0]);
-  *(global float *)(y + yo + off[1]) = tsr_unary_eval(kind, v, alpha, beta);
+  for (long i = get_global_id(0); i < n; i += get_global_size(0)) {
+    long off[2];
+    tsr_unravel(P + po, i, 2, off);
+    const float v = tsr_ld_f32(x + xo + off[0]);
+    *(global float *)(y + yo + off[1]) = tsr_unary_eval(kind, v, alpha, beta);
+  }
 }
 
 /* y = f(a, b). P: index space over (a, b, y); n elements. */
 kernel void tsr_binary_f32(global const uchar *a, ulong ao, global const uchar *b, ulong bo,
                            global uchar *y, ulong yo, global const long *P, ulong po, long n,
                            int kind) {
-  const long i = get_global_id(0);
-  if (i >= n) return;
-  long off[3];
-  tsr_unravel(P + po, i, 3, off);
-  const float va = tsr_ld_f32(a + ao + off[0]), vb = tsr_ld_f32(b + bo + off[1]);
-  *(global float *)(y + yo + off[2]) = tsr_binary_eval(kind, va, vb);
+  for (long i = get_global_id(0); i < n; i += get_global_size(0)) {
+    long off[3];
+    tsr_unravel(P + po, i, 3, off);
+    const float va = tsr_ld_f32(a + ao + off[0]), vb = tsr_ld_f32(b + bo + off[1]);
+    *(global float *)(y + yo + off[2]) = tsr_binary_eval(kind, va, vb);
+  }
 }

@@ -1,5 +1,5 @@
-/* SOFTMAX on OpenCL: one work-group of TSR_WG work-items per row (max, sum
- * of exponentials, normalise), fixed-order reductions. With |causal|,
+/* SOFTMAX on OpenCL: one work-group of TSR_WG work-items per row (max,
+ * exponentials and their sum, normalise), fixed-order reductions. With |causal|,
  * element s of row r is masked when s > q_pos + (r mod R); a row with every
  * element masked is written as zeros. */
 
@@ -22,11 +22,16 @@ kernel void tsr_softmax_f32(global const uchar *x, ulong xo, global uchar *y, ul
   float mx = -INFINITY;
   for (long s = lid; s < valid; s += TSR_WG) mx = fmax(mx, tsr_ld_f32(xr + s * xs) * scale);
   mx = tsr_wg_max(red, mx);
+  /* One exponential per element: written, summed, then rescaled in place
+   * (each element is read and rewritten by the same work-item, so x == y
+   * is fine). */
   float sum = 0.0f;
-  for (long s = lid; s < valid; s += TSR_WG) sum += exp(tsr_ld_f32(xr + s * xs) * scale - mx);
-  sum = tsr_wg_sum(red, sum);
   for (long s = lid; s < S; s += TSR_WG) {
-    const float v = s < valid ? exp(tsr_ld_f32(xr + s * xs) * scale - mx) / sum : 0.0f;
-    *(global float *)(yr + s * ys) = v;
+    const float e = s < valid ? exp(tsr_ld_f32(xr + s * xs) * scale - mx) : 0.0f;
+    *(global float *)(yr + s * ys) = e;
+    sum += e;
   }
+  sum = tsr_wg_sum(red, sum);
+  const float inv = 1.0f / sum;
+  for (long s = lid; s < valid; s += TSR_WG) *(global float *)(yr + s * ys) *= inv;
 }
