@@ -16,7 +16,7 @@
 
 /* P: Tq, Hq, D, Dv, S, group, q strides [0], [1], k [0], [1], v [0], [1],
  * y [0], [1]. */
-#define TSR_ATTENTION_KERNEL(NAME, LOAD)                                                         \
+#define TSR_ATTENTION_KERNEL(NAME, LOAD, LOAD4)                                                       \
   kernel void NAME(global const uchar *q, ulong qo, global const uchar *k, ulong ko,             \
                    global const uchar *v, ulong vo, global uchar *y, ulong yo,                   \
                    global const long *P, ulong po, float scale, int causal, int window,          \
@@ -47,7 +47,13 @@
       if (s < hi) {                                                                              \
         global const uchar *kr = kb + s * P[8];                                                  \
         float dot = 0.0f;                                                                        \
-        for (long i = 0; i < D; ++i) dot += qv[i] * LOAD(kr, i);                                 \
+        if ((D & 3) == 0) {                                                                      \
+          float4 d4 = (float4)(0.0f);                                                            \
+          for (long i = 0; i < D / 4; ++i) d4 += vload4(i, qv) * LOAD4(kr, i);                   \
+          dot = (d4.x + d4.y) + (d4.z + d4.w);                                                   \
+        } else {                                                                                 \
+          for (long i = 0; i < D; ++i) dot += qv[i] * LOAD(kr, i);                               \
+        }                                                                                        \
         score = dot * scale;                                                                     \
       }                                                                                          \
       const float nm = fmax(m, tsr_wg_max(red, score));                                          \
@@ -78,6 +84,8 @@
 
 #define TSR_LD_KV_F32(p, i) (((global const float *)(p))[i])
 #define TSR_LD_KV_F16(p, i) vload_half((i), (global const half *)(p))
+#define TSR_LD4_KV_F32(p, i) vload4((i), (global const float *)(p))
+#define TSR_LD4_KV_F16(p, i) vload_half4((i), (global const half *)(p))
 
-TSR_ATTENTION_KERNEL(tsr_attention_f32, TSR_LD_KV_F32)
-TSR_ATTENTION_KERNEL(tsr_attention_f16, TSR_LD_KV_F16)
+TSR_ATTENTION_KERNEL(tsr_attention_f32, TSR_LD_KV_F32, TSR_LD4_KV_F32)
+TSR_ATTENTION_KERNEL(tsr_attention_f16, TSR_LD_KV_F16, TSR_LD4_KV_F16)
