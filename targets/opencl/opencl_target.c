@@ -74,7 +74,7 @@ static tsr_status list_platforms(const tsr_cl_api *api, cl_platform_id *ids, cl_
   cl_uint np = 0;
   cl_int e = api->clGetPlatformIDs(kMaxPlatforms, ids, &np);
   if (e == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (e == CL_SUCCESS && np == 0))
-    return TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "opencl: no OpenCL platform installed (no ICD in /etc/OpenCL/vendors)");
+    return TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "opencl: no OpenCL platform installed (no ICD registered in /etc/OpenCL/vendors)");
   if (e != CL_SUCCESS)
     return TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "opencl: clGetPlatformIDs: %s (%d)", tsr_cl_error_name(e), (int)e);
   *n = np < kMaxPlatforms ? np : kMaxPlatforms;
