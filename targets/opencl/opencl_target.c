@@ -757,6 +757,17 @@ tsr_status tsr_opencl_backend_create(const char *spec, const tsr_target_options 
     return st;
   }
   describe_device(o);
+  /* The kernels index with 64-bit integers: an embedded-profile device
+   * without cles_khr_int64 cannot build them. */
+  char profile[64], ext[2048];
+  dev_str(o, CL_DEVICE_PROFILE, profile, sizeof(profile));
+  dev_str(o, CL_DEVICE_EXTENSIONS, ext, sizeof(ext));
+  if (strstr(profile, "EMBEDDED") != NULL && !has_word(ext, "cles_khr_int64")) {
+    TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "opencl: %s is an embedded-profile device without 64-bit integers",
+              o->device_desc);
+    ocl_deinit(&o->base);
+    return TSR_ERR_UNSUPPORTED;
+  }
   if (opt->cache_dir != NULL && opt->cache_dir[0] != '\0') {
     if (strlen(opt->cache_dir) >= sizeof(o->cache_dir)) {
       ocl_deinit(&o->base);

@@ -18,6 +18,7 @@
 #include "kernels/common/kernel.h"
 #include "kernels/convert/convert.h"
 #include "targets/opencl/opencl_internal.h"
+#include "tessera/llm.h"
 #include "tessera/tessera.h"
 
 static tsr_allocator g_sys;
@@ -673,6 +674,56 @@ static void test_engine_layer(void) {
   free_model(&m);
 }
 
+/* ---- stories260K: every node of the real model on the device ---- */
+
+static void test_llm_placement(void) {
+  if (!have_opencl("stories260K placement")) return;
+  const char *dir = getenv("TESSERA_MODELS");
+  char path[512];
+  snprintf(path, sizeof(path), "%s/llm/gguf/stories260K.gguf", dir ? dir : "../shared/models");
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    printf("\n  SKIPPED stories260K placement: fixture %s not found\n", path);
+    return;
+  }
+  fclose(f);
+  tsr_target *cl = make_target(g_name, NULL);
+  tsr_target *cpu = NULL;
+  tsr_error err;
+  tsr_target_options co = {.n_threads = 1};
+  CU_ASSERT_EQUAL_FATAL(tsr_cpu_target_create(&co, &g_sys, &cpu, &err), TSR_OK);
+  for (int kv = 0; kv < 2; ++kv) {
+    tsr_llm_options o;
+    memset(&o, 0, sizeof(o));
+    o.targets[0] = cl;
+    o.n_targets = 1;
+    o.fallback = cpu;
+    o.n_ctx = 64;
+    o.kv_dtype = kv ? TSR_DTYPE_F16 : TSR_DTYPE_F32;
+    tsr_llm *m = NULL;
+    tsr_status s = tsr_llm_load_file(path, &o, &m, &err);
+    if (s != TSR_OK) printf("\n  load: %s\n", err.message);
+    CU_ASSERT_EQUAL_FATAL(s, TSR_OK);
+    tsr_llm_memory mem;
+    CU_ASSERT_EQUAL(tsr_llm_get_memory(m, &mem), TSR_OK);
+    uint32_t off = 0;
+    for (uint32_t i = 0; i < mem.n_nodes; ++i) {
+      const char *t = tsr_llm_node_target(m, i);
+      if (t == NULL || strcmp(t, g_name) != 0) {
+        if (off < 5) printf("\n  node %u runs on %s", (unsigned)i, t ? t : "?");
+        off++;
+      }
+    }
+    printf("\n  stories260K (%s KV cache): %u nodes, %u not on %s", kv ? "f16" : "f32", (unsigned)mem.n_nodes,
+           (unsigned)off, g_name);
+    CU_ASSERT(mem.n_nodes > 0);
+    CU_ASSERT_EQUAL(off, 0);
+    tsr_llm_free(m);
+  }
+  tsr_target_destroy(cl);
+  tsr_target_destroy(cpu);
+}
+
 int main(void) {
   g_sys = tsr_allocator_system();
   char names[32][32];
@@ -693,6 +744,7 @@ int main(void) {
   CU_add_test(s, "program binary cache", test_program_cache);
   CU_add_test(s, "dynamic values and profiling", test_dyn_profile);
   CU_add_test(s, "transformer layer vs cpu", test_engine_layer);
+  CU_add_test(s, "stories260K placement", test_llm_placement);
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
