@@ -196,9 +196,10 @@ static void describe_device(ocl_target *o) {
   o->mm_nt = cpu ? (cap < 16 ? cap : 16) : 1;
   o->mm_mt = cpu ? 8 : 4;
   o->cus = cus ? cus : 1;
-  /* Grid-stride launches: a few groups per core on CPU devices (each group
-   * is a loop on one core), enough to fill every compute unit on GPUs. */
-  o->max_groups = (size_t)o->cus * (cpu ? 4 : 64);
+  /* Grid-stride launches: on GPUs enough groups to fill every compute unit,
+   * each item looping; on CPU devices one element per item (the driver
+   * vectorizes a group's items into SIMD lanes, not an item's loop). */
+  o->max_groups = cpu ? ((size_t)1 << 40) : (size_t)o->cus * 64;
   o->cl12 = strstr(cver, "OpenCL C 1.0") == NULL && strstr(cver, "OpenCL C 1.1") == NULL;
   make_options(o);
   snprintf(o->build_key, sizeof(o->build_key), "%s|%s|%s|%s|%s", name, vendor, dver, drv, pver);

@@ -143,7 +143,7 @@ static void test_geometries(void) {
   tsr_target_caps caps;
   CU_ASSERT_EQUAL_FATAL(tsr_target_get_caps(probe, &caps), TSR_OK);
   tsr_target_destroy(probe);
-  const tsr_opencl_geometry gpu = {64, 64, 1, 4, 128}, cpu = {64, 1, 16, 8, 8}, odd = {16, 4, 4, 2, 3};
+  const tsr_opencl_geometry gpu = {64, 64, 1, 4, 128}, cpu = {64, 1, 16, 8, (size_t)1 << 40}, odd = {16, 4, 4, 2, 3};
   if (strstr(caps.features, "type=cpu")) {
     conformance_with(&gpu, "GPU");
   } else {

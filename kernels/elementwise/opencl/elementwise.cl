@@ -44,9 +44,19 @@ inline float tsr_binary_eval(int kind, float a, float b) {
 kernel void tsr_unary_f32(global const uchar *x, ulong xo, global uchar *y, ulong yo,
                           global const long *P, ulong po, long n, int kind, float alpha,
                           float beta) {
-  for (long i = get_global_id(0); i < n; i += get_global_size(0)) {
+  P += po;
+  const long step = get_global_size(0);
+  if (P[0] == 1) { /* one collapsed dimension: strides in registers */
+    const long sx = P[7], sy = P[13];
+    global const uchar *xb = x + xo;
+    global uchar *yb = y + yo;
+    for (long i = get_global_id(0); i < n; i += step)
+      *(global float *)(yb + i * sy) = tsr_unary_eval(kind, tsr_ld_f32(xb + i * sx), alpha, beta);
+    return;
+  }
+  for (long i = get_global_id(0); i < n; i += step) {
     long off[2];
-    tsr_unravel(P + po, i, 2, off);
+    tsr_unravel(P, i, 2, off);
     const float v = tsr_ld_f32(x + xo + off[0]);
     *(global float *)(y + yo + off[1]) = tsr_unary_eval(kind, v, alpha, beta);
   }
@@ -56,9 +66,19 @@ kernel void tsr_unary_f32(global const uchar *x, ulong xo, global uchar *y, ulon
 kernel void tsr_binary_f32(global const uchar *a, ulong ao, global const uchar *b, ulong bo,
                            global uchar *y, ulong yo, global const long *P, ulong po, long n,
                            int kind) {
-  for (long i = get_global_id(0); i < n; i += get_global_size(0)) {
+  P += po;
+  const long step = get_global_size(0);
+  if (P[0] == 1) { /* one collapsed dimension: strides in registers */
+    const long sa = P[7], sb = P[13], sy = P[19];
+    global const uchar *ab = a + ao, *bb = b + bo;
+    global uchar *yb = y + yo;
+    for (long i = get_global_id(0); i < n; i += step)
+      *(global float *)(yb + i * sy) = tsr_binary_eval(kind, tsr_ld_f32(ab + i * sa), tsr_ld_f32(bb + i * sb));
+    return;
+  }
+  for (long i = get_global_id(0); i < n; i += step) {
     long off[3];
-    tsr_unravel(P + po, i, 3, off);
+    tsr_unravel(P, i, 3, off);
     const float va = tsr_ld_f32(a + ao + off[0]), vb = tsr_ld_f32(b + bo + off[1]);
     *(global float *)(y + yo + off[2]) = tsr_binary_eval(kind, va, vb);
   }
