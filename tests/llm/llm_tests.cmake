@@ -25,7 +25,7 @@ if(TARGET tsr)
            -P ${_d}/run_tsr.cmake)
   set_tests_properties(tsr_info_llama2c PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED")
   tsr_llm_cli_test(tsr_run_llama2c_golden "${_gold}" "${_bin}|${_tok}|${_gold}"
-                   "run|-m|${_bin}|-z|${_tok}|-n|200|--temp|0")
+                   "run|-m|${_bin}|-z|${_tok}|-n|200|--temp|0|--threads|1")
   tsr_llm_cli_test(tsr_run_gguf_golden "${_gold}" "${_gguf}|${_gold}"
                    "run|-m|${_gguf}|-n|200|--temp|0|--target|cpu")
   tsr_llm_cli_test(tsr_run_llama2c_prompt_once "${_d}/l2c_once_n60.txt" "${_bin}|${_tok}"
