@@ -146,10 +146,10 @@ static uint32_t pow2_floor(size_t v) {
  * every device offers. */
 static void make_options(ocl_target *o) {
   snprintf(o->options, sizeof(o->options),
-           "%s-DTSR_WG=%u -DTSR_MM_WG=%u -DTSR_MM_NT=%u -DTSR_MM_MT=%u -DTSR_VEC=%u -DTSR_ATT_MAXD=%d "
+           "%s-DTSR_WG=%u -DTSR_MM_WG=%u -DTSR_MM_NT=%u -DTSR_MM_MT=%u -DTSR_ATT_MAXD=%d "
            "-DTSR_ATT_DVPT=%d%s",
            o->cl12 ? "-cl-std=CL1.2 " : "", (unsigned)o->wg, (unsigned)o->mm_wg, (unsigned)o->mm_nt,
-           (unsigned)o->mm_mt, (unsigned)(o->vec_float ? o->vec_float : 1), OCL_ATT_MAXD, OCL_ATT_DVPT,
+           (unsigned)o->mm_mt, OCL_ATT_MAXD, OCL_ATT_DVPT,
            o->correct_div ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
 }
 
@@ -187,13 +187,17 @@ static void describe_device(ocl_target *o) {
   o->subgroups = has_word(ext, "cl_khr_subgroups") || has_word(ext, "cl_intel_subgroups");
   o->int_dot = has_word(ext, "cl_khr_integer_dot_product");
   const bool cpu = (o->type & CL_DEVICE_TYPE_CPU) != 0;
-  /* Work-group sizes: 64 for reductions (two waves on most GPUs); matmul
-   * groups smaller on CPU devices, where work-items become vector lanes
-   * and one group runs on one core. */
+  /* Work-group sizes: 64 for reductions (two waves on most GPUs). Matmul
+   * on GPUs: 64 items split K for one column. On CPU devices a group runs
+   * on one core with its items as SIMD lanes: each item takes whole
+   * columns, as many per group as the preferred float vector width (4 to
+   * 16 lanes). */
   uint32_t cap = pow2_floor(o->max_wg ? o->max_wg : 1);
+  uint32_t lanes = pow2_floor(o->vec_float ? o->vec_float : 4);
+  lanes = lanes < 4 ? 4 : (lanes > 16 ? 16 : lanes);
   o->wg = cap < 64 ? cap : 64;
   o->mm_wg = cpu ? 1 : o->wg;
-  o->mm_nt = cpu ? (cap < 16 ? cap : 16) : 1;
+  o->mm_nt = cpu ? (cap < lanes ? cap : lanes) : 1;
   o->mm_mt = cpu ? 8 : 4;
   o->cus = cus ? cus : 1;
   /* Grid-stride launches: on GPUs enough groups to fill every compute unit,

@@ -4,9 +4,10 @@
  *
  * Build options set by the target (targets/opencl/opencl_target.c):
  *   TSR_WG      work-group size of the reduction kernels (a power of two)
- *   TSR_MM_WG   work-group size of the matmul kernels (a power of two)
+ *   TSR_MM_WG   matmul work-items splitting K for one column (a power of two)
+ *   TSR_MM_NT   matmul columns per work-group
  *   TSR_MM_MT   rows of a (the M dimension) one matmul work-group computes
- *   TSR_VEC     the device's preferred float vector width
+ *   TSR_ATT_MAXD, TSR_ATT_DVPT  attention limits (kernels/attention/opencl)
  *
  * Tensors are passed as (global uchar *base, ulong offset) pairs and every
  * stride is in bytes, as in tsr_tensor. Static shapes and strides come in a
