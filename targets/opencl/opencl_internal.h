@@ -42,6 +42,7 @@ typedef struct ocl_target {
   bool unified;          /* shares memory with the host */
   bool fp16, fp64, subgroups, int_dot, correct_div;
   bool cl12;             /* OpenCL C 1.2 or later */
+  bool no_int64;         /* embedded profile without 64-bit integers */
   uint64_t max_alloc, global_mem, local_mem;
   size_t max_wg;
   cl_uint vec_float;

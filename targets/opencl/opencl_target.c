@@ -153,10 +153,10 @@ static void make_options(ocl_target *o) {
            o->correct_div ? " -cl-fp32-correctly-rounded-divide-sqrt" : "");
 }
 
-/* Reads the device's facts and derives the build options. */
-static void describe_device(ocl_target *o) {
+/* Reads the device's facts and derives the build options. Allocates (and
+ * frees) a copy of the extension list, whatever its length. */
+static tsr_status describe_device(ocl_target *o, tsr_error *err) {
   char name[128], vendor[64], cver[64], dver[64], drv[64], pver[128];
-  char *ext = NULL;
   dev_str(o, CL_DEVICE_NAME, name, sizeof(name));
   dev_str(o, CL_DEVICE_VENDOR, vendor, sizeof(vendor));
   dev_str(o, CL_DEVICE_OPENCL_C_VERSION, cver, sizeof(cver));
@@ -165,9 +165,15 @@ static void describe_device(ocl_target *o) {
   pver[0] = '\0';
   if (CL(o)->clGetPlatformInfo(o->platform, CL_PLATFORM_VERSION, sizeof(pver), pver, NULL) != CL_SUCCESS) pver[0] = '\0';
   pver[sizeof(pver) - 1] = '\0';
-  char extbuf[2048];
-  dev_str(o, CL_DEVICE_EXTENSIONS, extbuf, sizeof(extbuf));
-  ext = extbuf;
+  size_t ext_n = 0;
+  if (CL(o)->clGetDeviceInfo(o->device, CL_DEVICE_EXTENSIONS, 0, NULL, &ext_n) != CL_SUCCESS) ext_n = 0;
+  char *ext = tsr_alloc(o->base.allocator, ext_n + 1, 0);
+  if (ext == NULL) return TSR_ERROR(err, TSR_ERR_OUT_OF_MEMORY, "opencl: device extension list");
+  if (ext_n == 0 || CL(o)->clGetDeviceInfo(o->device, CL_DEVICE_EXTENSIONS, ext_n, ext, NULL) != CL_SUCCESS) ext_n = 0;
+  ext[ext_n] = '\0';
+  char profile[64];
+  dev_str(o, CL_DEVICE_PROFILE, profile, sizeof(profile));
+  o->no_int64 = strstr(profile, "EMBEDDED") != NULL && !has_word(ext, "cles_khr_int64");
   CL(o)->clGetDeviceInfo(o->device, CL_DEVICE_TYPE, sizeof(o->type), &o->type, NULL);
   cl_bool unified = CL_FALSE;
   CL(o)->clGetDeviceInfo(o->device, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof(unified), &unified, NULL);
@@ -236,6 +242,8 @@ static void describe_device(ocl_target *o) {
     p += len;
   }
   snprintf(o->features + pos, sizeof(o->features) - pos, "%s", cut ? " ...]" : "]");
+  tsr_free(o->base.allocator, ext);
+  return TSR_OK;
 }
 
 /* ---- target object ---- */
@@ -761,13 +769,14 @@ tsr_status tsr_opencl_backend_create(const char *spec, const tsr_target_options 
     ocl_deinit(&o->base);
     return st;
   }
-  describe_device(o);
+  st = describe_device(o, err);
+  if (st != TSR_OK) {
+    ocl_deinit(&o->base);
+    return st;
+  }
   /* The kernels index with 64-bit integers: an embedded-profile device
    * without cles_khr_int64 cannot build them. */
-  char profile[64], ext[2048];
-  dev_str(o, CL_DEVICE_PROFILE, profile, sizeof(profile));
-  dev_str(o, CL_DEVICE_EXTENSIONS, ext, sizeof(ext));
-  if (strstr(profile, "EMBEDDED") != NULL && !has_word(ext, "cles_khr_int64")) {
+  if (o->no_int64) {
     TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "opencl: %s is an embedded-profile device without 64-bit integers",
               o->device_desc);
     ocl_deinit(&o->base);
