@@ -429,8 +429,10 @@ static void test_synthetic_spm(void) {
   CU_ASSERT(tsr_tokenizer_decode_token(t, 1, t_a, piece, sizeof(piece), &len) == TSR_OK && len == 1);
   CU_ASSERT(tsr_tokenizer_decode_token(t, ta, t_a, piece, sizeof(piece), &len) == TSR_OK && len == 2);
   CU_ASSERT(tsr_tokenizer_decode_token(t, ta, 1, piece, sizeof(piece), &len) == TSR_OK && len == 0);
+  /* Best score first: ▁a (-0.5) beats aa (-1), and ▁aa is no token. */
+  CU_ASSERT(encodes_to(t, "aa", 0, (const int32_t[]){t_a, ta}, 2));
+  CU_ASSERT(encodes_to(t, "baa", 0, (const int32_t[]){sp, tb, aa}, 3));
   synth_free(&v, t);
-  (void)aa;
 }
 
 static void hook_no_prefix(tsr_gguf_writer *w) {
