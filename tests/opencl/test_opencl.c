@@ -127,8 +127,9 @@ static void conformance_with(const tsr_opencl_geometry *g, const char *what) {
     if (conf_case_count((tsr_op_type)op, false) == 0) continue;
     CU_ASSERT_TRUE(conf_run_op(t, g_name, (tsr_op_type)op, &opt, &c));
   }
-  printf("\n  %s geometry (wg %u, matmul %ux%ux%u, %zu groups): %u passed, %u failed, %u skipped", what,
-         (unsigned)g->wg, (unsigned)g->mm_wg, (unsigned)g->mm_nt, (unsigned)g->mm_mt, g->max_groups,
+  printf("\n  %s geometry (wg %u, matmul %ux%ux%u, %zu groups, attention %s): %u passed, %u failed, %u skipped",
+         what, (unsigned)g->wg, (unsigned)g->mm_wg, (unsigned)g->mm_nt, (unsigned)g->mm_mt, g->max_groups,
+         g->att_rows ? "rows" : "groups",
          (unsigned)c.passed, (unsigned)c.failed, (unsigned)c.skipped);
   CU_ASSERT_EQUAL(c.failed, 0);
   CU_ASSERT_EQUAL(c.skipped, 0);
@@ -143,7 +144,8 @@ static void test_geometries(void) {
   tsr_target_caps caps;
   CU_ASSERT_EQUAL_FATAL(tsr_target_get_caps(probe, &caps), TSR_OK);
   tsr_target_destroy(probe);
-  const tsr_opencl_geometry gpu = {64, 64, 1, 4, 128}, cpu = {64, 1, 16, 8, (size_t)1 << 40}, odd = {16, 4, 4, 2, 3};
+  const tsr_opencl_geometry gpu = {64, 64, 1, 4, 128, false}, cpu = {64, 1, 16, 8, (size_t)1 << 40, true},
+                            odd = {16, 4, 4, 2, 3, false};
   if (strstr(caps.features, "type=cpu")) {
     conformance_with(&gpu, "GPU");
   } else {
@@ -151,7 +153,7 @@ static void test_geometries(void) {
   }
   conformance_with(&odd, "odd");
   tsr_target *t = make_target(g_name, NULL);
-  const tsr_opencl_geometry bad = {48, 1, 1, 1, 1};
+  const tsr_opencl_geometry bad = {48, 1, 1, 1, 1, false};
   CU_ASSERT_EQUAL(tsr_opencl_target_set_geometry(t, &bad), TSR_ERR_INVALID_ARGUMENT);
   tsr_target_destroy(t);
 }

@@ -89,3 +89,58 @@
 
 TSR_ATTENTION_KERNEL(tsr_attention_f32, TSR_LD_KV_F32, TSR_LD4_KV_F32)
 TSR_ATTENTION_KERNEL(tsr_attention_f16, TSR_LD_KV_F16, TSR_LD4_KV_F16)
+
+/* The CPU-device form (geometry att_rows): one work-item per query row,
+ * online softmax over every key in turn, no local memory and no barriers
+ * (a CPU device runs a group's items as a loop on one core, where barriers
+ * and tree reductions cost more than the arithmetic). q and the
+ * accumulator live in private arrays; float4 dot products when D is a
+ * multiple of 4. Launched over Tq * Hq items. */
+#define TSR_ATTENTION_ROWS_KERNEL(NAME, LOAD, LOAD4)                                             \
+  kernel void NAME(global const uchar *q, ulong qo, global const uchar *k, ulong ko,             \
+                   global const uchar *v, ulong vo, global uchar *y, ulong yo,                   \
+                   global const long *P, ulong po, float scale, int causal, int window,          \
+                   long q_pos, long kv_len) {                                                    \
+    P += po;                                                                                     \
+    const long Tq = P[0], Hq = P[1], D = P[2], Dv = P[3], S = P[4], group = P[5];                \
+    const long u = get_global_id(0);                                                             \
+    if (u >= Tq * Hq) return;                                                                    \
+    const long t = u / Hq, h = u % Hq, kvh = h / group, pos = q_pos + t;                         \
+    float qv[TSR_ATT_MAXD], acc[TSR_ATT_MAXD];                                                   \
+    global const float *qr = (global const float *)(q + qo + t * P[6] + h * P[7]);               \
+    for (long i = 0; i < D; ++i) qv[i] = qr[i];                                                  \
+    for (long i = 0; i < Dv; ++i) acc[i] = 0.0f;                                                 \
+    const long len = clamp(kv_len, (long)0, S);                                                  \
+    long lo = 0, hi = len;                                                                       \
+    if (causal && pos + 1 < hi) hi = pos + 1;                                                    \
+    if (window > 0 && pos - window + 1 > lo) lo = pos - window + 1;                              \
+    global const uchar *kb = k + ko + kvh * P[9], *vb = v + vo + kvh * P[11];                    \
+    float m = -INFINITY, l = 0.0f;                                                               \
+    for (long s = lo; s < hi; ++s) {                                                             \
+      global const uchar *kr = kb + s * P[8];                                                    \
+      float dot = 0.0f;                                                                          \
+      if ((D & 3) == 0) {                                                                        \
+        float4 d4 = (float4)(0.0f);                                                              \
+        for (long i = 0; i < D / 4; ++i) d4 += vload4(i, qv) * LOAD4(kr, i);                     \
+        dot = (d4.x + d4.y) + (d4.z + d4.w);                                                     \
+      } else {                                                                                   \
+        for (long i = 0; i < D; ++i) dot += qv[i] * LOAD(kr, i);                                 \
+      }                                                                                          \
+      const float score = dot * scale;                                                           \
+      float corr = 1.0f, p = 1.0f; /* one exponential per key */                                 \
+      if (score > m) {                                                                           \
+        corr = exp(m - score);                                                                   \
+        m = score;                                                                               \
+      } else {                                                                                   \
+        p = exp(score - m);                                                                      \
+      }                                                                                          \
+      l = l * corr + p;                                                                          \
+      global const uchar *vr = vb + s * P[10];                                                   \
+      for (long i = 0; i < Dv; ++i) acc[i] = acc[i] * corr + p * LOAD(vr, i);                    \
+    }                                                                                            \
+    global float *yr = (global float *)(y + yo + t * P[12] + h * P[13]);                         \
+    for (long i = 0; i < Dv; ++i) yr[i] = hi > lo ? acc[i] / l : 0.0f;                           \
+  }
+
+TSR_ATTENTION_ROWS_KERNEL(tsr_attention_rows_f32, TSR_LD_KV_F32, TSR_LD4_KV_F32)
+TSR_ATTENTION_ROWS_KERNEL(tsr_attention_rows_f16, TSR_LD_KV_F16, TSR_LD4_KV_F16)
