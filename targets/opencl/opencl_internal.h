@@ -50,7 +50,7 @@ typedef struct ocl_target {
   uint32_t cus;          /* compute units */
   size_t max_groups;     /* groups of grid-stride (elementwise) launches */
   uint32_t mm_wg, mm_nt, mm_mt; /* matmul group: K split, columns, rows of a */
-  bool att_rows;         /* attention: one work-item per query row (CPU devices) */
+  bool rows;             /* attention: one work-item per query row (CPU devices) */
   cl_program prog[OCL_PROG_COUNT];
   uint32_t n_built, n_loaded; /* programs built from source / from the cache */
 } ocl_target;
@@ -111,7 +111,7 @@ typedef struct tsr_opencl_geometry {
   uint32_t wg;              /* reduction work-group size */
   uint32_t mm_wg, mm_nt, mm_mt; /* matmul: K split, columns, rows of a per group */
   size_t max_groups;        /* grid-stride launches */
-  bool att_rows;            /* attention: one work-item per query row, else a group */
+  bool rows;                /* attention: one work-item per query row, else a work-group */
 } tsr_opencl_geometry;
 TSR_NODISCARD tsr_status tsr_opencl_target_set_geometry(tsr_target *t, const tsr_opencl_geometry *g);
 

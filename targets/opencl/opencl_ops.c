@@ -56,7 +56,7 @@ bool ocl_supports_op(const ocl_target *o, const tsr_op *op) {
       return true;
     case TSR_OP_ATTENTION: {
       const int64_t d = op->src[1].shape[2], dv = op->src[2].shape[2];
-      return d <= OCL_ATT_MAXD && dv <= (o->att_rows ? OCL_ATT_MAXD : (int64_t)OCL_ATT_DVPT * (int64_t)o->wg);
+      return d <= OCL_ATT_MAXD && dv <= (o->rows ? OCL_ATT_MAXD : (int64_t)OCL_ATT_DVPT * (int64_t)o->wg);
     }
     case TSR_OP_GET_ROWS:
       return is_weight(x->dtype);
@@ -410,7 +410,7 @@ static tsr_status rec_attention(ocl_target *o, const tsr_op *op, ocl_step *s, oc
   }
   kargs ka;
   const bool f16 = k->dtype == TSR_DTYPE_F16;
-  const char *kname = o->att_rows ? (f16 ? "tsr_attention_rows_f16" : "tsr_attention_rows_f32")
+  const char *kname = o->rows ? (f16 ? "tsr_attention_rows_f16" : "tsr_attention_rows_f32")
                                   : (f16 ? "tsr_attention_f16" : "tsr_attention_f32");
   TSR_TRY(make_kernel(o, s, OCL_PROG_ATTENTION, kname, &ka));
   ka_tensor(&ka, q);
@@ -424,7 +424,7 @@ static tsr_status rec_attention(ocl_target *o, const tsr_op *op, ocl_step *s, oc
   ka_dyn(&ka, ap->q_pos);
   ka_dyn(&ka, ap->kv_len);
   TSR_TRY(ka_done(&ka));
-  if (o->att_rows) return launch_1d(o, s, v->shape[2] == 0 ? 0 : tq * hq);
+  if (o->rows) return launch_1d(o, s, v->shape[2] == 0 ? 0 : tq * hq);
   size_t l = o->wg, g = (size_t)(tq * hq) * l;
   if (v->shape[2] == 0) g = 0;
   return launch(o, s, 1, &g, &l);

@@ -205,7 +205,7 @@ static tsr_status describe_device(ocl_target *o, tsr_error *err) {
   o->mm_wg = cpu ? 1 : o->wg;
   o->mm_nt = cpu ? (cap < lanes ? cap : lanes) : 1;
   o->mm_mt = cpu ? 8 : 4;
-  o->att_rows = cpu;
+  o->rows = cpu;
   o->cus = cus ? cus : 1;
   /* Grid-stride launches: on GPUs enough groups to fill every compute unit,
    * each item looping; on CPU devices one element per item (the driver
@@ -274,7 +274,7 @@ static tsr_status ocl_get_caps(const tsr_target *t, tsr_target_caps *out) {
   out->max_buffer_size = o->max_alloc;
   out->memory_size = o->global_mem;
   snprintf(out->features, sizeof(out->features), "wg=%u mm=%ux%ux%u att=%s %s", (unsigned)o->wg,
-           (unsigned)o->mm_wg, (unsigned)o->mm_nt, (unsigned)o->mm_mt, o->att_rows ? "rows" : "groups", o->features);
+           (unsigned)o->mm_wg, (unsigned)o->mm_nt, (unsigned)o->mm_mt, o->rows ? "row" : "group", o->features);
   return TSR_OK;
 }
 
@@ -526,7 +526,7 @@ tsr_status tsr_opencl_target_set_geometry(tsr_target *t, const tsr_opencl_geomet
   o->mm_nt = g->mm_nt;
   o->mm_mt = g->mm_mt;
   o->max_groups = g->max_groups;
-  o->att_rows = g->att_rows;
+  o->rows = g->rows;
   make_options(o);
   return TSR_OK;
 }

@@ -127,9 +127,9 @@ static void conformance_with(const tsr_opencl_geometry *g, const char *what) {
     if (conf_case_count((tsr_op_type)op, false) == 0) continue;
     CU_ASSERT_TRUE(conf_run_op(t, g_name, (tsr_op_type)op, &opt, &c));
   }
-  printf("\n  %s geometry (wg %u, matmul %ux%ux%u, %zu groups, attention %s): %u passed, %u failed, %u skipped",
+  printf("\n  %s geometry (wg %u, matmul %ux%ux%u, %zu groups, attention: a %s per query row): %u passed, %u failed, %u skipped",
          what, (unsigned)g->wg, (unsigned)g->mm_wg, (unsigned)g->mm_nt, (unsigned)g->mm_mt, g->max_groups,
-         g->att_rows ? "rows" : "groups",
+         g->rows ? "work-item" : "work-group",
          (unsigned)c.passed, (unsigned)c.failed, (unsigned)c.skipped);
   CU_ASSERT_EQUAL(c.failed, 0);
   CU_ASSERT_EQUAL(c.skipped, 0);
