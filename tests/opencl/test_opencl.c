@@ -123,7 +123,10 @@ static void conformance_with(const tsr_opencl_geometry *g, const char *what) {
   CU_ASSERT_EQUAL_FATAL(tsr_opencl_target_set_geometry(t, g), TSR_OK);
   conf_options opt = {.quick = false, .check_threads = false, .seed = 0x7e55e7a, .log = stdout, .verbose = false};
   conf_counts c = {0};
-  for (int op = 1; op < TSR_OP_COUNT; ++op) {
+  /* The foundation ops (through CONVERT); the perception ops after it
+   * (CONCAT .. QLINEAR_BINARY) have no OpenCL kernels yet and would only
+   * count as skipped. */
+  for (int op = 1; op <= TSR_OP_CONVERT; ++op) {
     if (conf_case_count((tsr_op_type)op, false) == 0) continue;
     CU_ASSERT_TRUE(conf_run_op(t, g_name, (tsr_op_type)op, &opt, &c));
   }
