@@ -9,6 +9,8 @@ const tsr_command tsr_commands[] = {
     {"run", tsr_cmd_run},
     {"bench", tsr_cmd_bench},
     {"info", tsr_cmd_info},
+    {"tokenize", tsr_cmd_tokenize},
+    {"mkmodel", tsr_cmd_mkmodel},
     {NULL, NULL},
 };
 
