@@ -725,6 +725,29 @@ const char *tsr_program_node_target(const tsr_program *p, uint32_t node) {
   return p->engine->slot_name[p->node_slot[node]];
 }
 
+tsr_status tsr_program_get_profile(tsr_program *p, uint32_t entry, tsr_op_timing *out, uint32_t cap,
+                                   uint32_t *out_n) {
+  if (p == NULL || out_n == NULL || (out == NULL && cap > 0)) return TSR_ERR_INVALID_ARGUMENT;
+  if (!p->bound) return FAIL(p, TSR_ERR_STATE, "program has no arena yet (tsr_program_bind_arena)");
+  if (entry >= p->n_entries) return FAIL(p, TSR_ERR_INVALID_ARGUMENT, "entry %u out of range", (unsigned)entry);
+  const entry_plan *ep = &p->entries[entry];
+  uint32_t n = 0;
+  for (uint32_t i = ep->first_step; i < ep->first_step + ep->n_steps && n < cap; ++i) {
+    if (p->steps[i].kind != STEP_SEGMENT) continue;
+    segment *sg = &p->segs[p->steps[i].seg];
+    tsr_target *t = p->engine->slot[sg->slot];
+    tsr_target_caps caps;
+    if (sg->list == NULL || t->vt->get_profile == NULL || tsr_target_get_caps(t, &caps) != TSR_OK ||
+        !(caps.flags & TSR_CAP_PROFILING))
+      continue;
+    uint32_t k = 0;
+    TSR_TRY(check_target(p, t, t->vt->get_profile(t, sg->list, out + n, cap - n, &k)));
+    n += k;
+  }
+  *out_n = n;
+  return TSR_OK;
+}
+
 const tsr_error *tsr_program_error(const tsr_program *p) { return p ? &p->error : NULL; }
 
 void tsr_program_destroy(tsr_program *p) {

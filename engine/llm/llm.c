@@ -330,6 +330,15 @@ const char *tsr_llm_node_target(const tsr_llm *m, uint32_t node) {
   return m ? tsr_program_node_target(m->prog, node) : NULL;
 }
 
+tsr_status tsr_llm_get_profile(tsr_llm *m, size_t n_tokens, tsr_op_timing *out, uint32_t cap, uint32_t *out_n) {
+  if (m == NULL || out_n == NULL || n_tokens == 0) return TSR_ERR_INVALID_ARGUMENT;
+  uint32_t e = m->ids.n_entries - 1;
+  while (e > 0 && (size_t)m->ids.batch[e] > n_tokens) --e;
+  tsr_status s = tsr_program_get_profile(m->prog, e, out, cap, out_n);
+  if (s != TSR_OK) return fail_from(&m->error, tsr_program_error(m->prog), s, "profile");
+  return TSR_OK;
+}
+
 /* ---- tokens ---- */
 
 bool tsr_llm_has_tokenizer(const tsr_llm *m) { return m != NULL && m->tok != NULL; }

@@ -88,6 +88,12 @@ typedef struct tsr_program_stats {
 TSR_NODISCARD tsr_status tsr_program_get_stats(const tsr_program *p, tsr_program_stats *out);
 /* Name of the target node |node| runs on ("cpu", "vulkan:0"). */
 const char *tsr_program_node_target(const tsr_program *p, uint32_t node);
+/* Per-op device times of the last run of entry |entry|, in node order,
+ * for the nodes that ran on targets with TSR_CAP_PROFILING (timestamp
+ * queries); nodes on other targets are not listed. Writes up to |cap|
+ * timings; *out_n is the number written. Allocates: never. */
+TSR_NODISCARD tsr_status tsr_program_get_profile(tsr_program *p, uint32_t entry, tsr_op_timing *out,
+                                                 uint32_t cap, uint32_t *out_n);
 const tsr_error *tsr_program_error(const tsr_program *p);
 void tsr_program_destroy(tsr_program *p);
 

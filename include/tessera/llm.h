@@ -143,6 +143,12 @@ TSR_NODISCARD tsr_status tsr_llm_tensor_info(const tsr_llm *m, uint32_t i, const
                                              tsr_tensor *out_tensor);
 /* Name of the target node |node| runs on (see tsr_program_node_target). */
 const char *tsr_llm_node_target(const tsr_llm *m, uint32_t node);
+/* Per-op device times (tsr_program_get_profile) of the last run of the graph
+ * entry that evaluates |n_tokens| tokens at once (1: the decode step; else the
+ * largest batch entry not above it, as tsr_llm_eval picks). Only ops on
+ * targets with TSR_CAP_PROFILING are listed. Allocates: never. */
+TSR_NODISCARD tsr_status tsr_llm_get_profile(tsr_llm *m, size_t n_tokens, tsr_op_timing *out, uint32_t cap,
+                                             uint32_t *out_n);
 
 /* ---- tokens ------------------------------------------------------------- */
 

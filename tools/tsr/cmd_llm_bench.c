@@ -18,7 +18,7 @@
 static void usage(FILE *f) {
   fprintf(f,
           "usage: tsr bench -m MODEL [-p N] [-n N] [-t|--threads LIST] [--target NAME] [-r N] [--json]\n"
-          "                 [--kv-type f32|f16] [--batch N] [-z TOKENIZER]\n\n"
+          "                 [--kv-type f32|f16] [--batch N] [-z TOKENIZER] [--profile]\n\n"
           "Measures prompt processing (pp: N prompt tokens evaluated at once) and text\n"
           "generation (tg: N tokens one at a time) in tokens per second, like llama-bench.\n\n"
           "  -p, --n-prompt N      prompt tokens (default 128; 0: skip pp)\n"
@@ -29,7 +29,9 @@ static void usage(FILE *f) {
           "  --json                one JSON object per test on stdout instead of the table\n"
           "  --kv-type f32|f16     KV cache type (default f32)\n"
           "  --batch N             largest prefill batch (default: the runtime's)\n"
-          "  -z, --tokenizer PATH  llama2.c tokenizer.bin (not needed for timing)\n");
+          "  -z, --tokenizer PATH  llama2.c tokenizer.bin (not needed for timing)\n"
+          "  --profile             after each test, the device time per op of its last step (targets\n"
+          "                        with timestamp queries, e.g. vulkan), summed by op type\n");
 }
 
 static double now_s(void) {
@@ -82,6 +84,48 @@ static double time_tg(tsr_llm *m, const int32_t *ids, int n) {
   return now_s() - t0;
 }
 
+/* Device time per op type of the last run of the entry evaluating |n|
+ * tokens at once (tsr_llm_get_profile), summed over the step. */
+static void print_profile(tsr_llm *m, int n, const char *test, bool json) {
+  enum { CAP = 8192 };
+  tsr_op_timing *tm = malloc(sizeof(*tm) * CAP);
+  uint32_t k = 0;
+  if (tm == NULL || tsr_llm_get_profile(m, (size_t)n, tm, CAP, &k) != TSR_OK || k == 0) {
+    if (json) printf("{\"test\": \"%s\", \"profile\": null}\n", test);
+    else printf("  %s: no per-op device times (the target has no timestamp queries)\n", test);
+    free(tm);
+    return;
+  }
+  double ms[TSR_OP_COUNT] = {0}, total = 0.0;
+  uint32_t count[TSR_OP_COUNT] = {0};
+  for (uint32_t i = 0; i < k; ++i) {
+    unsigned ty = (unsigned)tm[i].type < TSR_OP_COUNT ? (unsigned)tm[i].type : 0u;
+    ms[ty] += tm[i].ms;
+    count[ty]++;
+    total += tm[i].ms;
+  }
+  if (json) {
+    printf("{\"test\": \"%s\", \"profile\": {\"ops\": %u, \"device_ms\": %.4f, \"by_op\": {", test, (unsigned)k,
+           total);
+    bool first = true;
+    for (int t = 0; t < TSR_OP_COUNT; ++t) {
+      if (count[t] == 0) continue;
+      printf("%s\"%s\": {\"count\": %u, \"ms\": %.4f}", first ? "" : ", ", tsr_op_type_name((tsr_op_type)t),
+             (unsigned)count[t], ms[t]);
+      first = false;
+    }
+    printf("}}}\n");
+  } else {
+    printf("  %s, one step: %u ops on the device, %.3f ms of device time\n", test, (unsigned)k, total);
+    for (int t = 0; t < TSR_OP_COUNT; ++t) {
+      if (count[t] == 0) continue;
+      printf("    %-12s %4u ops %10.3f ms %5.1f %%\n", tsr_op_type_name((tsr_op_type)t), (unsigned)count[t], ms[t],
+             total > 0 ? 100.0 * ms[t] / total : 0.0);
+    }
+  }
+  free(tm);
+}
+
 static const char *basename_of(const char *p) {
   const char *s = strrchr(p, '/');
   return s ? s + 1 : p;
@@ -94,7 +138,7 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
   }
   const char *model = NULL, *target = "cpu", *tok = NULL, *threads_arg = NULL;
   int n_prompt = 128, n_gen = 64, reps = 5, batch = 0;
-  bool json = false;
+  bool json = false, profile = false;
   tsr_dtype kv = TSR_DTYPE_F32;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
@@ -104,6 +148,10 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
     }
     if (strcmp(a, "--json") == 0) {
       json = true;
+      continue;
+    }
+    if (strcmp(a, "--profile") == 0) {
+      profile = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -272,6 +320,7 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
         printf("| %-28.28s | %9s | %8s | %-10s | %7u | %6s | %22s |\n", basename_of(model), size, prm, target,
                threads[ti], test_name, tps);
       }
+      if (profile) print_profile(m, test == 0 ? n : 1, test_name, json);
       fflush(stdout);
     }
     free(ids);
