@@ -181,7 +181,12 @@ static void ew_build(const tsr_tensor *y, const tsr_tensor *a, const tsr_tensor 
 }
 
 static void put_ew(const vk_target *t, words *b, const ew_space *s, const tsr_tensor *const ts[3]) {
-  for (int d = 0; d < TSR_VK_ND; ++d) put(b, EW_SHAPE + (uint32_t)d, u32(s->shape[d]));
+  uint32_t nd = 1;
+  for (int d = 0; d < TSR_VK_ND; ++d) {
+    put(b, EW_SHAPE + (uint32_t)d, u32(s->shape[d]));
+    if (s->shape[d] != 1 && (uint32_t)(TSR_VK_ND - d) > nd) nd = (uint32_t)(TSR_VK_ND - d);
+  }
+  put(b, EW_NDIM, nd);
   for (uint32_t j = 0; j < 3; ++j) {
     put(b, EW_T(j), ts[j] ? tsr_vk_tensor_base(t, ts[j]) : 0u);
     for (int d = 0; d < TSR_VK_ND; ++d) put(b, EW_T(j) + 1u + (uint32_t)d, u32(s->stride[j][d]));
@@ -465,14 +470,18 @@ static tsr_status plan_elementwise(vk_target *t, const tsr_op *op, vk_op_plan *p
   put(w, EW_N, u32(numel(y)));
   if (op->type == TSR_OP_UNARY) {
     set_kernel(p, "unary", NULL);
+    p->spec[1] = (uint32_t)op->p.unary.kind;
     put_i(w, EW_KIND, op->p.unary.kind);
     put_f(w, EW_ALPHA, op->p.unary.alpha);
     put_f(w, EW_BETA, op->p.unary.beta);
   } else if (op->type == TSR_OP_BINARY) {
     set_kernel(p, "binary", NULL);
+    p->spec[1] = (uint32_t)op->p.binary.kind;
     put_i(w, EW_KIND, op->p.binary.kind);
   } else {
     set_kernel(p, "convert_plain", NULL);
+    p->spec[1] = (uint32_t)a->dtype;
+    p->spec[2] = (uint32_t)y->dtype;
     put(w, EW_KIND, (uint32_t)a->dtype);
     put(w, EW_ALPHA, (uint32_t)y->dtype);
   }

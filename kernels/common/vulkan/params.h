@@ -40,7 +40,8 @@
 #define EW_BETA 3    /* float */
 #define EW_SHAPE 4   /* [TSR_VK_ND] */
 #define EW_T(j) (10 + (j) * 7) /* base, then strides[TSR_VK_ND] */
-#define EW_WORDS 31
+#define EW_NDIM 31   /* dimensions left after merging (the innermost EW_NDIM of EW_SHAPE) */
+#define EW_WORDS 32
 
 /* ---- row descriptor, shared by the row-wise ops ----
  * The rows of a tensor are all its dimensions but the last, flattened: row r

@@ -2,8 +2,13 @@
 // Elementwise ops over a strided, broadcasting index space (one invocation
 // per element of y): UNARY (OP_UNARY), BINARY (OP_BINARY) and CONVERT between
 // plain dtypes (OP_CONVERT). Functions evaluated in f32; erf by a rational
-// approximation (|error| < 1.2e-7).
+// approximation (|error| < 1.2e-7). The kind (UNARY, BINARY) or the source
+// and destination dtypes (CONVERT) are specialisation constants, so each
+// pipeline holds one function and no per-element branch.
 #include "common.glsl"
+
+layout(constant_id = 1) const int SC_KIND = 0; // unary / binary kind; CONVERT: source dtype
+layout(constant_id = 2) const int SC_DST = 0;  // CONVERT: destination dtype
 
 TENSOR_RW(1, Y)
 TENSOR_RO(2, XA)
@@ -90,21 +95,29 @@ void main() {
   const uint gi = global_index();
   if (gi >= PU(EW_N)) return;
   uint oy = PU(EW_T(0)), oa = PU(EW_T(1)), ob = PU(EW_T(2));
-  uint rem = gi;
-  for (int d = TSR_VK_ND - 1; d >= 0; --d) {
-    uint e = PU(EW_SHAPE + uint(d));
-    uint i = rem % e;
-    rem /= e;
-    oy += i * PU(EW_T(0) + 1u + uint(d));
-    oa += i * PU(EW_T(1) + 1u + uint(d));
-    ob += i * PU(EW_T(2) + 1u + uint(d));
+  const int nd = P(EW_NDIM);
+  if (nd <= 1) { // one dimension (contiguous or evenly strided): no division
+    const uint d = TSR_VK_ND - 1;
+    oy += gi * PU(EW_T(0) + 1u + d);
+    oa += gi * PU(EW_T(1) + 1u + d);
+    ob += gi * PU(EW_T(2) + 1u + d);
+  } else {
+    uint rem = gi;
+    for (int d = TSR_VK_ND - 1; d >= TSR_VK_ND - nd; --d) {
+      uint e = PU(EW_SHAPE + uint(d));
+      uint i = rem % e;
+      rem /= e;
+      oy += i * PU(EW_T(0) + 1u + uint(d));
+      oa += i * PU(EW_T(1) + 1u + uint(d));
+      ob += i * PU(EW_T(2) + 1u + uint(d));
+    }
   }
 #if OP_UNARY
-  STF(Y, oy, unary_f(P(EW_KIND), LDF(XA, oa), PF(EW_ALPHA), PF(EW_BETA)));
+  STF(Y, oy, unary_f(SC_KIND, LDF(XA, oa), PF(EW_ALPHA), PF(EW_BETA)));
 #elif OP_BINARY
-  STF(Y, oy, binary_f(P(EW_KIND), LDF(XA, oa), LDF(XB, ob)));
+  STF(Y, oy, binary_f(SC_KIND, LDF(XA, oa), LDF(XB, ob)));
 #elif OP_CONVERT
-  const uint xt = PU(EW_KIND), yt = PU(EW_ALPHA);
+  const uint xt = uint(SC_KIND), yt = uint(SC_DST);
   if (xt == yt && (xt == TSR_VK_I32 || xt == TSR_VK_I64 || xt == TSR_VK_F32)) { // exact copy
     ST32(Y, oy, LD32(XA, oa));
     if (xt == TSR_VK_I64) ST32(Y, oy + 4u, LD32(XA, oa + 4u));
