@@ -18,6 +18,7 @@
 #include "kernels/convert/convert.h"
 #include "targets/vulkan/vk_internal.h"
 #include "targets/vulkan/vulkan_target.h"
+#include "tessera/llm.h"
 #include "tessera/tessera.h"
 
 static tsr_allocator g_sys;
@@ -665,6 +666,73 @@ static void test_transformer_block(void) {
   tsr_target_destroy(cpu);
 }
 
+/* ---- stories260K: the whole model on the device ---- */
+
+static void test_stories260k(void) {
+  NEED_DEVICE();
+  const char *dir = getenv("TESSERA_MODELS");
+  static const char *const kFiles[2] = {"llm/gguf/stories260K.gguf", "llm/llama2c/stories260K.bin"};
+  tsr_target *vk = make_target(g_validation, NULL);
+  tsr_target *cpu = NULL;
+  tsr_error err;
+  tsr_target_options co = {.n_threads = 1};
+  CU_ASSERT_EQUAL_FATAL(tsr_cpu_target_create(&co, &g_sys, &cpu, &err), TSR_OK);
+  for (int f = 0; f < 2; ++f) {
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "../shared/models", kFiles[f]);
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+      printf("\n  SKIPPED: fixture %s not found\n", path);
+      g_skipped++;
+      continue;
+    }
+    fclose(fp);
+    for (int kv = 0; kv < 2; ++kv) {
+      tsr_llm_options o;
+      memset(&o, 0, sizeof(o));
+      o.targets[0] = vk;
+      o.n_targets = 1;
+      o.fallback = cpu;
+      o.n_ctx = 64;
+      o.kv_dtype = kv ? TSR_DTYPE_F16 : TSR_DTYPE_F32;
+      tsr_llm *m = NULL;
+      tsr_status s = tsr_llm_load_file(path, &o, &m, &err);
+      if (s != TSR_OK) printf("\n  load: %s\n", err.message);
+      CU_ASSERT_EQUAL_FATAL(s, TSR_OK);
+      tsr_llm_memory mem;
+      CU_ASSERT_EQUAL(tsr_llm_get_memory(m, &mem), TSR_OK);
+      uint32_t off = 0;
+      for (uint32_t i = 0; i < mem.n_nodes; ++i) {
+        const char *t = tsr_llm_node_target(m, i);
+        if (t == NULL || strncmp(t, "vulkan", 6) != 0) {
+          if (off < 5) printf("\n  node %u runs on %s", (unsigned)i, t ? t : "?");
+          off++;
+        }
+      }
+      CU_ASSERT(mem.n_nodes > 0);
+      CU_ASSERT_EQUAL(off, 0);
+      /* Two decode steps, then the per-op profile of the last one. */
+      const int32_t ids[2] = {1, 403};
+      const float *logits = NULL;
+      CU_ASSERT_EQUAL(tsr_llm_eval(m, ids, 1, &logits), TSR_OK);
+      CU_ASSERT_EQUAL(tsr_llm_eval(m, ids + 1, 1, &logits), TSR_OK);
+      tsr_op_timing tm[512];
+      uint32_t np = 0;
+      CU_ASSERT_EQUAL(tsr_llm_get_profile(m, 1, tm, 512, &np), TSR_OK);
+      double total = 0;
+      for (uint32_t i = 0; i < np; ++i) total += tm[i].ms;
+      printf("\n  %s (%s KV): %u nodes in %u entries, %u off the device; decode step: %u ops, %.3f ms device time",
+             kFiles[f], kv ? "f16" : "f32", (unsigned)mem.n_nodes, (unsigned)mem.n_entries, (unsigned)off,
+             (unsigned)np, total);
+      CU_ASSERT(np > 0 && np < mem.n_nodes);
+      tsr_llm_free(m);
+    }
+  }
+  CU_ASSERT_EQUAL(tsr_vulkan_validation_errors(vk), 0);
+  tsr_target_destroy(vk);
+  tsr_target_destroy(cpu);
+}
+
 int main(void) {
   g_sys = tsr_allocator_system();
   g_validation = getenv("TESSERA_VALIDATION") != NULL && strcmp(getenv("TESSERA_VALIDATION"), "0") != 0;
@@ -689,6 +757,7 @@ int main(void) {
   CU_add_test(s, "validation layer catches errors and hazards", test_validation_catches);
   CU_add_test(s, "pipeline cache saved and reloaded", test_pipeline_cache);
   CU_add_test(s, "transformer block through the engine vs cpu", test_transformer_block);
+  CU_add_test(s, "stories260K: every node on the device, profile of a step", test_stories260k);
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
