@@ -99,6 +99,17 @@ static bool split_groups(const vk_target *t, uint64_t g, uint32_t out[3]) {
 
 static uint32_t matmul_mt(int64_t m) { return m <= 1 ? 1u : (m == 2 ? 2u : (m <= 4 ? 4u : 8u)); }
 #define MATMUL_NR 2u
+/* From this many rows of a, the tiled (shared-memory) kernel: 32 x 32 tiles
+ * of y by 64 invocations. */
+#define MATMUL_TILED_M 16
+#define MATMUL_TILE 32u
+#define MATMUL_TILED_SHARED (2u * 32u * 33u * 4u)
+
+static bool matmul_tiled(const vk_target *t, const tsr_op *op) {
+  const tsr_tensor *a = &op->src[0];
+  return a->dtype != TSR_DTYPE_I8 && a->shape[a->ndim - 2] >= MATMUL_TILED_M &&
+         MATMUL_TILED_SHARED + 64u * 4u <= t->shared_bytes;
+}
 
 /* ---- parameter words ---- */
 
@@ -293,11 +304,12 @@ static tsr_status plan_matmul(vk_target *t, const tsr_op *op, vk_op_plan *p, wor
   const tsr_tensor *a = &op->src[0], *b = &op->src[1], *y = &op->dst;
   const int nd = y->ndim, nb = nd - 2;
   const int64_t M = a->shape[a->ndim - 2], K = a->shape[a->ndim - 1], N = b->shape[b->ndim - 2];
-  const uint32_t mt = matmul_mt(M), nr = MATMUL_NR;
-  set_kernel(p, "matmul_", weight_name(b->dtype));
-  p->spec[0] = wg_reduce(t);
-  p->spec[1] = mt;
-  p->spec[2] = nr;
+  const bool tiled = matmul_tiled(t, op);
+  const uint32_t mt = tiled ? MATMUL_TILE : matmul_mt(M), nr = tiled ? MATMUL_TILE : MATMUL_NR;
+  set_kernel(p, tiled ? "matmul_tiled_" : "matmul_", weight_name(b->dtype));
+  p->spec[0] = tiled ? 64u : wg_reduce(t);
+  p->spec[1] = tiled ? 1u : mt;
+  p->spec[2] = tiled ? 1u : nr;
   put(w, MM_M, u32(M));
   put(w, MM_N, u32(N));
   put(w, MM_K, u32(K));
