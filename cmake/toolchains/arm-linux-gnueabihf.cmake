@@ -1,0 +1,17 @@
+# Cross-compilation for 32-bit ARM Linux, hard float, NEON (armv7-a with
+# VFPv4 + NEON, as Cortex-A7/A9/A15 boards). Debian's armhf default has no
+# NEON, hence -mfpu. Tests run under qemu-arm.
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR armv7l)
+set(TSR_CROSS_TRIPLE arm-linux-gnueabihf)
+
+set(CMAKE_C_COMPILER ${TSR_CROSS_TRIPLE}-gcc)
+set(CMAKE_CXX_COMPILER ${TSR_CROSS_TRIPLE}-g++)
+set(CMAKE_C_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard")
+set(CMAKE_CXX_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard")
+
+# LD_LIBRARY_PATH=/lib (under the -L prefix: the cross libc) keeps ld.so and
+# libc from the same package when a multiarch libc6:<arch> is installed too.
+set(CMAKE_CROSSCOMPILING_EMULATOR "qemu-arm;-L;/usr/${TSR_CROSS_TRIPLE};-E;LD_LIBRARY_PATH=/lib")
+
+include(${CMAKE_CURRENT_LIST_DIR}/cross-common.cmake)
