@@ -20,6 +20,8 @@ typedef struct cpu_step {
   tsr_op op;
   const tsr_kernel *kernel;
   void *packed;
+  bool run_pre;  /* false: the shared scratch already holds this step's pre-pass */
+  int64_t grain; /* fewest units per chunk */
 } cpu_step;
 
 struct tsr_cmdlist {
@@ -27,6 +29,7 @@ struct tsr_cmdlist {
   cpu_step *steps;
   uint8_t *scratch;          /* n_threads * scratch_stride bytes */
   size_t scratch_stride;
+  uint8_t *shared;           /* the ops' shared scratch (largest of any step) */
 };
 
 /* What one pool job needs. */
@@ -34,6 +37,7 @@ typedef struct cpu_job {
   const cpu_step *step;
   const tsr_dyn_values *dyn;
   const struct tsr_cmdlist *list;
+  tsr_kernel_fn fn; /* the step's pre or run */
 } cpu_job;
 
 static cpu_target *cpu_cast(tsr_target *t) { return (cpu_target *)t; }
@@ -111,10 +115,68 @@ static void cpu_release(tsr_target *t, tsr_cmdlist *list) {
   for (uint32_t i = 0; i < list->n_steps; ++i) tsr_free(a, list->steps[i].packed);
   tsr_free(a, list->steps);
   tsr_free(a, list->scratch);
+  tsr_free(a, list->shared);
   tsr_free(a, list);
 }
 
 static bool host_bound(const tsr_tensor *t) { return t->dtype == TSR_DTYPE_NONE || t->data != NULL; }
+
+/* The bytes [lo, hi) a host tensor's elements span. */
+static void span_of(const tsr_tensor *t, uintptr_t *lo, uintptr_t *hi) {
+  int64_t first = 0, last = 0;
+  for (int i = 0; i < t->ndim; ++i) {
+    if (t->shape[i] == 0) {
+      *lo = *hi = (uintptr_t)t->data;
+      return;
+    }
+    bool inner_block = tsr_dtype_is_quantized(t->dtype) && i == t->ndim - 1;
+    if (inner_block) continue;
+    int64_t ext = (t->shape[i] - 1) * t->stride[i];
+    if (ext < 0) first += ext;
+    else last += ext;
+  }
+  size_t inner = t->ndim > 0 && tsr_dtype_is_quantized(t->dtype)
+                     ? tsr_dtype_row_bytes(t->dtype, t->shape[t->ndim - 1])
+                     : tsr_dtype_block_bytes(t->dtype);
+  *lo = (uintptr_t)t->data + (uintptr_t)first;
+  *hi = (uintptr_t)t->data + (uintptr_t)last + inner;
+}
+
+static bool overlap(const tsr_tensor *a, const tsr_tensor *b) {
+  uintptr_t alo, ahi, blo, bhi;
+  span_of(a, &alo, &ahi);
+  span_of(b, &blo, &bhi);
+  return alo < bhi && blo < ahi;
+}
+
+static bool same_view(const tsr_tensor *a, const tsr_tensor *b) {
+  if (a->data != b->data || a->dtype != b->dtype || a->ndim != b->ndim) return false;
+  for (int i = 0; i < a->ndim; ++i) {
+    if (a->shape[i] != b->shape[i] || a->stride[i] != b->stride[i]) return false;
+  }
+  return true;
+}
+
+/* Steps whose pre-pass would recompute the shared scratch a previous step
+ * left there (same pre_key, same src[0], nothing written over src[0] since)
+ * skip it: e.g. Q, K and V projections quantize their input once. */
+static void share_pre_passes(struct tsr_cmdlist *list) {
+  int64_t last = -1; /* the step whose pre-pass the shared scratch holds */
+  for (uint32_t i = 0; i < list->n_steps; ++i) {
+    cpu_step *s = &list->steps[i];
+    const tsr_kernel *k = s->kernel;
+    if (last >= 0 && overlap(&s->op.dst, &list->steps[last].op.src[0])) last = -1;
+    if (k->pre == NULL) continue;
+    s->run_pre = true;
+    if (last >= 0 && k->pre_key != NULL && k->pre_key == list->steps[last].kernel->pre_key &&
+        same_view(&s->op.src[0], &list->steps[last].op.src[0])) {
+      s->run_pre = false;
+      continue; /* the scratch still holds |last|'s pre-pass */
+    }
+    last = i;
+    if (overlap(&s->op.dst, &s->op.src[0])) last = -1;
+  }
+}
 
 static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, tsr_cmdlist **out) {
   cpu_target *c = cpu_cast(t);
@@ -127,7 +189,7 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
     cpu_release(t, list);
     return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: %u steps", (unsigned)n_ops);
   }
-  size_t scratch = 0;
+  size_t scratch = 0, shared = 0;
   for (uint32_t i = 0; i < n_ops; ++i) {
     const tsr_op *op = &ops[i];
     cpu_step *s = &list->steps[list->n_steps];
@@ -145,6 +207,7 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
     }
     s->op = *op;
     s->packed = NULL;
+    s->run_pre = false;
     s->kernel = tsr_kernel_select(op, c->isa, c->reference_only);
     if (s->kernel == NULL) {
       cpu_release(t, list);
@@ -167,6 +230,20 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
       size_t n = s->kernel->scratch(op);
       if (n > scratch) scratch = n;
     }
+    if (s->kernel->shared_scratch) {
+      size_t n = s->kernel->shared_scratch(op);
+      if (n > shared) shared = n;
+    }
+    s->grain = s->kernel->grain ? s->kernel->grain(op) : 1;
+    if (s->grain < 1) s->grain = 1;
+  }
+  share_pre_passes(list);
+  if (shared > 0) {
+    list->shared = tsr_alloc(a, shared, 64);
+    if (list->shared == NULL) {
+      cpu_release(t, list);
+      return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: %zu bytes of shared scratch", shared);
+    }
   }
   list->scratch_stride = (scratch + 63) & ~(size_t)63;
   if (list->scratch_stride > 0) {
@@ -188,8 +265,16 @@ static void cpu_job_fn(void *arg, uint32_t thread, int64_t begin, int64_t end) {
       .scratch = job->list->scratch ? job->list->scratch + thread * job->list->scratch_stride : NULL,
       .packed = job->step->packed,
       .thread = thread,
+      .shared = job->list->shared,
   };
-  job->step->kernel->run(&ctx, begin, end);
+  job->fn(&ctx, begin, end);
+}
+
+/* Chunk size for |units| units on |threads| threads: about 8 chunks per
+ * thread for balance, never below the kernel's grain. */
+static int64_t chunk_for(int64_t units, uint32_t threads, int64_t grain) {
+  int64_t c = units / ((int64_t)threads * 8);
+  return c < grain ? grain : c;
 }
 
 static tsr_status cpu_submit(tsr_target *t, tsr_cmdlist *list, const tsr_dyn_values *dyn) {
@@ -198,9 +283,15 @@ static tsr_status cpu_submit(tsr_target *t, tsr_cmdlist *list, const tsr_dyn_val
   if (dyn == NULL) dyn = &kZero;
   for (uint32_t i = 0; i < list->n_steps; ++i) {
     const cpu_step *s = &list->steps[i];
-    cpu_job job = {s, dyn, list};
+    const uint32_t nt = c->pool.n_threads;
+    if (s->run_pre) {
+      cpu_job pre = {s, dyn, list, s->kernel->pre};
+      int64_t units = s->kernel->pre_units(&s->op, dyn);
+      tsr_pool_run(&c->pool, cpu_job_fn, &pre, units, chunk_for(units, nt, 1));
+    }
+    cpu_job job = {s, dyn, list, s->kernel->run};
     int64_t units = s->kernel->units(&s->op, dyn);
-    tsr_pool_run(&c->pool, cpu_job_fn, &job, units, 0);
+    tsr_pool_run(&c->pool, cpu_job_fn, &job, units, chunk_for(units, nt, s->grain));
   }
   return TSR_OK;
 }

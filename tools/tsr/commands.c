@@ -9,6 +9,7 @@ const tsr_command tsr_commands[] = {
     {"run", tsr_cmd_run},
     {"bench", tsr_cmd_bench},
     {"info", tsr_cmd_info},
+    {"tokenize", tsr_cmd_tokenize},
     {NULL, NULL},
 };
 

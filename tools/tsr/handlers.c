@@ -1,10 +1,13 @@
 /* The table of model handlers. Each model family adds one line. */
 #include "tools/tsr/handlers.h"
 
+#include "tools/tsr/cmd_llm.h"
+
 #include <stddef.h>
 #include <string.h>
 
 const tsr_model_handler tsr_model_handlers[] = {
+    {"llm", ".gguf (llama), .bin (llama2.c)", tsr_llm_match, tsr_llm_cmd_run, NULL, tsr_llm_cmd_info},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

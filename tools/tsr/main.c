@@ -14,6 +14,7 @@ static void usage(FILE *f) {
           "  run         run a model (-m MODEL): generate text, or run a network on inputs\n"
           "  bench       benchmark a model (-m MODEL)\n"
           "  info        describe a model: shapes, tensor types, memory needed\n"
+          "  tokenize    print the token ids of a text (-m MODEL [--bos] [--special] TEXT)\n"
           "\n"
           "Run 'tsr <command> --help' for the options of a command.\n");
 }
