@@ -7,7 +7,9 @@ set(TSR_CROSS_TRIPLE arm-linux-gnueabihf)
 
 set(CMAKE_C_COMPILER ${TSR_CROSS_TRIPLE}-gcc)
 set(CMAKE_CXX_COMPILER ${TSR_CROSS_TRIPLE}-g++)
-set(CMAKE_C_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard")
+# -Wno-type-limits: range checks written for a 64-bit size_t ("size >
+# INT64_MAX") are always false with a 32-bit one, which is what they should be.
+set(CMAKE_C_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard -Wno-type-limits")
 set(CMAKE_CXX_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard")
 
 # LD_LIBRARY_PATH=/lib (under the -L prefix: the cross libc) keeps ld.so and

@@ -27,10 +27,7 @@ static void softmax_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
       valid = lim < 0 ? 0 : (lim < s_count ? lim : s_count);
     }
     double mx = -INFINITY, sum = 0.0;
-    for (int64_t s = 0; s < valid; ++s) {
-      double v = tsr_ref_ld(xr + s * xs) * scale;
-      if (v > mx) mx = v; /* not fmax: gcc 12 for aarch64 ICEs vectorizing it */
-    }
+    for (int64_t s = 0; s < valid; ++s) mx = fmax(mx, tsr_ref_ld(xr + s * xs) * scale);
     for (int64_t s = 0; s < valid; ++s) sum += exp(tsr_ref_ld(xr + s * xs) * scale - mx);
     for (int64_t s = 0; s < s_count; ++s) {
       double v = s < valid ? exp(tsr_ref_ld(xr + s * xs) * scale - mx) / sum : 0.0;

@@ -78,7 +78,7 @@ int main(int argc, char **argv) {
   if (CU_initialize_registry() != CUE_SUCCESS) return 2;
   for (uint32_t t = 0; t < g_n_targets; ++t) {
     char suite_name[64];
-    snprintf(suite_name, sizeof(suite_name), "conformance[%.31s]", g_names[t]);
+    snprintf(suite_name, sizeof(suite_name), "conformance[%s]", g_names[t]);
     CU_pSuite s = CU_add_suite(suite_name, kInit[t], suite_clean);
     if (s == NULL) return 2;
 #define ADD_TEST(id, name) \

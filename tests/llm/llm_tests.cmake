@@ -8,8 +8,9 @@ set_tests_properties(test_llm_models PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1200
 if(TARGET tsr)
   set(_m "${TSR_MODELS_DIR}/llm")
   set(_d "${CMAKE_CURRENT_SOURCE_DIR}/llm")
+  string(REPLACE ";" "|" _emu "${CMAKE_CROSSCOMPILING_EMULATOR}") # qemu-user in cross builds
   function(tsr_llm_cli_test name expected fixtures args)
-    add_test(NAME ${name} COMMAND ${CMAKE_COMMAND} "-DTSR=$<TARGET_FILE:tsr>" "-DARGS=${args}"
+    add_test(NAME ${name} COMMAND ${CMAKE_COMMAND} "-DTSR=$<TARGET_FILE:tsr>" "-DARGS=${args}" "-DEMULATOR=${_emu}"
              "-DEXPECTED=${expected}" "-DFIXTURES=${fixtures}" "-DOUT=${CMAKE_CURRENT_BINARY_DIR}/${name}.out"
              -P ${_d}/run_tsr.cmake)
     set_tests_properties(${name} PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED" TIMEOUT 600)
