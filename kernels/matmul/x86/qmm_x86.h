@@ -8,7 +8,8 @@
  *
  * Included by one file per ISA after defining:
  *   QX_W     16 (AVX-512) or 8 (AVX2): lanes = packed rows per group
- *   QX_VNNI  1: vpdpbusd; 0: pmaddubsw + pmaddwd
+ *   QX_VNNI  1: vpdpbusd (EVEX with QX_W 16, VEX AVX-VNNI with 8);
+ *            0: pmaddubsw + pmaddwd
  *   QX_NAME(x) x##_<isa>: names of the file's static functions
  * Determinism: every output lane accumulates its blocks in order with the
  * same operations whatever MR, so tiles and threads never change a bit. */
@@ -75,7 +76,7 @@ typedef __m256 qx_vf;
 #define VABS8 _mm256_abs_epi8
 #define VSIGN8(a, w) _mm256_sign_epi8((a), (w))
 #if QX_VNNI
-#error "no 256-bit VNNI variant"
+#define VDOT(acc, u, s) _mm256_dpbusd_avx_epi32((acc), (u), (s))
 #else
 #define VDOT(acc, u, s) _mm256_add_epi32((acc), _mm256_madd_epi16(_mm256_maddubs_epi16((u), (s)), _mm256_set1_epi16(1)))
 #endif
