@@ -9,7 +9,8 @@
  * copies of the weights larger than the last-level cache), matrix-matrix
  * GOP/s over the measured peak of the variant's ISA (one core's peak x
  * threads), other ops GB/s over the measured bandwidth. The probes run once
- * at start and are printed. Extra flag: --tsr_quick (fewer shapes). */
+ * at start and are printed. Extra flags: --tsr_quick (fewer shapes),
+ * --tsr_probe (print the probes as one JSON line and exit). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,8 +323,9 @@ static bool is_ref(const tsr_kernel *k) {
 }
 
 int main(int argc, char **argv) {
-  bool quick = false;
+  bool quick = false, probe_only = false;
   for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--tsr_probe") == 0) probe_only = true;
     if (strcmp(argv[i], "--tsr_quick") == 0) {
       quick = true;
       for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
@@ -352,6 +354,12 @@ int main(int argc, char **argv) {
          "%.0f (best) GFLOP/s\n",
          g_m.int8_peak[0], g_m.int8_peak[1], g_m.int8_peak[2], g_m.f32_peak[0], g_m.f32_peak[1]);
   fflush(stdout);
+  if (probe_only) {
+    printf("{\"read_gbs_1\": %.2f, \"read_gbs_2\": %.2f, \"clock_ghz\": %.3f, \"int8_gops\": %.1f, "
+           "\"f32_gflops\": %.1f}\n",
+           g_m.bw[1], g_m.bw[2], g_m.ghz, g_m.int8_peak[2], g_m.f32_peak[1]);
+    return 0;
+  }
 
   static const tsr_dtype kTypes[] = {TSR_DTYPE_Q8_0, TSR_DTYPE_Q4_0, TSR_DTYPE_Q4_K, TSR_DTYPE_Q5_K,
                                      TSR_DTYPE_Q6_K, TSR_DTYPE_F32,  TSR_DTYPE_F16};

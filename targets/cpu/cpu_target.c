@@ -1,5 +1,9 @@
 /* The CPU target: every op through the best kernel of the registry for the
  * ISA it was created with, split over a persistent thread pool. */
+#if defined(__linux__)
+#define _DEFAULT_SOURCE 1 /* madvise */
+#include <sys/mman.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 
@@ -21,23 +25,39 @@ typedef struct cpu_step {
   const tsr_kernel *kernel;
   void *packed;
   bool run_pre;  /* false: the shared scratch already holds this step's pre-pass */
+  int32_t pre_src; /* the step whose pre-pass this step reads (-1: none) */
   int64_t grain; /* fewest units per chunk */
 } cpu_step;
+
+/* Consecutive independent steps run as one pool job (one wait instead of
+ * one per step): no step of a batch reads or writes what another writes,
+ * and at most one pre-pass runs for the whole batch, before it. */
+typedef struct cpu_batch {
+  uint32_t first, count;
+  int32_t pre; /* the step whose pre-pass runs first, or -1 */
+} cpu_batch;
+
+enum { kMaxBatch = 8 };
 
 struct tsr_cmdlist {
   uint32_t n_steps;
   cpu_step *steps;
+  uint32_t n_batches;
+  cpu_batch *batches;
   uint8_t *scratch;          /* n_threads * scratch_stride bytes */
   size_t scratch_stride;
   uint8_t *shared;           /* the ops' shared scratch (largest of any step) */
 };
 
-/* What one pool job needs. */
+/* What one pool job needs: a pre-pass of one step, or the runs of the
+ * steps of a batch over their concatenated units. */
 typedef struct cpu_job {
-  const cpu_step *step;
+  const cpu_step *steps;
+  uint32_t n;                  /* steps in the job */
+  int64_t start[kMaxBatch + 1]; /* first unit of each step; start[n] = total */
+  bool pre;                    /* run steps[0]'s pre-pass */
   const tsr_dyn_values *dyn;
   const struct tsr_cmdlist *list;
-  tsr_kernel_fn fn; /* the step's pre or run */
 } cpu_job;
 
 static cpu_target *cpu_cast(tsr_target *t) { return (cpu_target *)t; }
@@ -114,9 +134,23 @@ static void cpu_release(tsr_target *t, tsr_cmdlist *list) {
   const tsr_allocator *a = t->allocator;
   for (uint32_t i = 0; i < list->n_steps; ++i) tsr_free(a, list->steps[i].packed);
   tsr_free(a, list->steps);
+  tsr_free(a, list->batches);
   tsr_free(a, list->scratch);
   tsr_free(a, list->shared);
   tsr_free(a, list);
+}
+
+/* Packed weights: large ones 2 MiB aligned and, on Linux, in transparent
+ * huge pages (decode streams them: fewer TLB misses). */
+static void *alloc_packed(const tsr_allocator *a, size_t n) {
+  const size_t huge = (size_t)2 << 20;
+  if (n < 2 * huge) return tsr_alloc(a, n, 64);
+  size_t rounded = (n + huge - 1) & ~(huge - 1);
+  void *p = tsr_alloc(a, rounded, huge);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (p != NULL) (void)madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+  return p;
 }
 
 static bool host_bound(const tsr_tensor *t) { return t->dtype == TSR_DTYPE_NONE || t->data != NULL; }
@@ -166,15 +200,58 @@ static void share_pre_passes(struct tsr_cmdlist *list) {
     cpu_step *s = &list->steps[i];
     const tsr_kernel *k = s->kernel;
     if (last >= 0 && overlap(&s->op.dst, &list->steps[last].op.src[0])) last = -1;
+    s->pre_src = -1;
     if (k->pre == NULL) continue;
     s->run_pre = true;
     if (last >= 0 && k->pre_key != NULL && k->pre_key == list->steps[last].kernel->pre_key &&
         same_view(&s->op.src[0], &list->steps[last].op.src[0])) {
       s->run_pre = false;
+      s->pre_src = (int32_t)last;
       continue; /* the scratch still holds |last|'s pre-pass */
     }
     last = i;
+    s->pre_src = (int32_t)i;
     if (overlap(&s->op.dst, &s->op.src[0])) last = -1;
+  }
+}
+
+/* Does step |b| read or write what step |a| writes, or write what |a| reads? */
+static bool depends(const cpu_step *a, const cpu_step *b) {
+  if (overlap(&a->op.dst, &b->op.dst)) return true;
+  for (uint32_t i = 0; i < b->op.n_src; ++i) {
+    if (b->op.src[i].dtype != TSR_DTYPE_NONE && overlap(&a->op.dst, &b->op.src[i])) return true;
+  }
+  for (uint32_t i = 0; i < a->op.n_src; ++i) {
+    if (a->op.src[i].dtype != TSR_DTYPE_NONE && overlap(&b->op.dst, &a->op.src[i])) return true;
+  }
+  return false;
+}
+
+/* Cuts the steps into batches of consecutive independent steps. Writes
+ * list->batches (n_steps entries allocated). */
+static void make_batches(struct tsr_cmdlist *list) {
+  list->n_batches = 0;
+  uint32_t i = 0;
+  while (i < list->n_steps) {
+    cpu_batch *b = &list->batches[list->n_batches++];
+    b->first = i;
+    b->count = 1;
+    b->pre = list->steps[i].run_pre ? (int32_t)i : -1;
+    int32_t src = list->steps[i].pre_src; /* the pre-pass the batch's readers share */
+    for (uint32_t j = i + 1; j < list->n_steps && b->count < kMaxBatch; ++j) {
+      const cpu_step *s = &list->steps[j];
+      if (s->pre_src >= 0) {
+        if (src >= 0 && s->pre_src != src) break;
+        if (s->run_pre && b->pre >= 0) break;
+      }
+      bool dep = false;
+      for (uint32_t k = i; k < j && !dep; ++k) dep = depends(&list->steps[k], s);
+      if (dep) break;
+      if (s->pre_src >= 0) src = s->pre_src;
+      if (s->run_pre) b->pre = (int32_t)j;
+      b->count++;
+    }
+    i += b->count;
   }
 }
 
@@ -218,7 +295,7 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
     if (s->kernel->packed_size && s->kernel->pack) {
       size_t n = s->kernel->packed_size(op);
       if (n > 0) {
-        s->packed = tsr_alloc(a, n, 64);
+        s->packed = alloc_packed(a, n);
         if (s->packed == NULL) {
           cpu_release(t, list);
           return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: %zu bytes of packed weights", n);
@@ -238,6 +315,12 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
     if (s->grain < 1) s->grain = 1;
   }
   share_pre_passes(list);
+  list->batches = tsr_alloc(a, sizeof(cpu_batch) * (list->n_steps ? list->n_steps : 1), 0);
+  if (list->batches == NULL) {
+    cpu_release(t, list);
+    return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: batches");
+  }
+  make_batches(list);
   if (shared > 0) {
     list->shared = tsr_alloc(a, shared, 64);
     if (list->shared == NULL) {
@@ -260,14 +343,28 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
 static void cpu_job_fn(void *arg, uint32_t thread, int64_t begin, int64_t end) {
   const cpu_job *job = arg;
   tsr_kernel_ctx ctx = {
-      .op = &job->step->op,
+      .op = NULL,
       .dyn = job->dyn,
       .scratch = job->list->scratch ? job->list->scratch + thread * job->list->scratch_stride : NULL,
-      .packed = job->step->packed,
+      .packed = NULL,
       .thread = thread,
       .shared = job->list->shared,
   };
-  job->fn(&ctx, begin, end);
+  if (job->pre) {
+    ctx.op = &job->steps[0].op;
+    ctx.packed = job->steps[0].packed;
+    job->steps[0].kernel->pre(&ctx, begin, end);
+    return;
+  }
+  for (uint32_t i = 0; i < job->n && begin < end; ++i) {
+    const int64_t lo = job->start[i], hi = job->start[i + 1];
+    if (begin >= hi) continue;
+    const int64_t e = end < hi ? end : hi;
+    ctx.op = &job->steps[i].op;
+    ctx.packed = job->steps[i].packed;
+    job->steps[i].kernel->run(&ctx, begin - lo, e - lo);
+    begin = e;
+  }
 }
 
 /* Chunk size for |units| units on |threads| threads: about 8 chunks per
@@ -281,17 +378,25 @@ static tsr_status cpu_submit(tsr_target *t, tsr_cmdlist *list, const tsr_dyn_val
   cpu_target *c = cpu_cast(t);
   static const tsr_dyn_values kZero = {{0}};
   if (dyn == NULL) dyn = &kZero;
-  for (uint32_t i = 0; i < list->n_steps; ++i) {
-    const cpu_step *s = &list->steps[i];
-    const uint32_t nt = c->pool.n_threads;
-    if (s->run_pre) {
-      cpu_job pre = {s, dyn, list, s->kernel->pre};
+  const uint32_t nt = c->pool.n_threads;
+  for (uint32_t bi = 0; bi < list->n_batches; ++bi) {
+    const cpu_batch *b = &list->batches[bi];
+    if (b->pre >= 0) {
+      const cpu_step *s = &list->steps[b->pre];
+      cpu_job pre = {.steps = s, .n = 1, .pre = true, .dyn = dyn, .list = list};
       int64_t units = s->kernel->pre_units(&s->op, dyn);
       tsr_pool_run(&c->pool, cpu_job_fn, &pre, units, chunk_for(units, nt, 1));
     }
-    cpu_job job = {s, dyn, list, s->kernel->run};
-    int64_t units = s->kernel->units(&s->op, dyn);
-    tsr_pool_run(&c->pool, cpu_job_fn, &job, units, chunk_for(units, nt, s->grain));
+    cpu_job job = {.steps = &list->steps[b->first], .n = b->count, .pre = false, .dyn = dyn, .list = list};
+    int64_t total = 0, grain = 1;
+    for (uint32_t i = 0; i < b->count; ++i) {
+      const cpu_step *s = &job.steps[i];
+      job.start[i] = total;
+      total += s->kernel->units(&s->op, dyn);
+      if (s->grain > grain) grain = s->grain;
+    }
+    job.start[b->count] = total;
+    tsr_pool_run(&c->pool, cpu_job_fn, &job, total, chunk_for(total, nt, b->count == 1 ? grain : 1));
   }
   return TSR_OK;
 }

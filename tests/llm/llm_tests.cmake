@@ -30,3 +30,7 @@ if(TARGET tsr)
   tsr_llm_cli_test(tsr_run_llama2c_prompt_lily "${_d}/l2c_lily_n40.txt" "${_bin}|${_tok}"
                    "run|-m|${_bin}|-z|${_tok}|-p|Lily and Tom went to the park|-n|40|--temp|0|--ctx|128|--batch|16")
 endif()
+
+# The golden text on every CPU kernel variant and thread count.
+tsr_add_test(test_cpu_golden llm/test_cpu_golden.c)
+set_tests_properties(test_cpu_golden PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)

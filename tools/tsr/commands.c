@@ -10,6 +10,7 @@ const tsr_command tsr_commands[] = {
     {"bench", tsr_cmd_bench},
     {"info", tsr_cmd_info},
     {"tokenize", tsr_cmd_tokenize},
+    {"mkmodel", tsr_cmd_mkmodel},
     {NULL, NULL},
 };
 

@@ -2,12 +2,13 @@
 #include "tools/tsr/handlers.h"
 
 #include "tools/tsr/cmd_llm.h"
+#include "tools/tsr/cmd_llm_bench.h"
 
 #include <stddef.h>
 #include <string.h>
 
 const tsr_model_handler tsr_model_handlers[] = {
-    {"llm", ".gguf (llama), .bin (llama2.c)", tsr_llm_match, tsr_llm_cmd_run, NULL, tsr_llm_cmd_info},
+    {"llm", ".gguf (llama), .bin (llama2.c)", tsr_llm_match, tsr_llm_cmd_run, tsr_llm_cmd_bench, tsr_llm_cmd_info},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -15,6 +15,7 @@ static void usage(FILE *f) {
           "  bench       benchmark a model (-m MODEL)\n"
           "  info        describe a model: shapes, tensor types, memory needed\n"
           "  tokenize    print the token ids of a text (-m MODEL [--bos] [--special] TEXT)\n"
+          "  mkmodel     write a random-weight Llama GGUF of a given shape and type\n"
           "\n"
           "Run 'tsr <command> --help' for the options of a command.\n");
 }
