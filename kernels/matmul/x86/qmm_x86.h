@@ -33,6 +33,9 @@ typedef __m512 qx_vf;
 #define VZERO() _mm512_setzero_si512()
 #define VSUB32 _mm512_sub_epi32
 #define VADD32 _mm512_add_epi32
+#define VADD16 _mm512_add_epi16
+#define VMADDUBS _mm512_maddubs_epi16
+#define VWIDEN(x) _mm512_madd_epi16((x), _mm512_set1_epi16(1))
 #define VFZERO() _mm512_setzero_ps()
 #define VCVT(x) _mm512_cvtepi32_ps(x)
 #define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
@@ -63,6 +66,9 @@ typedef __m256 qx_vf;
 #define VZERO() _mm256_setzero_si256()
 #define VSUB32 _mm256_sub_epi32
 #define VADD32 _mm256_add_epi32
+#define VADD16 _mm256_add_epi16
+#define VMADDUBS _mm256_maddubs_epi16
+#define VWIDEN(x) _mm256_madd_epi16((x), _mm256_set1_epi16(1))
 #define VFZERO() _mm256_setzero_ps()
 #define VCVT(x) _mm256_cvtepi32_ps(x)
 #define VFMA(a, b, c) _mm256_fmadd_ps(a, b, c)
@@ -102,6 +108,31 @@ QX_INLINE void qx_prefetch(const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n; i += 64) _mm_prefetch((const char *)(p + kQxPrefetch + i), _MM_HINT_T0);
 }
 
+/* One pair of k-groups (|lo| against aq[0..3], |hi| against aq[4..7]) into
+ * a row's accumulators. With VNNI: two vpdpbusd chains |ia|, |ib|. Without:
+ * the two pmaddubsw results summed in 16 bits into |s16|, which qx_widen
+ * adds into |ia| every few pairs (before 16 bits can overflow: 8 pairs of
+ * 4-bit weights, 4 of 5-bit, 2 of 6-bit; |a| <= 127). */
+QX_INLINE void qx_pair(qx_vi *ia, qx_vi *ib, qx_vi *s16, qx_vi lo, qx_vi hi, const int8_t *aq) {
+#if QX_VNNI
+  (void)s16;
+  *ia = VDOT(*ia, lo, bcast4(aq));
+  *ib = VDOT(*ib, hi, bcast4(aq + 4));
+#else
+  (void)ia, (void)ib;
+  *s16 = VADD16(*s16, VADD16(VMADDUBS(lo, bcast4(aq)), VMADDUBS(hi, bcast4(aq + 4))));
+#endif
+}
+
+QX_INLINE void qx_widen(qx_vi *ia, qx_vi *s16) {
+#if QX_VNNI
+  (void)ia, (void)s16;
+#else
+  *ia = VADD32(*ia, VWIDEN(*s16));
+  *s16 = VZERO();
+#endif
+}
+
 /* Bits g of every byte of |h| moved to bit |to| (others cleared by |mask|). */
 #define QX_HIBITS(h, g, to, mask) \
   VAND(((g) <= (to) ? VSLLI16((h), (to) - (g)) : VSRLI16((h), (g) - (to))), (mask))
@@ -116,17 +147,14 @@ QX_INLINE void q4_0_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_q
     const qx_vf dw = VLOADH(hdr + (size_t)2 * QX_W * r);
     const uint8_t *q = body + (size_t)16 * QX_W * r;
     qx_prefetch(q, (size_t)16 * QX_W);
-    qx_vi ia[TSR_QMM_MAX_MR], ib[TSR_QMM_MAX_MR]; /* two chains: integer sums are exact */
-    for (int m = 0; m < MR; ++m) ia[m] = ib[m] = VZERO();
+    qx_vi ia[TSR_QMM_MAX_MR], ib[TSR_QMM_MAX_MR], s16[TSR_QMM_MAX_MR]; /* integer sums are exact */
+    for (int m = 0; m < MR; ++m) ia[m] = ib[m] = s16[m] = VZERO();
     for (int c = 0; c < 4; ++c) {
       const qx_vi v = VLOAD(q + c * 4 * QX_W);
       const qx_vi lo = VAND(v, m4), hi = VAND(VSRLI16(v, 4), m4);
-      for (int m = 0; m < MR; ++m) {
-        const int8_t *aq = act[m].qs + 32 * r + 8 * c;
-        ia[m] = VDOT(ia[m], lo, bcast4(aq));
-        ib[m] = VDOT(ib[m], hi, bcast4(aq + 4));
-      }
+      for (int m = 0; m < MR; ++m) qx_pair(&ia[m], &ib[m], &s16[m], lo, hi, act[m].qs + 32 * r + 8 * c);
     }
+    for (int m = 0; m < MR; ++m) qx_widen(&ia[m], &s16[m]);
     for (int m = 0; m < MR; ++m) {
       const qx_vi t = VSUB32(VADD32(ia[m], ib[m]), VSET32(act[m].s[r] * 8));
       acc[m] = VFMA(VCVT(t), VMULF(dw, VSETF(act[m].d[r])), acc[m]);
@@ -188,8 +216,8 @@ QX_INLINE void qk45_tile(const int MR, const int Q5, int64_t nb, const uint8_t *
     const qx_vf d = VLOADH(hdr), dmin = VLOADH(hdr + 2 * QX_W);
     for (int s = 0; s < 8; ++s) {
       const int64_t j = 8 * r + s;
-      qx_vi ia[TSR_QMM_MAX_MR], ib[TSR_QMM_MAX_MR];
-      for (int m = 0; m < MR; ++m) ia[m] = ib[m] = VZERO();
+      qx_vi ia[TSR_QMM_MAX_MR], ib[TSR_QMM_MAX_MR], s16[TSR_QMM_MAX_MR];
+      for (int m = 0; m < MR; ++m) ia[m] = ib[m] = s16[m] = VZERO();
       qx_vi h = VZERO();
       if (Q5) h = VLOAD(body + (size_t)128 * QX_W + (size_t)s * 4 * QX_W);
       for (int c = 0; c < 4; ++c) {
@@ -199,12 +227,12 @@ QX_INLINE void qk45_tile(const int MR, const int Q5, int64_t nb, const uint8_t *
           lo = VOR(lo, QX_HIBITS(h, 2 * c, 4, m16));
           hi = VOR(hi, QX_HIBITS(h, 2 * c + 1, 4, m16));
         }
-        for (int m = 0; m < MR; ++m) {
-          const int8_t *aq = act[m].qs + 32 * j + 8 * c;
-          ia[m] = VDOT(ia[m], lo, bcast4(aq));
-          ib[m] = VDOT(ib[m], hi, bcast4(aq + 4));
+        for (int m = 0; m < MR; ++m) qx_pair(&ia[m], &ib[m], &s16[m], lo, hi, act[m].qs + 32 * j + 8 * c);
+        if (Q5 && c == 1) {
+          for (int m = 0; m < MR; ++m) qx_widen(&ia[m], &s16[m]);
         }
       }
+      for (int m = 0; m < MR; ++m) qx_widen(&ia[m], &s16[m]);
       const qx_vf scf = VMULF(d, VLOADU8F(hdr + 4 * QX_W + s * QX_W));
       const qx_vf mf = VMULF(dmin, VLOADU8F(hdr + 12 * QX_W + s * QX_W));
       for (int m = 0; m < MR; ++m) {
@@ -232,16 +260,15 @@ QX_INLINE void q6_k_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_q
       const int64_t g16 = 16 * r + s, j = g16 / 2;
       const uint8_t *sb = body + (size_t)s * 12 * QX_W;
       const qx_vi h = VLOAD(sb + 8 * QX_W);
-      qx_vi ia[TSR_QMM_MAX_MR], ib[TSR_QMM_MAX_MR];
-      for (int m = 0; m < MR; ++m) ia[m] = ib[m] = VZERO();
+      qx_vi ia[TSR_QMM_MAX_MR], ib[TSR_QMM_MAX_MR], s16[TSR_QMM_MAX_MR];
+      for (int m = 0; m < MR; ++m) ia[m] = ib[m] = s16[m] = VZERO();
       for (int c = 0; c < 2; ++c) {
         const qx_vi v = VLOAD(sb + c * 4 * QX_W);
         const qx_vi lo = VOR(VAND(v, m4), QX_HIBITS(h, 4 * c, 4, m48));
         const qx_vi hi = VOR(VAND(VSRLI16(v, 4), m4), QX_HIBITS(h, 4 * c + 2, 4, m48));
         for (int m = 0; m < MR; ++m) {
-          const int8_t *aq = act[m].qs + 16 * g16 + 8 * c;
-          ia[m] = VDOT(ia[m], lo, bcast4(aq));
-          ib[m] = VDOT(ib[m], hi, bcast4(aq + 4));
+          qx_pair(&ia[m], &ib[m], &s16[m], lo, hi, act[m].qs + 16 * g16 + 8 * c);
+          qx_widen(&ia[m], &s16[m]);
         }
       }
       const qx_vf scf = VMULF(d, VLOADI8F(hdr + 2 * QX_W + s * QX_W));
