@@ -21,7 +21,7 @@ if(TARGET tsr)
   set(_tok "${_m}/llama2c/tok512.bin")
   set(_gguf "${_m}/gguf/stories260K.gguf")
   set(_gold "${_m}/llama2c/stories260K_greedy200.txt")
-  add_test(NAME tsr_info_llama2c COMMAND ${CMAKE_COMMAND} "-DTSR=$<TARGET_FILE:tsr>"
+  add_test(NAME tsr_info_llama2c COMMAND ${CMAKE_COMMAND} "-DTSR=$<TARGET_FILE:tsr>" "-DEMULATOR=${_emu}"
            "-DARGS=info|${_bin}|-z|${_tok}|--ctx|256" "-DFIXTURES=${_bin}|${_tok}"
            "-DOUT=${CMAKE_CURRENT_BINARY_DIR}/tsr_info_llama2c.out"
            "-DMATCH=dim 64, feed-forward 172, layers 5, heads 8, kv heads 4.*vocabulary: +512 tokens, BOS 1, EOS 2.*tensors: +47.*blk.4.ffn_down.weight +f32 +.64, 172.*KV cache 320.0 KiB .256 tokens"
