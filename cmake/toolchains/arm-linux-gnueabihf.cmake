@@ -9,7 +9,9 @@ set(CMAKE_C_COMPILER ${TSR_CROSS_TRIPLE}-gcc)
 set(CMAKE_CXX_COMPILER ${TSR_CROSS_TRIPLE}-g++)
 # -Wno-type-limits: range checks written for a 64-bit size_t ("size >
 # INT64_MAX") are always false with a 32-bit one, which is what they should be.
-set(CMAKE_C_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard -Wno-type-limits")
+# -D_FILE_OFFSET_BITS=64: 64-bit file offsets and inode numbers (files over
+# 2 GiB; readdir/stat fail with EOVERFLOW on a host file system otherwise).
+set(CMAKE_C_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard -D_FILE_OFFSET_BITS=64 -Wno-type-limits")
 set(CMAKE_CXX_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard")
 
 # LD_LIBRARY_PATH=/lib (under the -L prefix: the cross libc) keeps ld.so and
