@@ -30,6 +30,11 @@ extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_4x16__avx512;
 extern const tsr_kernel tsr_matmul_q4_k_f32_ukernel_4x16__avx512;
 extern const tsr_kernel tsr_matmul_q5_k_f32_ukernel_4x16__avx512;
 extern const tsr_kernel tsr_matmul_q6_k_f32_ukernel_4x16__avx512;
+extern const tsr_kernel tsr_matmul_q8_0_f32_ukernel_4x8__avxvnni;
+extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_4x8__avxvnni;
+extern const tsr_kernel tsr_matmul_q4_k_f32_ukernel_4x8__avxvnni;
+extern const tsr_kernel tsr_matmul_q5_k_f32_ukernel_4x8__avxvnni;
+extern const tsr_kernel tsr_matmul_q6_k_f32_ukernel_4x8__avxvnni;
 extern const tsr_kernel tsr_matmul_q8_0_f32_ukernel_4x8__avx2;
 extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_4x8__avx2;
 extern const tsr_kernel tsr_matmul_q4_k_f32_ukernel_4x8__avx2;
@@ -38,4 +43,5 @@ extern const tsr_kernel tsr_matmul_q6_k_f32_ukernel_4x8__avx2;
 extern const tsr_kernel tsr_matmul_f32_f32_ukernel_6x32__avx512;
 extern const tsr_kernel tsr_matmul_f32_f32_ukernel_6x16__avx2;
 #endif
+#include "matmul/arm/matmul_arm.h"
 #endif

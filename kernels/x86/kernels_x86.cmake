@@ -17,3 +17,5 @@ set(TSR_X86_AVX512_SOURCES
   attention/x86/attention_avx512.c)
 set(TSR_X86_AVX512VNNI_SOURCES
   matmul/x86/qmm_avx512vnni.c)
+set(TSR_X86_AVXVNNI_SOURCES
+  matmul/x86/qmm_avxvnni.c)

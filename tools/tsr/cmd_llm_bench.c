@@ -208,12 +208,7 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
   }
   tsr_allocator sys = tsr_allocator_system();
   int rc = 0;
-  if (!json) {
-    printf("| %-28s | %9s | %8s | %-10s | %7s | %6s | %22s |\n", "model", "size", "params", "target", "threads",
-           "test", "t/s (median +- sd)");
-    printf("|%s|%s|%s|%s|%s|%s|%s|\n", "------------------------------", "-----------", "----------",
-           "------------", "---------", "--------", "------------------------");
-  }
+  bool header = json;
   for (int ti = 0; ti < n_threads; ++ti) {
     tsr_error err;
     tsr_target *t = NULL;
@@ -312,6 +307,13 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
         for (int r = 0; r < reps; ++r) printf("%s%.3f", r ? ", " : "", raw[r]);
         printf("]}\n");
       } else {
+        if (!header) {
+          printf("| %-28s | %9s | %8s | %-10s | %7s | %6s | %22s |\n", "model", "size", "params", "target",
+                 "threads", "test", "t/s (median +- sd)");
+          printf("|%s|%s|%s|%s|%s|%s|%s|\n", "------------------------------", "-----------", "----------",
+                 "------------", "---------", "--------", "------------------------");
+          header = true;
+        }
         char size[32], prm[32];
         snprintf(size, sizeof(size), "%.2f MiB", (double)mem.weight_bytes / 1048576.0);
         snprintf(prm, sizeof(prm), "%.2f M", params / 1e6);

@@ -8,7 +8,8 @@
  *
  * Included by one file per ISA after defining:
  *   QX_W     16 (AVX-512) or 8 (AVX2): lanes = packed rows per group
- *   QX_VNNI  1: vpdpbusd; 0: pmaddubsw + pmaddwd
+ *   QX_VNNI  1: vpdpbusd (EVEX with QX_W 16, VEX AVX-VNNI with 8);
+ *            0: pmaddubsw + pmaddwd
  *   QX_NAME(x) x##_<isa>: names of the file's static functions
  * Determinism: every output lane accumulates its blocks in order with the
  * same operations whatever MR, so tiles and threads never change a bit. */
@@ -31,6 +32,10 @@ typedef __m512 qx_vf;
 #define VSET32(x) _mm512_set1_epi32(x)
 #define VZERO() _mm512_setzero_si512()
 #define VSUB32 _mm512_sub_epi32
+#define VADD32 _mm512_add_epi32
+#define VADD16 _mm512_add_epi16
+#define VMADDUBS _mm512_maddubs_epi16
+#define VWIDEN(x) _mm512_madd_epi16((x), _mm512_set1_epi16(1))
 #define VFZERO() _mm512_setzero_ps()
 #define VCVT(x) _mm512_cvtepi32_ps(x)
 #define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
@@ -60,6 +65,10 @@ typedef __m256 qx_vf;
 #define VSET32(x) _mm256_set1_epi32(x)
 #define VZERO() _mm256_setzero_si256()
 #define VSUB32 _mm256_sub_epi32
+#define VADD32 _mm256_add_epi32
+#define VADD16 _mm256_add_epi16
+#define VMADDUBS _mm256_maddubs_epi16
+#define VWIDEN(x) _mm256_madd_epi16((x), _mm256_set1_epi16(1))
 #define VFZERO() _mm256_setzero_ps()
 #define VCVT(x) _mm256_cvtepi32_ps(x)
 #define VFMA(a, b, c) _mm256_fmadd_ps(a, b, c)
@@ -73,7 +82,7 @@ typedef __m256 qx_vf;
 #define VABS8 _mm256_abs_epi8
 #define VSIGN8(a, w) _mm256_sign_epi8((a), (w))
 #if QX_VNNI
-#error "no 256-bit VNNI variant"
+#define VDOT(acc, u, s) _mm256_dpbusd_avx_epi32((acc), (u), (s))
 #else
 #define VDOT(acc, u, s) _mm256_add_epi32((acc), _mm256_madd_epi16(_mm256_maddubs_epi16((u), (s)), _mm256_set1_epi16(1)))
 #endif
@@ -90,6 +99,40 @@ QX_INLINE qx_vi bcast4(const int8_t *p) {
 
 QX_INLINE size_t qx_align64(size_t n) { return (n + 63) & ~(size_t)63; }
 
+/* Software prefetch of the weight stream kQxPrefetch bytes ahead, one line
+ * per 64 bytes of |n|: decode is bound by memory, and the hardware
+ * streamers stop at every 4 KiB page. Prefetching past the end of the
+ * packed matrix is harmless. */
+enum { kQxPrefetch = 4096 };
+QX_INLINE void qx_prefetch(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i += 64) _mm_prefetch((const char *)(p + kQxPrefetch + i), _MM_HINT_T0);
+}
+
+/* One pair of k-groups (|lo| against aq[0..3], |hi| against aq[4..7]) into
+ * a row's accumulators. With VNNI: two vpdpbusd chains |ia|, |ib|. Without:
+ * the two pmaddubsw results summed in 16 bits into |s16|, which qx_widen
+ * adds into |ia| every few pairs (before 16 bits can overflow: 8 pairs of
+ * 4-bit weights, 4 of 5-bit, 2 of 6-bit; |a| <= 127). */
+QX_INLINE void qx_pair(qx_vi *ia, qx_vi *ib, qx_vi *s16, qx_vi lo, qx_vi hi, const int8_t *aq) {
+#if QX_VNNI
+  (void)s16;
+  *ia = VDOT(*ia, lo, bcast4(aq));
+  *ib = VDOT(*ib, hi, bcast4(aq + 4));
+#else
+  (void)ia, (void)ib;
+  *s16 = VADD16(*s16, VADD16(VMADDUBS(lo, bcast4(aq)), VMADDUBS(hi, bcast4(aq + 4))));
+#endif
+}
+
+QX_INLINE void qx_widen(qx_vi *ia, qx_vi *s16) {
+#if QX_VNNI
+  (void)ia, (void)s16;
+#else
+  *ia = VADD32(*ia, VWIDEN(*s16));
+  *s16 = VZERO();
+#endif
+}
+
 /* Bits g of every byte of |h| moved to bit |to| (others cleared by |mask|). */
 #define QX_HIBITS(h, g, to, mask) \
   VAND(((g) <= (to) ? VSLLI16((h), (to) - (g)) : VSRLI16((h), (g) - (to))), (mask))
@@ -103,19 +146,17 @@ QX_INLINE void q4_0_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_q
   for (int64_t r = 0; r < nb; ++r) {
     const qx_vf dw = VLOADH(hdr + (size_t)2 * QX_W * r);
     const uint8_t *q = body + (size_t)16 * QX_W * r;
-    qx_vi ia[TSR_QMM_MAX_MR];
-    for (int m = 0; m < MR; ++m) ia[m] = VZERO();
+    qx_prefetch(q, (size_t)16 * QX_W);
+    qx_vi ia[TSR_QMM_MAX_MR], ib[TSR_QMM_MAX_MR], s16[TSR_QMM_MAX_MR]; /* integer sums are exact */
+    for (int m = 0; m < MR; ++m) ia[m] = ib[m] = s16[m] = VZERO();
     for (int c = 0; c < 4; ++c) {
       const qx_vi v = VLOAD(q + c * 4 * QX_W);
       const qx_vi lo = VAND(v, m4), hi = VAND(VSRLI16(v, 4), m4);
-      for (int m = 0; m < MR; ++m) {
-        const int8_t *aq = act[m].qs + 32 * r + 8 * c;
-        ia[m] = VDOT(ia[m], lo, bcast4(aq));
-        ia[m] = VDOT(ia[m], hi, bcast4(aq + 4));
-      }
+      for (int m = 0; m < MR; ++m) qx_pair(&ia[m], &ib[m], &s16[m], lo, hi, act[m].qs + 32 * r + 8 * c);
     }
+    for (int m = 0; m < MR; ++m) qx_widen(&ia[m], &s16[m]);
     for (int m = 0; m < MR; ++m) {
-      const qx_vi t = VSUB32(ia[m], VSET32(act[m].s[r] * 8));
+      const qx_vi t = VSUB32(VADD32(ia[m], ib[m]), VSET32(act[m].s[r] * 8));
       acc[m] = VFMA(VCVT(t), VMULF(dw, VSETF(act[m].d[r])), acc[m]);
     }
   }
@@ -131,22 +172,29 @@ QX_INLINE void q8_0_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_q
   for (int64_t r = 0; r < nb; ++r) {
     const qx_vf dw = VLOADH(hdr + (size_t)2 * QX_W * r);
     const uint8_t *q = body + (size_t)32 * QX_W * r;
-    qx_vi ia[TSR_QMM_MAX_MR];
-    for (int m = 0; m < MR; ++m) ia[m] = VZERO();
-    for (int g = 0; g < 8; ++g) {
-      const qx_vi v = VLOAD(q + g * 4 * QX_W);
+    qx_prefetch(q, (size_t)32 * QX_W);
+    qx_vi ia[TSR_QMM_MAX_MR], ib[TSR_QMM_MAX_MR]; /* two chains: integer sums are exact */
+    for (int m = 0; m < MR; ++m) ia[m] = ib[m] = VZERO();
+    for (int g = 0; g < 8; g += 2) {
+      const qx_vi v0 = VLOAD(q + g * 4 * QX_W), v1 = VLOAD(q + (g + 1) * 4 * QX_W);
 #if QX_VNNI
-      for (int m = 0; m < MR; ++m) ia[m] = VDOT(ia[m], v, bcast4(act[m].qs + 32 * r + 4 * g));
+      for (int m = 0; m < MR; ++m) {
+        ia[m] = VDOT(ia[m], v0, bcast4(act[m].qs + 32 * r + 4 * g));
+        ib[m] = VDOT(ib[m], v1, bcast4(act[m].qs + 32 * r + 4 * g + 4));
+      }
 #else
-      const qx_vi u = VABS8(v);
-      for (int m = 0; m < MR; ++m) ia[m] = VDOT(ia[m], u, VSIGN8(bcast4(act[m].qs + 32 * r + 4 * g), v));
+      const qx_vi u0 = VABS8(v0), u1 = VABS8(v1);
+      for (int m = 0; m < MR; ++m) {
+        ia[m] = VDOT(ia[m], u0, VSIGN8(bcast4(act[m].qs + 32 * r + 4 * g), v0));
+        ib[m] = VDOT(ib[m], u1, VSIGN8(bcast4(act[m].qs + 32 * r + 4 * g + 4), v1));
+      }
 #endif
     }
     for (int m = 0; m < MR; ++m) {
 #if QX_VNNI
-      const qx_vi t = VSUB32(ia[m], VSET32(act[m].s[r] * 128));
+      const qx_vi t = VSUB32(VADD32(ia[m], ib[m]), VSET32(act[m].s[r] * 128));
 #else
-      const qx_vi t = ia[m];
+      const qx_vi t = VADD32(ia[m], ib[m]);
 #endif
       acc[m] = VFMA(VCVT(t), VMULF(dw, VSETF(act[m].d[r])), acc[m]);
     }
@@ -164,11 +212,12 @@ QX_INLINE void qk45_tile(const int MR, const int Q5, int64_t nb, const uint8_t *
   for (int m = 0; m < MR; ++m) acc[m] = VFZERO();
   for (int64_t r = 0; r < nb; ++r) {
     const uint8_t *hdr = hdr0 + hb * r, *body = body0 + bb * r;
+    qx_prefetch(body, bb);
     const qx_vf d = VLOADH(hdr), dmin = VLOADH(hdr + 2 * QX_W);
     for (int s = 0; s < 8; ++s) {
       const int64_t j = 8 * r + s;
-      qx_vi ia[TSR_QMM_MAX_MR];
-      for (int m = 0; m < MR; ++m) ia[m] = VZERO();
+      qx_vi ia[TSR_QMM_MAX_MR], ib[TSR_QMM_MAX_MR], s16[TSR_QMM_MAX_MR];
+      for (int m = 0; m < MR; ++m) ia[m] = ib[m] = s16[m] = VZERO();
       qx_vi h = VZERO();
       if (Q5) h = VLOAD(body + (size_t)128 * QX_W + (size_t)s * 4 * QX_W);
       for (int c = 0; c < 4; ++c) {
@@ -178,17 +227,17 @@ QX_INLINE void qk45_tile(const int MR, const int Q5, int64_t nb, const uint8_t *
           lo = VOR(lo, QX_HIBITS(h, 2 * c, 4, m16));
           hi = VOR(hi, QX_HIBITS(h, 2 * c + 1, 4, m16));
         }
-        for (int m = 0; m < MR; ++m) {
-          const int8_t *aq = act[m].qs + 32 * j + 8 * c;
-          ia[m] = VDOT(ia[m], lo, bcast4(aq));
-          ia[m] = VDOT(ia[m], hi, bcast4(aq + 4));
+        for (int m = 0; m < MR; ++m) qx_pair(&ia[m], &ib[m], &s16[m], lo, hi, act[m].qs + 32 * j + 8 * c);
+        if (Q5 && c == 1) {
+          for (int m = 0; m < MR; ++m) qx_widen(&ia[m], &s16[m]);
         }
       }
+      for (int m = 0; m < MR; ++m) qx_widen(&ia[m], &s16[m]);
       const qx_vf scf = VMULF(d, VLOADU8F(hdr + 4 * QX_W + s * QX_W));
       const qx_vf mf = VMULF(dmin, VLOADU8F(hdr + 12 * QX_W + s * QX_W));
       for (int m = 0; m < MR; ++m) {
         const float da = act[m].d[j];
-        acc[m] = VFMA(VCVT(ia[m]), VMULF(scf, VSETF(da)), acc[m]);
+        acc[m] = VFMA(VCVT(VADD32(ia[m], ib[m])), VMULF(scf, VSETF(da)), acc[m]);
         acc[m] = VFNMA(mf, VSETF(da * (float)act[m].s[j]), acc[m]);
       }
     }
@@ -205,26 +254,26 @@ QX_INLINE void q6_k_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_q
   for (int m = 0; m < MR; ++m) acc[m] = VFZERO();
   for (int64_t r = 0; r < nb; ++r) {
     const uint8_t *hdr = hdr0 + hb * r, *body = body0 + bb * r;
+    qx_prefetch(body, bb);
     const qx_vf d = VLOADH(hdr);
     for (int s = 0; s < 16; ++s) {
       const int64_t g16 = 16 * r + s, j = g16 / 2;
       const uint8_t *sb = body + (size_t)s * 12 * QX_W;
       const qx_vi h = VLOAD(sb + 8 * QX_W);
-      qx_vi ia[TSR_QMM_MAX_MR];
-      for (int m = 0; m < MR; ++m) ia[m] = VZERO();
+      qx_vi ia[TSR_QMM_MAX_MR], ib[TSR_QMM_MAX_MR], s16[TSR_QMM_MAX_MR];
+      for (int m = 0; m < MR; ++m) ia[m] = ib[m] = s16[m] = VZERO();
       for (int c = 0; c < 2; ++c) {
         const qx_vi v = VLOAD(sb + c * 4 * QX_W);
         const qx_vi lo = VOR(VAND(v, m4), QX_HIBITS(h, 4 * c, 4, m48));
         const qx_vi hi = VOR(VAND(VSRLI16(v, 4), m4), QX_HIBITS(h, 4 * c + 2, 4, m48));
         for (int m = 0; m < MR; ++m) {
-          const int8_t *aq = act[m].qs + 16 * g16 + 8 * c;
-          ia[m] = VDOT(ia[m], lo, bcast4(aq));
-          ia[m] = VDOT(ia[m], hi, bcast4(aq + 4));
+          qx_pair(&ia[m], &ib[m], &s16[m], lo, hi, act[m].qs + 16 * g16 + 8 * c);
+          qx_widen(&ia[m], &s16[m]);
         }
       }
       const qx_vf scf = VMULF(d, VLOADI8F(hdr + 2 * QX_W + s * QX_W));
       for (int m = 0; m < MR; ++m) {
-        const qx_vi t = VSUB32(ia[m], VSET32(act[m].s16[g16] * 32));
+        const qx_vi t = VSUB32(VADD32(ia[m], ib[m]), VSET32(act[m].s16[g16] * 32));
         acc[m] = VFMA(VCVT(t), VMULF(scf, VSETF(act[m].d[j])), acc[m]);
       }
     }
