@@ -105,15 +105,44 @@ const tsr_gguf_tensor *tsr_gguf_find_tensor(const tsr_gguf *g, const char *name)
 /* GGML type id <-> Tessera dtype; TSR_DTYPE_NONE / UINT32_MAX if none. */
 tsr_dtype tsr_gguf_dtype_from_ggml(uint32_t ggml_type);
 uint32_t tsr_gguf_ggml_from_dtype(tsr_dtype t);
-/* Name of a GGML type id ("q4_k", "iq2_xxs", "unknown(99)"). */
+/* Name of a GGML type id ("q4_k", "iq2_xxs", "unknown"). */
 const char *tsr_gguf_ggml_type_name(uint32_t ggml_type);
+
+/* ---- additions to the reader ---- */
+
+/* GGML type ids known to this reader are below this; tensor names are at
+ * most this many bytes (the specification's limit). */
+#define TSR_GGML_TYPE_COUNT 39
+#define TSR_GGUF_MAX_NAME 64
+
+enum {
+  /* Accept tensors of GGML types Tessera does not load (their dtype is then
+   * TSR_DTYPE_NONE; extents are still checked): for tools that only need the
+   * metadata (tokenizers, `tsr info`). */
+  TSR_GGUF_ALLOW_UNSUPPORTED = 1u << 0,
+};
+/* tsr_gguf_parse with TSR_GGUF_* |flags|. */
+TSR_NODISCARD tsr_status tsr_gguf_parse_ex(const void *data, size_t size, const tsr_allocator *a, uint32_t flags,
+                                           tsr_gguf **out, tsr_error *err);
+/* The kv of |key|, or NULL. */
+const tsr_gguf_kv *tsr_gguf_get_kv(const tsr_gguf *g, const char *key);
+/* Bytes of one scalar of |t| (0 for STRING, ARRAY and invalid types). */
+size_t tsr_gguf_type_size(tsr_gguf_type t);
+/* Static name of |t| ("u32", "str", "arr"; "invalid" out of range). */
+const char *tsr_gguf_type_name(tsr_gguf_type t);
+/* Elements and bytes per block of a GGML type id; false for ids that are not
+ * valid (unknown or removed). */
+bool tsr_gguf_ggml_type_layout(uint32_t ggml_type, uint32_t *block, uint32_t *bytes);
 
 /* ---- writer ---- */
 
 typedef struct tsr_gguf_writer tsr_gguf_writer;
 
 /* A GGUF v3 writer; keys and tensors are copied by reference until
- * tsr_gguf_writer_write, so their memory must stay valid until then. */
+ * tsr_gguf_writer_write, so their memory must stay valid until then.
+ * |alignment| 0 means the default 32; another value adds general.alignment.
+ * The add functions return TSR_ERR_INVALID_ARGUMENT for a duplicate key or
+ * tensor name, a bad shape, or a tensor name of 64 bytes or more. */
 TSR_NODISCARD tsr_status tsr_gguf_writer_create(const tsr_allocator *a, uint64_t alignment,
                                                 tsr_gguf_writer **out);
 void tsr_gguf_writer_free(tsr_gguf_writer *w);
@@ -135,5 +164,22 @@ TSR_NODISCARD tsr_status tsr_gguf_writer_add_tensor(tsr_gguf_writer *w, const ch
                                                     int32_t ndim, const int64_t *shape, const void *data);
 /* Writes the file. */
 TSR_NODISCARD tsr_status tsr_gguf_writer_write(tsr_gguf_writer *w, FILE *f, tsr_error *err);
+
+/* ---- additions to the writer ---- */
+
+/* A scalar of any non-string |type|; |v| points at a host value of that type
+ * (uint8_t for BOOL). "general.alignment" (u32 only) sets the alignment. */
+TSR_NODISCARD tsr_status tsr_gguf_writer_add_val(tsr_gguf_writer *w, const char *key, tsr_gguf_type type,
+                                                 const void *v);
+/* A tensor given as GGUF stores it: GGML type id and ne[] innermost first
+ * (1 <= n_dims <= 4); any valid GGML type, e.g. to copy a parsed tensor. */
+TSR_NODISCARD tsr_status tsr_gguf_writer_add_tensor_ggml(tsr_gguf_writer *w, const char *name, uint32_t ggml_type,
+                                                         uint32_t n_dims, const uint64_t *ne, const void *data);
+/* Bytes the file will take. Pure. */
+TSR_NODISCARD tsr_status tsr_gguf_writer_get_size(const tsr_gguf_writer *w, uint64_t *out_size);
+/* Writes the file into |mem| (TSR_ERR_BUFFER_TOO_SMALL if |cap| is less than
+ * the size, which *out_size gets in any case). Allocates: never. */
+TSR_NODISCARD tsr_status tsr_gguf_writer_write_mem(tsr_gguf_writer *w, void *mem, size_t cap, size_t *out_size,
+                                                   tsr_error *err);
 
 #endif /* TESSERA_ENGINE_GGUF_H_ */
