@@ -9,6 +9,7 @@
 #include "rope/rope.h"
 #include "rows/rows.h"
 #include "softmax/softmax.h"
+#include "vision.h" /* perception ops: conv, pool, resize, reduce, concat, gather, qlinear */
 
 extern const tsr_kernel tsr_convert_ref;
 
@@ -22,6 +23,7 @@ static const tsr_kernel *const kKernels[] = {
 #include "elementwise/elementwise.inc"
 #include "rows/rows.inc"
 #include "convert/convert.inc"
+#include "vision.inc"
 };
 #undef TSR_KERNEL_ENTRY
 
