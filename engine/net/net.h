@@ -77,6 +77,24 @@ int tsr_net_params_encode(tsr_op_type type, const tsr_op_params *p, uint32_t *wo
 TSR_NODISCARD tsr_status tsr_net_params_decode(tsr_op_type type, const uint32_t *words, int n,
                                                tsr_op_params *out);
 
+/* A network ready to run: its targets, engine and bound program. */
+typedef struct tsr_net_session {
+  tsr_allocator allocator;
+  tsr_target *target;    /* the chosen target */
+  tsr_target *fallback;  /* a CPU target when |target| is not one, else NULL */
+  tsr_engine *engine;
+  void *engine_mem;
+  tsr_program *program;
+  const tsr_net *net;
+} tsr_net_session;
+
+/* Creates target |target_name| (NULL: "cpu") with |n_threads| (0: all CPUs)
+ * plus a CPU fallback if it is not a host target, prepares |net| and binds
+ * its arena. |net| must outlive the session. */
+TSR_NODISCARD tsr_status tsr_net_session_open(const tsr_net *net, const char *target_name, uint32_t n_threads,
+                                              const tsr_allocator *a, tsr_net_session *s, tsr_error *err);
+void tsr_net_session_close(tsr_net_session *s);
+
 #ifndef TSR_NO_FILEIO
 struct tsr_onnx_options;
 /* Opens a network file by its contents: a .tsr (GGUF magic) is mapped and

@@ -113,7 +113,7 @@ static tsr_status set_out(ox_ctx *c, const ox_node *n, uint32_t k, tsr_dtype dt,
 }
 
 static tsr_status same_as_input(ox_ctx *c, const ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   return set_out(c, n, 0, x->dtype, x->ndim, x->shape);
 }
@@ -215,7 +215,7 @@ static bool is_int_dt(tsr_dtype t) { return t == TSR_DTYPE_I64 || t == TSR_DTYPE
 /* ---- elementwise ---- */
 
 static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
-  ox_value *a, *b;
+  ox_value *a = NULL, *b = NULL;
   TSR_TRY(need(c, n, 0, &a));
   TSR_TRY(need(c, n, 1, &b));
   if (n->n_in != 2) return OX_UNSUPPORTED(c, n, "%u inputs (2 supported)", (unsigned)n->n_in);
@@ -246,7 +246,7 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
     n->in[1] = id;
     b = nb;
   }
-  int32_t nd;
+  int32_t nd = 0;
   int64_t shape[MAXD];
   TSR_TRY(broadcast(c, n, a, b, &nd, shape));
   tsr_dtype dt = a->dtype;
@@ -306,7 +306,7 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status infer_unary(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   TSR_TRY(set_out(c, n, 0, x->dtype, x->ndim, x->shape));
   bool int_ok = n->op == OX_NEG || n->op == OX_ABS || n->op == OX_IDENTITY || n->op == OX_RELU;
@@ -343,7 +343,7 @@ static tsr_status infer_unary(ox_ctx *c, ox_node *n) {
 /* ---- data movement ---- */
 
 static tsr_status infer_cast(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   int64_t to = 0;
   TSR_TRY(ox_attr_int(c, n, "to", 0, &to));
@@ -386,7 +386,7 @@ static tsr_status alias_out(ox_ctx *c, ox_node *n, const ox_value *x, int32_t nd
 }
 
 static tsr_status infer_reshape(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   int64_t s[16];
   int ns = -1;
@@ -424,7 +424,7 @@ static tsr_status infer_reshape(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status infer_flatten(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   int64_t axis = 1;
   TSR_TRY(ox_attr_int(c, n, "axis", 1, &axis));
@@ -444,7 +444,7 @@ static tsr_status read_axes(ox_ctx *c, ox_node *n, int64_t *axes, int *na) {
 }
 
 static tsr_status infer_squeeze(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   int64_t axes[16];
   int na;
@@ -454,7 +454,7 @@ static tsr_status infer_squeeze(ox_ctx *c, ox_node *n) {
     for (int i = 0; i < x->ndim; ++i) drop[i] = x->shape[i] == 1;
   } else {
     for (int i = 0; i < na; ++i) {
-      int32_t a;
+      int32_t a = 0;
       TSR_TRY(norm_axis(c, n, axes[i], x->ndim, &a));
       if (x->shape[a] != 1) return OX_BAD(c, n, "squeezes dimension %d of extent %lld", (int)a, (long long)x->shape[a]);
       drop[a] = true;
@@ -469,7 +469,7 @@ static tsr_status infer_squeeze(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status infer_unsqueeze(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   int64_t axes[16];
   int na;
@@ -479,7 +479,7 @@ static tsr_status infer_unsqueeze(ox_ctx *c, ox_node *n) {
   if (nd > MAXD) return OX_UNSUPPORTED(c, n, "output would have %d dimensions", (int)nd);
   bool ins[MAXD] = {false};
   for (int i = 0; i < na; ++i) {
-    int32_t a;
+    int32_t a = 0;
     TSR_TRY(norm_axis(c, n, axes[i], nd, &a));
     if (ins[a]) return OX_BAD(c, n, "repeated axis");
     ins[a] = true;
@@ -490,7 +490,7 @@ static tsr_status infer_unsqueeze(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status infer_shape(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   int64_t start = 0, end = x->ndim;
   TSR_TRY(ox_attr_int(c, n, "start", 0, &start));
@@ -568,12 +568,12 @@ static tsr_status infer_constant_of_shape(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status infer_gather(ox_ctx *c, ox_node *n) {
-  ox_value *x, *ix;
+  ox_value *x = NULL, *ix = NULL;
   TSR_TRY(need(c, n, 0, &x));
   TSR_TRY(need(c, n, 1, &ix));
   int64_t axis = 0;
   TSR_TRY(ox_attr_int(c, n, "axis", 0, &axis));
-  int32_t ax;
+  int32_t ax = 0;
   TSR_TRY(norm_axis(c, n, axis, x->ndim, &ax));
   if (!is_int_dt(ix->dtype) || ix->dtype == TSR_DTYPE_U8) return OX_BAD(c, n, "indices must be integers");
   int64_t s[2 * MAXD];
@@ -612,19 +612,19 @@ static tsr_status infer_gather(ox_ctx *c, ox_node *n) {
 
 static tsr_status infer_concat(ox_ctx *c, ox_node *n) {
   if (n->n_in == 0) return OX_BAD(c, n, "no inputs");
-  ox_value *x0;
+  ox_value *x0 = NULL;
   TSR_TRY(need(c, n, 0, &x0));
   int64_t axis = 1;
   TSR_TRY(ox_attr_int(c, n, "axis", c->opset < 4 ? 1 : INT64_MIN, &axis));
   if (axis == INT64_MIN) return OX_BAD(c, n, "attribute 'axis' is required");
-  int32_t ax;
+  int32_t ax = 0;
   TSR_TRY(norm_axis(c, n, axis, x0->ndim, &ax));
   int64_t s[MAXD];
   memcpy(s, x0->shape, sizeof(s));
   s[ax] = 0;
   bool all = true;
   for (uint32_t i = 0; i < n->n_in; ++i) {
-    ox_value *x;
+    ox_value *x = NULL;
     TSR_TRY(need(c, n, i, &x));
     if (x->ndim != x0->ndim || x->dtype != x0->dtype) return OX_BAD(c, n, "inputs differ in rank or dtype");
     for (int d = 0; d < x->ndim; ++d) {
@@ -676,7 +676,7 @@ tsr_status ox_slice_params(ox_ctx *c, const ox_node *n, const ox_value *x, ox_sl
   }
   bool seen[MAXD] = {false};
   for (int i = 0; i < nst; ++i) {
-    int32_t a;
+    int32_t a = 0;
     TSR_TRY(norm_axis(c, n, nax >= 0 ? ax[i] : i, x->ndim, &a));
     if (seen[a]) return OX_BAD(c, n, "axis %d sliced twice", (int)a);
     seen[a] = true;
@@ -701,7 +701,7 @@ tsr_status ox_slice_params(ox_ctx *c, const ox_node *n, const ox_value *x, ox_sl
 }
 
 static tsr_status infer_slice(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   ox_slice sl;
   TSR_TRY(ox_slice_params(c, n, x, &sl));
@@ -768,9 +768,9 @@ tsr_status ox_split_params(ox_ctx *c, const ox_node *n, const ox_value *x, int32
 }
 
 static tsr_status infer_split(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
-  int32_t ax;
+  int32_t ax = 0;
   int64_t sizes[64];
   TSR_TRY(ox_split_params(c, n, x, &ax, sizes));
   int64_t off = 0;
@@ -815,7 +815,7 @@ tsr_status ox_transpose_perm(ox_ctx *c, const ox_node *n, int32_t ndim, int32_t 
 }
 
 static tsr_status infer_transpose(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   int32_t perm[MAXD];
   TSR_TRY(ox_transpose_perm(c, n, x->ndim, perm));
@@ -845,7 +845,7 @@ static tsr_status infer_transpose(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status infer_expand(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   int64_t s[16];
   int ns;
@@ -856,7 +856,7 @@ static tsr_status infer_expand(ox_ctx *c, ox_node *n) {
   t.ndim = ns;
   for (int i = 0; i < ns; ++i) t.shape[i] = s[i];
   t.name = "shape";
-  int32_t nd;
+  int32_t nd = 0;
   int64_t out[MAXD];
   TSR_TRY(broadcast(c, n, x, &t, &nd, out));
   TSR_TRY(set_out(c, n, 0, x->dtype, nd, out));
@@ -872,7 +872,7 @@ static tsr_status infer_expand(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status infer_range(ox_ctx *c, ox_node *n) {
-  ox_value *s, *l, *d;
+  ox_value *s = NULL, *l = NULL, *d = NULL;
   TSR_TRY(need(c, n, 0, &s));
   TSR_TRY(need(c, n, 1, &l));
   TSR_TRY(need(c, n, 2, &d));
@@ -894,11 +894,11 @@ static tsr_status infer_range(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status infer_where(ox_ctx *c, ox_node *n) {
-  ox_value *cond, *a, *b;
+  ox_value *cond = NULL, *a = NULL, *b = NULL;
   TSR_TRY(need(c, n, 0, &cond));
   TSR_TRY(need(c, n, 1, &a));
   TSR_TRY(need(c, n, 2, &b));
-  int32_t nd, nd2;
+  int32_t nd = 0, nd2 = 0;
   int64_t s1[MAXD], s2[MAXD];
   TSR_TRY(broadcast(c, n, a, b, &nd, s1));
   ox_value t = {0};
@@ -946,13 +946,13 @@ static tsr_status check_qparams(ox_ctx *c, const ox_node *n, const ox_value *x, 
 }
 
 static tsr_status infer_dequantize(ox_ctx *c, ox_node *n) {
-  ox_value *x, *s, *zp = ox_in(c, n, 2);
+  ox_value *x = NULL, *s = NULL, *zp = ox_in(c, n, 2);
   TSR_TRY(need(c, n, 0, &x));
   TSR_TRY(need(c, n, 1, &s));
   if (x->dtype != TSR_DTYPE_I8 && x->dtype != TSR_DTYPE_U8 && x->dtype != TSR_DTYPE_I32)
     return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
   if (zp != NULL && zp->dtype != x->dtype) return OX_BAD(c, n, "zero point dtype differs from the input's");
-  int32_t axis;
+  int32_t axis = 0;
   TSR_TRY(check_qparams(c, n, x, s, zp, &axis));
   TSR_TRY(set_out(c, n, 0, TSR_DTYPE_F32, x->ndim, x->shape));
   if (!is_const(x)) return TSR_OK;
@@ -972,13 +972,13 @@ static tsr_status infer_dequantize(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status infer_quantize(ox_ctx *c, ox_node *n) {
-  ox_value *x, *s, *zp = ox_in(c, n, 2);
+  ox_value *x = NULL, *s = NULL, *zp = ox_in(c, n, 2);
   TSR_TRY(need(c, n, 0, &x));
   TSR_TRY(need(c, n, 1, &s));
   if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
   tsr_dtype dt = zp ? zp->dtype : TSR_DTYPE_U8;
   if (dt != TSR_DTYPE_U8 && dt != TSR_DTYPE_I8) return OX_UNSUPPORTED(c, n, "output dtype %s", tsr_dtype_name(dt));
-  int32_t axis;
+  int32_t axis = 0;
   TSR_TRY(check_qparams(c, n, x, s, zp, &axis));
   TSR_TRY(set_out(c, n, 0, dt, x->ndim, x->shape));
   if (!is_const(x)) return TSR_OK;
@@ -1051,7 +1051,7 @@ tsr_status ox_window_params(ox_ctx *c, const ox_node *n, const int64_t *in_sp, i
   if (same) {
     for (int i = 0; i < 2; ++i) {
       int64_t ek = (w->kernel[i] - 1) * w->dilation[i] + 1;
-      int64_t total;
+      int64_t total = 0;
       if (transposed) {
         total = w->stride[i] * (in[i] - 1) + (out_pad ? out_pad[i] : 0) + ek - in[i] * w->stride[i];
       } else {
@@ -1086,7 +1086,7 @@ tsr_status ox_window_params(ox_ctx *c, const ox_node *n, const int64_t *in_sp, i
 
 static tsr_status infer_conv(ox_ctx *c, ox_node *n) {
   bool q = n->op == OX_QLINEAR_CONV, tr = n->op == OX_CONV_TRANSPOSE;
-  ox_value *x, *wt;
+  ox_value *x = NULL, *wt = NULL;
   TSR_TRY(need(c, n, 0, &x));
   TSR_TRY(need(c, n, q ? 3 : 1, &wt));
   if (x->ndim < 3 || x->ndim != wt->ndim) return OX_BAD(c, n, "input rank %d, weight rank %d", (int)x->ndim, (int)wt->ndim);
@@ -1129,7 +1129,7 @@ static tsr_status infer_conv(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status infer_pool(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   if (x->ndim < 3) return OX_BAD(c, n, "input rank %d", (int)x->ndim);
   if (n->op == OX_GLOBAL_AVERAGE_POOL || n->op == OX_GLOBAL_MAX_POOL) {
@@ -1171,7 +1171,7 @@ static tsr_status matmul_shape(ox_ctx *c, const ox_node *n, const ox_value *a, c
   ox_value ba = ta, bb = tb;
   ba.ndim -= 2;
   bb.ndim -= 2;
-  int32_t r;
+  int32_t r = 0;
   int64_t bs[MAXD];
   TSR_TRY(broadcast(c, n, &ba, &bb, &r, bs));
   if (r + 2 > MAXD) return OX_UNSUPPORTED(c, n, "too many batch dimensions");
@@ -1185,10 +1185,10 @@ static tsr_status matmul_shape(ox_ctx *c, const ox_node *n, const ox_value *a, c
 
 static tsr_status infer_matmul(ox_ctx *c, ox_node *n) {
   bool q = n->op == OX_QLINEAR_MATMUL;
-  ox_value *a, *b;
+  ox_value *a = NULL, *b = NULL;
   TSR_TRY(need(c, n, 0, &a));
   TSR_TRY(need(c, n, q ? 3 : 1, &b));
-  int32_t nd;
+  int32_t nd = 0;
   int64_t s[MAXD];
   TSR_TRY(matmul_shape(c, n, a, b, &nd, s));
   tsr_dtype dt = TSR_DTYPE_F32;
@@ -1202,7 +1202,7 @@ static tsr_status infer_matmul(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status infer_gemm(ox_ctx *c, ox_node *n) {
-  ox_value *a, *b;
+  ox_value *a = NULL, *b = NULL;
   TSR_TRY(need(c, n, 0, &a));
   TSR_TRY(need(c, n, 1, &b));
   int64_t ta = 0, tb = 0;
@@ -1238,7 +1238,7 @@ tsr_status ox_reduce_axes(ox_ctx *c, const ox_node *n, const ox_value *x, uint32
     return TSR_OK;
   }
   for (int i = 0; i < na; ++i) {
-    int32_t a;
+    int32_t a = 0;
     TSR_TRY(norm_axis(c, n, axes[i], x->ndim, &a));
     *mask |= 1u << a;
   }
@@ -1246,7 +1246,7 @@ tsr_status ox_reduce_axes(ox_ctx *c, const ox_node *n, const ox_value *x, uint32
 }
 
 static tsr_status infer_reduce(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
   uint32_t mask;
@@ -1310,7 +1310,7 @@ tsr_status ox_resize_sizes(ox_ctx *c, const ox_node *n, const ox_value *x, int64
 }
 
 static tsr_status infer_resize(ox_ctx *c, ox_node *n) {
-  ox_value *x;
+  ox_value *x = NULL;
   TSR_TRY(need(c, n, 0, &x));
   int64_t s[MAXD];
   float sc[MAXD];
@@ -1332,19 +1332,19 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
     case OX_TANH: case OX_LEAKY_RELU: case OX_HARD_SIGMOID: case OX_HARD_SWISH:
       return infer_unary(c, n);
     case OX_IDENTITY: {
-      ox_value *x;
+      ox_value *x = NULL;
       TSR_TRY(need(c, n, 0, &x));
       return alias_out(c, n, x, x->ndim, x->shape);
     }
     case OX_DROPOUT: {
-      ox_value *x;
+      ox_value *x = NULL;
       TSR_TRY(need(c, n, 0, &x));
       if (n->n_out > 1 && ox_out(c, n, 1) != NULL && ox_out(c, n, 1)->n_uses > 0)
         return OX_UNSUPPORTED(c, n, "the mask output");
       return alias_out(c, n, x, x->ndim, x->shape);
     }
     case OX_CLIP: {
-      ox_value *x;
+      ox_value *x = NULL;
       TSR_TRY(need(c, n, 0, &x));
       for (uint32_t i = 1; i < n->n_in && i < 3; ++i) {
         ox_value *b = ox_in(c, n, i);
@@ -1354,10 +1354,10 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
       return same_as_input(c, n);
     }
     case OX_PRELU: {
-      ox_value *x, *sl;
+      ox_value *x = NULL, *sl = NULL;
       TSR_TRY(need(c, n, 0, &x));
       TSR_TRY(need(c, n, 1, &sl));
-      int32_t nd;
+      int32_t nd = 0;
       int64_t s[MAXD];
       TSR_TRY(broadcast(c, n, x, sl, &nd, s));
       if (nd != x->ndim) return OX_BAD(c, n, "slope broadcasts beyond the input");
@@ -1388,13 +1388,13 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
     case OX_REDUCE_MAX: case OX_REDUCE_MEAN: case OX_REDUCE_MIN: case OX_REDUCE_SUM: return infer_reduce(c, n);
     case OX_RESIZE: case OX_UPSAMPLE: return infer_resize(c, n);
     case OX_SOFTMAX: {
-      ox_value *x;
+      ox_value *x = NULL;
       TSR_TRY(need(c, n, 0, &x));
       if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
       return same_as_input(c, n);
     }
     case OX_BATCH_NORM: {
-      ox_value *x;
+      ox_value *x = NULL;
       TSR_TRY(need(c, n, 0, &x));
       int64_t tm = 0;
       TSR_TRY(ox_attr_int(c, n, "training_mode", 0, &tm));
@@ -1404,7 +1404,7 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
       }
       if (x->ndim < 2) return OX_BAD(c, n, "input rank %d", (int)x->ndim);
       for (uint32_t k = 1; k < 5; ++k) {
-        ox_value *p;
+        ox_value *p = NULL;
         TSR_TRY(need(c, n, k, &p));
         if (!is_const(p)) return OX_UNSUPPORTED(c, n, "run-time statistics (input %u)", (unsigned)k);
         if (p->dtype != TSR_DTYPE_F32 || ox_numel(p) != x->shape[1]) return OX_BAD(c, n, "parameter %u has the wrong size", (unsigned)k);
@@ -1412,7 +1412,7 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
       return same_as_input(c, n);
     }
     case OX_LAYER_NORM: {
-      ox_value *x;
+      ox_value *x = NULL;
       TSR_TRY(need(c, n, 0, &x));
       for (uint32_t k = 1; k < n->n_out; ++k) {
         if (ox_out(c, n, k) != NULL && ox_out(c, n, k)->n_uses > 0) return OX_UNSUPPORTED(c, n, "the Mean/InvStdDev outputs");
@@ -1420,10 +1420,10 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
       return same_as_input(c, n);
     }
     case OX_QLINEAR_ADD: case OX_QLINEAR_MUL: {
-      ox_value *a, *b, *yzp = ox_in(c, n, 7);
+      ox_value *a = NULL, *b = NULL, *yzp = ox_in(c, n, 7);
       TSR_TRY(need(c, n, 0, &a));
       TSR_TRY(need(c, n, 3, &b));
-      int32_t nd;
+      int32_t nd = 0;
       int64_t s[MAXD];
       TSR_TRY(broadcast(c, n, a, b, &nd, s));
       return set_out(c, n, 0, yzp ? yzp->dtype : TSR_DTYPE_U8, nd, s);

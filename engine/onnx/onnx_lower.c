@@ -118,7 +118,7 @@ static tsr_status contig(ox_ctx *c, int32_t tid, int32_t *out) {
   tsr_tensor t;
   describe(c, tid, &t);
   char nm[TSR_NAME_MAX];
-  int32_t d;
+  int32_t d = 0;
   TSR_TRY(new_root(c, mkname(nm, tsr_graph_tensor_name(c->g, tid), "dense"), TSR_TENSOR_INTERNAL, t.dtype, t.ndim,
                    t.shape, NULL, &d));
   tsr_op_params p;
@@ -131,7 +131,7 @@ static tsr_status contig(ox_ctx *c, int32_t tid, int32_t *out) {
 
 /* Dense tensor of input |v|. */
 static tsr_status dense_in(ox_ctx *c, ox_value *v, int32_t *out) {
-  int32_t t;
+  int32_t t = 0;
   TSR_TRY(tid_of(c, v, &t));
   return contig(c, t, out);
 }
@@ -376,7 +376,7 @@ static void as_4d(const ox_value *v, int64_t *s) {
 
 /* Dense 4-D tensor of a conv/pool input. */
 static tsr_status input_4d(ox_ctx *c, ox_value *x, int32_t *out) {
-  int32_t t;
+  int32_t t = 0;
   TSR_TRY(dense_in(c, x, &t));
   if (x->ndim == 4) {
     *out = t;
@@ -498,7 +498,7 @@ static tsr_status lower_conv(ox_ctx *c, ox_node *n) {
     TSR_TRY(tid_of(c, b, &src[2]));
     if (b->ndim != 1) TSR_TRY(view(c, src[2], b->name, 1, &m, NULL, 0, &src[2]));
   }
-  int32_t dst;
+  int32_t dst = 0;
   TSR_TRY(output_4d(c, cur, y->shape[0], m, &win, TSR_DTYPE_F32, &dst));
   return emit(c, tr ? TSR_OP_CONV_TRANSPOSE2D : TSR_OP_CONV2D, &p, src, src[2] >= 0 ? 3 : 2, dst, n->name);
 }
@@ -514,7 +514,7 @@ static tsr_status zp_or_zero(ox_ctx *c, ox_value *zp, tsr_dtype dt, const char *
 static tsr_status lower_qlinear_conv(ox_ctx *c, ox_node *n, const ox_plan *plan) {
   /* src: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias? */
   ox_value *v[9];
-  ox_value *y;
+  ox_value *y = NULL;
   if (plan != NULL) {
     for (int i = 0; i < 9; ++i) v[i] = plan->src[i] >= 0 ? &c->values[plan->src[i]] : NULL;
     y = &c->values[plan->out];
@@ -554,7 +554,7 @@ static tsr_status lower_qlinear_conv(ox_ctx *c, ox_node *n, const ox_plan *plan)
     TSR_TRY(tid_of(c, v[8], &src[8]));
     ns = 9;
   }
-  int32_t dst;
+  int32_t dst = 0;
   TSR_TRY(output_4d(c, y, x->shape[0], y->shape[1], &win, y->dtype, &dst));
   return emit(c, TSR_OP_QLINEAR_CONV, &p, src, ns, dst, n->name);
 }
@@ -586,10 +586,30 @@ static tsr_status lower_pool(ox_ctx *c, ox_node *n) {
     p.pool2d.count_include_pad = cip != 0;
     p.pool2d.ceil_mode = win.ceil_mode;
   }
-  int32_t src, dst;
+  int32_t src = 0, dst = 0;
   TSR_TRY(input_4d(c, x, &src));
   TSR_TRY(output_4d(c, y, x->shape[0], x->shape[1], &win, y->dtype, &dst));
-  return emit(c, TSR_OP_POOL2D, &p, &src, 1, dst, n->name);
+  if (x->dtype == TSR_DTYPE_F32) return emit(c, TSR_OP_POOL2D, &p, &src, 1, dst, n->name);
+  /* Max pooling of int8 values: max commutes with the exact widening to
+   * float (scale 1, zero point 0), so widen, pool in f32, narrow back. */
+  if (p.pool2d.kind != TSR_POOL_MAX && p.pool2d.kind != TSR_POOL_GLOBAL_MAX)
+    return OX_UNSUPPORTED(c, n, "average pooling of %s values", tsr_dtype_name(x->dtype));
+  char nm[TSR_NAME_MAX];
+  float one = 1.0f;
+  int32_t sc = 0, zp = 0, wide = 0, pooled = 0;
+  tsr_tensor tx, ty;
+  describe(c, src, &tx);
+  describe(c, dst, &ty);
+  TSR_TRY(new_const(c, mkname(nm, n->name, "unit_scale"), TSR_DTYPE_F32, 0, NULL, &one, &sc));
+  TSR_TRY(zp_or_zero(c, NULL, x->dtype, n->name, &zp));
+  TSR_TRY(new_root(c, mkname(nm, n->name, "wide"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 4, tx.shape, NULL, &wide));
+  TSR_TRY(new_root(c, mkname(nm, n->name, "pooled"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 4, ty.shape, NULL, &pooled));
+  tsr_op_params q;
+  init_params(&q);
+  int32_t s1[3] = {src, sc, zp}, s2[3] = {pooled, sc, zp};
+  TSR_TRY(emit(c, TSR_OP_DEQUANTIZE_LINEAR, &q, s1, 3, wide, mkname(nm, n->name, "widen")));
+  TSR_TRY(emit(c, TSR_OP_POOL2D, &p, &wide, 1, pooled, n->name));
+  return emit(c, TSR_OP_QUANTIZE_LINEAR, &q, s2, 3, dst, mkname(nm, n->name, "narrow"));
 }
 
 /* ---- elementwise ---- */
@@ -600,7 +620,7 @@ static tsr_status emit_unary(ox_ctx *c, ox_node *n, ox_value *x, ox_value *y, in
   p.unary.kind = kind;
   p.unary.alpha = alpha;
   p.unary.beta = beta;
-  int32_t src, dst;
+  int32_t src = 0, dst = 0;
   TSR_TRY(dense_in(c, x, &src));
   TSR_TRY(value_out(c, y, &dst));
   return emit(c, TSR_OP_UNARY, &p, &src, 1, dst, n->name);
@@ -701,7 +721,7 @@ static tsr_status lower_binary(ox_ctx *c, ox_node *n) {
   if (b->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "exponent dtype %s", tsr_dtype_name(b->dtype));
   a = unexpand(c, a, b, y);
   b = unexpand(c, b, a, y);
-  int32_t src[2], dst;
+  int32_t src[2], dst = 0;
   TSR_TRY(dense_in(c, a, &src[0]));
   TSR_TRY(dense_in(c, b, &src[1]));
   TSR_TRY(value_out(c, y, &dst));
@@ -736,7 +756,7 @@ static tsr_status lower_prelu(ox_ctx *c, ox_node *n) {
   tsr_op_params p;
   init_params(&p);
   p.binary.kind = TSR_BINARY_PRELU;
-  int32_t src[2], dst;
+  int32_t src[2], dst = 0;
   TSR_TRY(dense_in(c, x, &src[0]));
   TSR_TRY(dense_in(c, s, &src[1]));
   TSR_TRY(value_out(c, y, &dst));
@@ -761,7 +781,7 @@ static tsr_status lower_batch_norm(ox_ctx *c, ox_node *n) {
   s[0] = ch;
   for (int i = 1; i < nd; ++i) s[i] = 1;
   char nm[TSR_NAME_MAX];
-  int32_t src[2], tmp, dst, kshift;
+  int32_t src[2], tmp = 0, dst = 0, kshift = 0;
   TSR_TRY(dense_in(c, x, &src[0]));
   TSR_TRY(new_const(c, mkname(nm, n->name, "scale"), TSR_DTYPE_F32, nd, s, sc, &src[1]));
   TSR_TRY(new_const(c, mkname(nm, n->name, "shift"), TSR_DTYPE_F32, nd, s, sh, &kshift));
@@ -860,7 +880,7 @@ static tsr_status emit_matmul(ox_ctx *c, ox_node *n, int32_t a, int32_t b, ox_va
 
 /* Dense |v| promoted to at least 2-D: a 1-D a is [1, K]; a 1-D b is [K, 1]. */
 static tsr_status matmul_operand(ox_ctx *c, ox_value *v, bool is_b, int32_t *out) {
-  int32_t t;
+  int32_t t = 0;
   TSR_TRY(dense_in(c, v, &t));
   if (v->ndim >= 2) {
     *out = t;
@@ -873,7 +893,7 @@ static tsr_status matmul_operand(ox_ctx *c, ox_value *v, bool is_b, int32_t *out
 
 static tsr_status lower_matmul(ox_ctx *c, ox_node *n) {
   ox_value *a = ox_in(c, n, 0), *b = ox_in(c, n, 1), *y = ox_out(c, n, 0);
-  int32_t ta, tb;
+  int32_t ta = 0, tb = 0;
   TSR_TRY(matmul_operand(c, a, false, &ta));
   if (b->cdata != NULL) {
     ox_value b2 = *b;
@@ -885,7 +905,7 @@ static tsr_status lower_matmul(ox_ctx *c, ox_node *n) {
     TSR_TRY(transposed_const(c, &b2, &tb));
   } else {
     /* MatMul(x, Transpose(k)) reads k itself. */
-    int32_t t;
+    int32_t t = 0;
     TSR_TRY(tid_of(c, b, &t));
     if (b->ndim == 1) TSR_TRY(matmul_operand(c, b, true, &t));
     TSR_TRY(swap_last2(c, t, &tb));
@@ -909,7 +929,7 @@ static tsr_status lower_gemm(ox_ctx *c, ox_node *n) {
   TSR_TRY(ox_attr_float(c, n, "alpha", 1.0f, &alpha));
   TSR_TRY(ox_attr_float(c, n, "beta", 1.0f, &beta));
   if (alpha == 0.0f) return OX_UNSUPPORTED(c, n, "attribute 'alpha' = 0");
-  int32_t at, bt;
+  int32_t at = 0, bt = 0;
   TSR_TRY(tid_of(c, a, &at));
   if (ta) TSR_TRY(swap_last2(c, at, &at));
   TSR_TRY(contig(c, at, &at));
@@ -938,7 +958,7 @@ static tsr_status lower_gemm(ox_ctx *c, ox_node *n) {
   if (beta != 1.0f) return OX_UNSUPPORTED(c, n, "attribute 'beta' != 1 with a full-size C");
   char nm[TSR_NAME_MAX];
   int64_t s[2] = {y->shape[0], y->shape[1]};
-  int32_t mm, cs, dst;
+  int32_t mm = 0, cs = 0, dst = 0;
   TSR_TRY(new_root(c, mkname(nm, n->name, "ab"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 2, s, NULL, &mm));
   tsr_op_params p;
   init_params(&p);
@@ -967,7 +987,7 @@ static tsr_status lower_qlinear_matmul(ox_ctx *c, ox_node *n) {
   if (v[3]->cdata != NULL) {
     TSR_TRY(transposed_const(c, v[3], &src[3]));
   } else {
-    int32_t t;
+    int32_t t = 0;
     TSR_TRY(tid_of(c, v[3], &t));
     TSR_TRY(swap_last2(c, t, &src[3]));
     TSR_TRY(contig(c, src[3], &src[3]));
@@ -976,7 +996,7 @@ static tsr_status lower_qlinear_matmul(ox_ctx *c, ox_node *n) {
   TSR_TRY(zp_or_zero(c, v[5], v[3]->dtype, v[3]->name, &src[5]));
   TSR_TRY(tid_of(c, v[6], &src[6]));
   TSR_TRY(zp_or_zero(c, v[7], y->dtype, y->name, &src[7]));
-  int32_t dst;
+  int32_t dst = 0;
   TSR_TRY(value_out(c, y, &dst));
   tsr_op_params p;
   init_params(&p);
@@ -985,7 +1005,7 @@ static tsr_status lower_qlinear_matmul(ox_ctx *c, ox_node *n) {
 }
 
 static tsr_status lower_qlinear_binary(ox_ctx *c, ox_node *n, const ox_plan *plan) {
-  ox_value *v[8], *y;
+  ox_value *v[8], *y = NULL;
   int32_t kind;
   if (plan != NULL) {
     for (int i = 0; i < 8; ++i) v[i] = plan->src[i] >= 0 ? &c->values[plan->src[i]] : NULL;
@@ -1005,7 +1025,7 @@ static tsr_status lower_qlinear_binary(ox_ctx *c, ox_node *n, const ox_plan *pla
   TSR_TRY(zp_or_zero(c, v[5], v[3]->dtype, v[3]->name, &src[5]));
   TSR_TRY(tid_of(c, v[6], &src[6]));
   TSR_TRY(zp_or_zero(c, v[7], y->dtype, y->name, &src[7]));
-  int32_t dst;
+  int32_t dst = 0;
   TSR_TRY(value_out(c, y, &dst));
   tsr_op_params p;
   init_params(&p);
@@ -1132,7 +1152,7 @@ static tsr_status lower_reduce(ox_ctx *c, ox_node *n) {
   }
   int64_t s[MAXD];
   for (int i = 0; i < x->ndim; ++i) s[i] = (mask & (1u << i)) ? 1 : x->shape[i];
-  int32_t src, dst;
+  int32_t src = 0, dst = 0;
   TSR_TRY(dense_in(c, x, &src));
   TSR_TRY(value_root(c, y, TSR_DTYPE_F32, x->ndim, s, &dst));
   TSR_TRY(bind_value(c, y, dst));
@@ -1141,11 +1161,11 @@ static tsr_status lower_reduce(ox_ctx *c, ox_node *n) {
 
 static tsr_status lower_softmax(ox_ctx *c, ox_node *n) {
   ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
-  int64_t axis;
+  int64_t axis = 0;
   TSR_TRY(ox_attr_int(c, n, "axis", c->opset < 13 ? 1 : -1, &axis));
   if (axis < 0) axis += x->ndim;
   if (axis < 0 || axis >= x->ndim) return OX_BAD(c, n, "axis out of range");
-  int32_t src, dst;
+  int32_t src = 0, dst = 0;
   TSR_TRY(dense_in(c, x, &src));
   tsr_op_params p;
   init_params(&p);
@@ -1166,7 +1186,7 @@ static tsr_status lower_softmax(ox_ctx *c, ox_node *n) {
 
 static tsr_status lower_layer_norm(ox_ctx *c, ox_node *n) {
   ox_value *x = ox_in(c, n, 0), *sc = ox_in(c, n, 1), *bi = ox_in(c, n, 2), *y = ox_out(c, n, 0);
-  int64_t axis;
+  int64_t axis = 0;
   float eps;
   TSR_TRY(ox_attr_int(c, n, "axis", -1, &axis));
   TSR_TRY(ox_attr_float(c, n, "epsilon", 1e-5f, &eps));
@@ -1228,7 +1248,7 @@ static tsr_status lower_resize(ox_ctx *c, ox_node *n) {
   if (sc[0] != 0 && (sc[0] != 1.0f || sc[1] != 1.0f)) return OX_UNSUPPORTED(c, n, "resizing N or C");
   p.resize.scale[0] = sc[2];
   p.resize.scale[1] = sc[3];
-  int32_t src, dst;
+  int32_t src = 0, dst = 0;
   TSR_TRY(dense_in(c, x, &src));
   TSR_TRY(value_out(c, y, &dst));
   return emit(c, TSR_OP_RESIZE, &p, &src, 1, dst, n->name);
@@ -1245,7 +1265,7 @@ static tsr_status lower_qdq(ox_ctx *c, ox_node *n) {
   if (axis < 0) axis += x->ndim;
   p.qlinear.axis = ox_numel(s) == 1 ? 0 : (int32_t)axis;
   bool q = n->op == OX_QUANTIZE_LINEAR;
-  int32_t src[3], dst;
+  int32_t src[3], dst = 0;
   TSR_TRY(dense_in(c, x, &src[0]));
   TSR_TRY(tid_of(c, s, &src[1]));
   TSR_TRY(zp_or_zero(c, zp, q ? y->dtype : x->dtype, n->name, &src[2]));
@@ -1257,10 +1277,10 @@ static tsr_status lower_qdq(ox_ctx *c, ox_node *n) {
 
 static tsr_status lower_alias(ox_ctx *c, ox_node *n) {
   ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
-  int32_t t;
+  int32_t t = 0;
   TSR_TRY(tid_of(c, x, &t));
   if (n->op == OX_CAST && x->dtype != y->dtype) {
-    int32_t dst;
+    int32_t dst = 0;
     TSR_TRY(value_out(c, y, &dst));
     tsr_op_params p;
     init_params(&p);
@@ -1271,7 +1291,7 @@ static tsr_status lower_alias(ox_ctx *c, ox_node *n) {
 
 static tsr_status lower_transpose(ox_ctx *c, ox_node *n) {
   ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
-  int32_t perm[MAXD], t;
+  int32_t perm[MAXD], t = 0;
   TSR_TRY(ox_transpose_perm(c, n, x->ndim, perm));
   TSR_TRY(tid_of(c, x, &t));
   tsr_tensor d;
@@ -1288,7 +1308,7 @@ static tsr_status lower_slice(ox_ctx *c, ox_node *n) {
   ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
   ox_slice sl;
   TSR_TRY(ox_slice_params(c, n, x, &sl));
-  int32_t t;
+  int32_t t = 0;
   TSR_TRY(tid_of(c, x, &t));
   tsr_tensor d;
   describe(c, t, &d);
@@ -1304,7 +1324,7 @@ static tsr_status lower_slice(ox_ctx *c, ox_node *n) {
 
 static tsr_status lower_split(ox_ctx *c, ox_node *n) {
   ox_value *x = ox_in(c, n, 0);
-  int32_t ax, t;
+  int32_t ax = 0, t = 0;
   int64_t sizes[64];
   TSR_TRY(ox_split_params(c, n, x, &ax, sizes));
   TSR_TRY(tid_of(c, x, &t));
@@ -1327,7 +1347,7 @@ static tsr_status lower_gather(ox_ctx *c, ox_node *n) {
   int64_t axis = 0;
   TSR_TRY(ox_attr_int(c, n, "axis", 0, &axis));
   if (axis < 0) axis += x->ndim;
-  int32_t t;
+  int32_t t = 0;
   TSR_TRY(tid_of(c, x, &t));
   if (ix->cdata != NULL && x->cdata == NULL) {
     /* Constant indices that pick a range: a view. */
@@ -1355,7 +1375,7 @@ static tsr_status lower_gather(ox_ctx *c, ox_node *n) {
   tsr_op_params p;
   init_params(&p);
   p.gather.axis = (int32_t)axis;
-  int32_t src[2], dst;
+  int32_t src[2], dst = 0;
   TSR_TRY(contig(c, t, &src[0]));
   TSR_TRY(dense_in(c, ix, &src[1]));
   TSR_TRY(value_out(c, y, &dst));
@@ -1364,7 +1384,7 @@ static tsr_status lower_gather(ox_ctx *c, ox_node *n) {
 
 static tsr_status lower_expand(ox_ctx *c, ox_node *n) {
   ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
-  int32_t t;
+  int32_t t = 0;
   TSR_TRY(tid_of(c, x, &t));
   tsr_tensor d;
   describe(c, t, &d);
@@ -1381,7 +1401,7 @@ static tsr_status lower_concat(ox_ctx *c, ox_node *n) {
   int64_t axis = 1;
   TSR_TRY(ox_attr_int(c, n, "axis", 1, &axis));
   if (axis < 0) axis += y->ndim;
-  int32_t dst;
+  int32_t dst = 0;
   TSR_TRY(value_out(c, y, &dst));
   tsr_op_params p;
   init_params(&p);
@@ -1397,7 +1417,7 @@ static tsr_status lower_concat(ox_ctx *c, ox_node *n) {
   int64_t off = 0;
   for (uint32_t i = 0; i < n->n_in; ++i) {
     ox_value *x = ox_in(c, n, i);
-    int32_t src, win;
+    int32_t src = 0, win = 0;
     TSR_TRY(tid_of(c, x, &src));
     char nm[TSR_NAME_MAX];
     snprintf(nm, sizeof(nm), "%s:part%u", n->name, (unsigned)i);
@@ -1471,7 +1491,7 @@ static tsr_status plan_qdq(ox_ctx *c) {
         const ox_node *db = folded_dq(c, b);
         if (db == NULL) continue;
         ox_value *bq = ox_in(c, db, 0), *bs = ox_in(c, db, 1), *bz = ox_in(c, db, 2);
-        if (bq->dtype != TSR_DTYPE_I32 || ox_numel(bs) != ox_numel(ws) && ox_numel(bs) != 1) continue;
+        if (bq->dtype != TSR_DTYPE_I32 || (ox_numel(bs) != ox_numel(ws) && ox_numel(bs) != 1)) continue;
         bool ok = true;
         for (int64_t k = 0; ok && k < ox_numel(bq); ++k) {
           int64_t wi = ox_numel(ws) == 1 ? 0 : k, bi = ox_numel(bs) == 1 ? 0 : k;
@@ -1529,6 +1549,8 @@ static void drop_dead(ox_ctx *c) {
       ox_value *v = ox_out(c, n, k);
       live = v != NULL && v->n_uses > 0;
     }
+    /* A fused int8 pattern writes its QuantizeLinear's output instead. */
+    if (c->plan_of[i] >= 0) live = c->values[c->plans[c->plan_of[i]].out].n_uses > 0;
     if (!live) {
       n->done = true;
       drop_uses(c, n);
@@ -1605,11 +1627,11 @@ tsr_status ox_lower(ox_ctx *c) {
   for (size_t i = 0; i < g->n_output; ++i) {
     ox_value *v = &c->values[ox_find(c, g->output[i]->name)];
     if (c->net->n_outputs >= TSR_NET_MAX_IO) return OX_FAIL(c, TSR_ERR_UNSUPPORTED, "onnx: more than %d outputs", TSR_NET_MAX_IO);
-    int32_t t;
+    int32_t t = 0;
     TSR_TRY(tid_of(c, v, &t));
     const tsr_gtensor *gt = &c->g->tensors[t];
     if (gt->kind != TSR_TENSOR_OUTPUT) {
-      int32_t dst;
+      int32_t dst = 0;
       TSR_TRY(new_root(c, v->name, TSR_TENSOR_OUTPUT, v->dtype, v->ndim, v->shape, NULL, &dst));
       tsr_op_params p;
       init_params(&p);

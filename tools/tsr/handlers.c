@@ -4,7 +4,10 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "tools/tsr/cmd_net.h"
+
 const tsr_model_handler tsr_model_handlers[] = {
+    {"net", ".onnx, .tsr", tsr_net_match, tsr_net_cmd_run, tsr_net_cmd_bench, tsr_net_cmd_info},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
