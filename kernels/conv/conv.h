@@ -59,4 +59,9 @@ static inline void tsr_conv_geom_of(const tsr_op *op, tsr_conv_geom *g) {
 extern const tsr_kernel tsr_conv2d_ref;
 extern const tsr_kernel tsr_conv_transpose2d_ref;
 
+/* Fast CONV2D variants (conv_gemm.h: im2col / direct GEMM). */
+extern const tsr_kernel tsr_conv2d_f32_ukernel_8x32__avx512;
+extern const tsr_kernel tsr_conv2d_f32_ukernel_6x16__avx2;
+extern const tsr_kernel tsr_conv2d_f32_ukernel_4x16__scalar;
+
 #endif /* TESSERA_KERNELS_CONV_H_ */
