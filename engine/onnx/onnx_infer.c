@@ -928,7 +928,9 @@ static tsr_status check_qparams(ox_ctx *c, const ox_node *n, const ox_value *x, 
                                 const ox_value *zp, int32_t *axis) {
   if (scale->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "scale dtype %s", tsr_dtype_name(scale->dtype));
   int64_t a = 1;
-  TSR_TRY(ox_attr_int(c, n, "axis", 1, &a));
+  /* Per-channel scales of a 1-D tensor (a bias) are along axis 0 when the
+   * attribute is left at its default. */
+  TSR_TRY(ox_attr_int(c, n, "axis", x->ndim == 1 ? 0 : 1, &a));
   *axis = -1;
   if (ox_numel(scale) != 1 || scale->ndim == 1) {
     if (scale->ndim > 1) return OX_UNSUPPORTED(c, n, "blocked quantization (scale of rank %d)", (int)scale->ndim);

@@ -154,6 +154,25 @@ static tsr_status value_root(ox_ctx *c, ox_value *v, tsr_dtype dt, int32_t nd, c
                   out);
 }
 
+/* Strides viewing |t| as |s|, when the two shapes differ only by extents
+ * of 1 (any strides work then); false otherwise. */
+static bool unit_reshape(const tsr_tensor *t, int32_t nd, const int64_t *s, int64_t *st) {
+  int j = 0;
+  for (int i = 0; i < nd; ++i) {
+    st[i] = -1;
+    if (s[i] == 1) continue;
+    while (j < t->ndim && t->shape[j] == 1) ++j;
+    if (j >= t->ndim || t->shape[j] != s[i]) return false;
+    st[i] = t->stride[j++];
+  }
+  while (j < t->ndim && t->shape[j] == 1) ++j;
+  if (j != t->ndim) return false;
+  for (int i = nd - 1; i >= 0; --i) {
+    if (st[i] < 0) st[i] = i == nd - 1 ? (int64_t)tsr_dtype_block_bytes(t->dtype) : st[i + 1] * s[i + 1];
+  }
+  return true;
+}
+
 /* Gives |v| the tensor |tid| (reshaped to v's shape by a view if needed). */
 static tsr_status bind_value(ox_ctx *c, ox_value *v, int32_t tid) {
   tsr_tensor t;
@@ -162,6 +181,9 @@ static tsr_status bind_value(ox_ctx *c, ox_value *v, int32_t tid) {
     v->tid = tid;
     return TSR_OK;
   }
+  int64_t st[MAXD];
+  if (!tsr_tensor_is_contiguous(&t) && unit_reshape(&t, v->ndim, v->shape, st))
+    return view(c, tid, v->name, v->ndim, v->shape, st, 0, &v->tid);
   if (!tsr_tensor_is_contiguous(&t)) TSR_TRY(contig(c, tid, &tid));
   return view(c, tid, v->name, v->ndim, v->shape, NULL, 0, &v->tid);
 }
@@ -465,8 +487,33 @@ static tsr_status lower_conv(ox_ctx *c, ox_node *n) {
       }
     }
   }
+  /* PRelu with one slope per output channel: the conv's slope operand. */
+  ox_value *slope = NULL;
+  {
+    ox_node *u = sole_user(c, cur);
+    float ua;
+    if (u != NULL && u->op == OX_PRELU && ox_in(c, u, 0) == cur && !uniform_slope(ox_in(c, u, 1), &ua)) {
+      ox_value *sl = ox_in(c, u, 1);
+      bool ok = sl->cdata != NULL && sl->dtype == TSR_DTYPE_F32 && ox_numel(sl) == m && sl->ndim <= cur->ndim &&
+                same_shape(ox_out(c, u, 0)->ndim, ox_out(c, u, 0)->shape, cur->ndim, cur->shape);
+      for (int i = 0; ok && i < sl->ndim; ++i) {
+        int d = i + (cur->ndim - sl->ndim);
+        ok = (d == 1) ? sl->shape[i] == m : sl->shape[i] == 1;
+      }
+      if (ok) {
+        slope = sl;
+        u->done = true;
+        cur = ox_out(c, u, 0);
+      }
+    }
+  }
   act_match am;
-  TSR_TRY(match_act(c, cur, &am));
+  if (slope == NULL) {
+    TSR_TRY(match_act(c, cur, &am));
+  } else {
+    memset(&am, 0, sizeof(am));
+    am.kind = -1;
+  }
   tsr_op_params p;
   init_params(&p);
   set_window(&p.conv2d, &win);
@@ -481,8 +528,13 @@ static tsr_status lower_conv(ox_ctx *c, ox_node *n) {
     take(&am);
     cur = am.out;
   }
-  int32_t src[3] = {-1, -1, -1};
+  if (slope != NULL) p.conv2d.activation = TSR_UNARY_LEAKY_RELU;
+  int32_t src[4] = {-1, -1, -1, -1};
   TSR_TRY(input_4d(c, x, &src[0]));
+  if (slope != NULL) {
+    TSR_TRY(tid_of(c, slope, &src[3]));
+    if (slope->ndim != 1) TSR_TRY(view(c, src[3], slope->name, 1, &m, NULL, 0, &src[3]));
+  }
   int64_t ws[4];
   as_4d(w, ws);
   char nm[TSR_NAME_MAX];
@@ -500,7 +552,8 @@ static tsr_status lower_conv(ox_ctx *c, ox_node *n) {
   }
   int32_t dst = 0;
   TSR_TRY(output_4d(c, cur, y->shape[0], m, &win, TSR_DTYPE_F32, &dst));
-  return emit(c, tr ? TSR_OP_CONV_TRANSPOSE2D : TSR_OP_CONV2D, &p, src, src[2] >= 0 ? 3 : 2, dst, n->name);
+  return emit(c, tr ? TSR_OP_CONV_TRANSPOSE2D : TSR_OP_CONV2D, &p, src, src[3] >= 0 ? 4 : (src[2] >= 0 ? 3 : 2), dst,
+              n->name);
 }
 
 /* A constant zero point of |dt| when the model leaves it out. */
@@ -1261,7 +1314,7 @@ static tsr_status lower_qdq(ox_ctx *c, ox_node *n) {
   tsr_op_params p;
   init_params(&p);
   int64_t axis = 1;
-  TSR_TRY(ox_attr_int(c, n, "axis", 1, &axis));
+  TSR_TRY(ox_attr_int(c, n, "axis", x->ndim == 1 ? 0 : 1, &axis));
   if (axis < 0) axis += x->ndim;
   p.qlinear.axis = ox_numel(s) == 1 ? 0 : (int32_t)axis;
   bool q = n->op == OX_QUANTIZE_LINEAR;
