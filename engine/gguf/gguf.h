@@ -78,7 +78,7 @@ typedef struct tsr_gguf {
 } tsr_gguf;
 
 /* Parses |data|[0..size) (which must outlive the result). Allocates the kv
- * and tensor tables through |a|. */
+ * and tensor tables through |a| (copied: it may be a temporary). */
 TSR_NODISCARD tsr_status tsr_gguf_parse(const void *data, size_t size, const tsr_allocator *a,
                                         tsr_gguf **out, tsr_error *err);
 void tsr_gguf_free(tsr_gguf *g);

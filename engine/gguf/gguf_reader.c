@@ -498,12 +498,20 @@ tsr_status tsr_gguf_parse_ex(const void *data, size_t size, const tsr_allocator 
     return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "tsr_gguf_parse: NULL argument");
   if ((uint64_t)size > (uint64_t)INT64_MAX)
     return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "tsr_gguf_parse: blob too large");
-  tsr_gguf *g = tsr_alloc(a, sizeof(*g), 0);
-  if (g == NULL) return TSR_ERROR(err, TSR_ERR_OUT_OF_MEMORY, "gguf: no memory");
-  memset(g, 0, sizeof(*g));
+  /* The result keeps its own copy of the allocator, so that the caller's
+   * may be a temporary. */
+  typedef struct gguf_with_alloc {
+    tsr_gguf g;
+    tsr_allocator a;
+  } gguf_with_alloc;
+  gguf_with_alloc *ga = tsr_alloc(a, sizeof(*ga), 0);
+  if (ga == NULL) return TSR_ERROR(err, TSR_ERR_OUT_OF_MEMORY, "gguf: no memory");
+  memset(ga, 0, sizeof(*ga));
+  ga->a = *a;
+  tsr_gguf *g = &ga->g;
   g->base = data;
   g->size = size;
-  g->allocator = a;
+  g->allocator = &ga->a;
   g->alignment = 32;
   rd r = {data, size, 0, err};
   tsr_status s = parse(&r, g, flags);
@@ -521,7 +529,8 @@ tsr_status tsr_gguf_parse(const void *data, size_t size, const tsr_allocator *a,
 
 void tsr_gguf_free(tsr_gguf *g) {
   if (g == NULL) return;
-  const tsr_allocator *a = g->allocator;
+  tsr_allocator a0 = *g->allocator; /* lives inside the block freed last */
+  const tsr_allocator *a = &a0;
   if (g->kv != NULL) {
     for (uint64_t i = 0; i < g->n_kv; ++i) {
       if (g->kv[i].type == TSR_GGUF_ARRAY) tsr_free(a, (void *)g->kv[i].v.arr.str_offsets);

@@ -11,6 +11,7 @@ const tsr_command tsr_commands[] = {
     {"bench", tsr_cmd_bench},
     {"info", tsr_cmd_info},
     {"convert", tsr_cmd_convert},
+    {"tokenize", tsr_cmd_tokenize},
     {NULL, NULL},
 };
 

@@ -15,6 +15,7 @@ static void usage(FILE *f) {
           "  bench       benchmark a model (-m MODEL)\n"
           "  info        describe a model: shapes, tensor types, memory needed\n"
           "  convert     convert a network (ONNX) to Tessera's .tsr file (-o OUT.tsr)\n"
+          "  tokenize    print the token ids of a text (-m MODEL [--bos] [--special] TEXT)\n"
           "\n"
           "Run 'tsr <command> --help' for the options of a command.\n");
 }
