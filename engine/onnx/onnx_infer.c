@@ -118,10 +118,15 @@ static tsr_status same_as_input(ox_ctx *c, const ox_node *n) {
   return set_out(c, n, 0, x->dtype, x->ndim, x->shape);
 }
 
-/* Allocates the constant contents of output |k| (after set_out). */
+/* Allocates the constant contents of output |k| (after set_out). Folded
+ * constants are limited to 256 Mi elements. */
 static void *make_const(ox_ctx *c, const ox_node *n, uint32_t k) {
   ox_value *v = ox_out(c, n, k);
   if (v == NULL) return NULL;
+  if (ox_numel(v) > ((int64_t)1 << 28)) {
+    OX_UNSUPPORTED(c, n, "a folded constant of %lld elements", (long long)ox_numel(v));
+    return NULL;
+  }
   v->cdata = ox_alloc(c, (size_t)ox_numel(v) * tsr_dtype_block_bytes(v->dtype) + 1);
   return v->cdata;
 }
@@ -184,18 +189,26 @@ static void store_f32(void *p, int64_t i, float x) { memcpy((uint8_t *)p + 4 * i
 static void store_i64(void *p, int64_t i, int64_t x) { memcpy((uint8_t *)p + 8 * i, &x, 8); }
 static float load_f32(const ox_value *v, int64_t i) { return (float)ox_get_f64(v, i); }
 
-/* Stores |x| converted to |dt| (saturating for the small integer types). */
+/* double -> int64 without undefined behaviour: NaN is 0, the rest clamped. */
+static int64_t sat_i64(double x) {
+  if (!(x == x)) return 0;
+  if (x >= 9.2e18) return INT64_MAX;
+  if (x <= -9.2e18) return INT64_MIN;
+  return (int64_t)x;
+}
+
+/* Stores |x| converted to |dt| (wrapping like a C cast for the narrow types). */
 static void store_as(tsr_dtype dt, void *p, int64_t i, double x, int64_t xi, bool exact_int) {
   switch (dt) {
     case TSR_DTYPE_F32: store_f32(p, i, exact_int ? (float)xi : (float)x); break;
-    case TSR_DTYPE_I64: store_i64(p, i, exact_int ? xi : (int64_t)x); break;
+    case TSR_DTYPE_I64: store_i64(p, i, exact_int ? xi : sat_i64(x)); break;
     case TSR_DTYPE_I32: {
-      int32_t y = (int32_t)(exact_int ? xi : (int64_t)x);
+      int32_t y = (int32_t)(uint32_t)(uint64_t)(exact_int ? xi : sat_i64(x));
       memcpy((uint8_t *)p + 4 * i, &y, 4);
       break;
     }
-    case TSR_DTYPE_I8: ((int8_t *)p)[i] = (int8_t)(exact_int ? xi : (int64_t)x); break;
-    case TSR_DTYPE_U8: ((uint8_t *)p)[i] = (uint8_t)(exact_int ? xi : (int64_t)x); break;
+    case TSR_DTYPE_I8: ((uint8_t *)p)[i] = (uint8_t)(uint64_t)(exact_int ? xi : sat_i64(x)); break;
+    case TSR_DTYPE_U8: ((uint8_t *)p)[i] = (uint8_t)(uint64_t)(exact_int ? xi : sat_i64(x)); break;
     default: break;
   }
 }
@@ -261,7 +274,7 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
   }
   ox_value *y = ox_out(c, n, 0);
   void *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   int64_t m = ox_numel(y);
   bool fl = is_float_dt(a->dtype);
   for (int64_t i = 0; i < m; ++i) {
@@ -293,7 +306,7 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
           if (z == 0 || (x == INT64_MIN && z == -1)) return OX_BAD(c, n, "integer division by zero");
           r = x / z;
           break;
-        case OX_POW: r = (int64_t)pow((double)x, ox_get_f64(b, ib)); break;
+        case OX_POW: r = sat_i64(pow((double)x, ox_get_f64(b, ib))); break;
         case OX_MAX: r = x > z ? x : z; break;
         case OX_MIN: r = x < z ? x : z; break;
         default: break;
@@ -317,7 +330,7 @@ static tsr_status infer_unary(ox_ctx *c, ox_node *n) {
   if (n->op != OX_NEG && n->op != OX_ABS && n->op != OX_SQRT && n->op != OX_FLOOR && n->op != OX_RELU) return TSR_OK;
   ox_value *y = ox_out(c, n, 0);
   void *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   for (int64_t i = 0; i < ox_numel(y); ++i) {
     if (!is_float_dt(x->dtype)) {
       int64_t v = ox_get_i64(x, i);
@@ -361,7 +374,7 @@ static tsr_status infer_cast(ox_ctx *c, ox_node *n) {
   if (!is_const(x)) return TSR_OK;
   ox_value *y = ox_out(c, n, 0);
   void *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   for (int64_t i = 0; i < ox_numel(y); ++i) {
     if (to == ONNX__TENSOR_PROTO__DATA_TYPE__BOOL) {
       ((uint8_t *)p)[i] = ox_get_f64(x, i) != 0.0;
@@ -411,7 +424,8 @@ static tsr_status infer_reshape(ox_ctx *c, ox_node *n) {
       infer = i;
       continue;
     }
-    if (s[i] < 0) return OX_BAD(c, n, "target shape entry %lld", (long long)s[i]);
+    if (s[i] < 0 || s[i] > ((int64_t)1 << 40)) return OX_BAD(c, n, "target shape entry %lld", (long long)s[i]);
+    if (s[i] > 0 && known > ((int64_t)1 << 40) / s[i]) return OX_BAD(c, n, "target shape too large");
     known *= s[i];
   }
   if (infer >= 0) {
@@ -502,7 +516,7 @@ static tsr_status infer_shape(ox_ctx *c, ox_node *n) {
   int64_t len = end - start;
   TSR_TRY(set_out(c, n, 0, TSR_DTYPE_I64, 1, &len));
   void *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   for (int64_t i = 0; i < len; ++i) store_i64(p, i, x->shape[start + i]);
   n->done = true;
   return TSR_OK;
@@ -560,7 +574,7 @@ static tsr_status infer_constant_of_shape(ox_ctx *c, ox_node *n) {
   TSR_TRY(set_out(c, n, 0, fill.dtype, ns, s));
   ox_value *y = ox_out(c, n, 0);
   uint8_t *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   size_t es = tsr_dtype_block_bytes(fill.dtype);
   for (int64_t i = 0; i < ox_numel(y); ++i) memcpy(p + (size_t)i * es, fill.cdata, es);
   n->done = true;
@@ -591,7 +605,7 @@ static tsr_status infer_gather(ox_ctx *c, ox_node *n) {
   if (!is_const(x) || !is_const(ix)) return TSR_OK;
   ox_value *y = ox_out(c, n, 0);
   uint8_t *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   int64_t outer = 1, inner = 1, ni = ox_numel(ix);
   for (int i = 0; i < ax; ++i) outer *= x->shape[i];
   for (int i = ax + 1; i < x->ndim; ++i) inner *= x->shape[i];
@@ -636,7 +650,7 @@ static tsr_status infer_concat(ox_ctx *c, ox_node *n) {
   TSR_TRY(set_out(c, n, 0, x0->dtype, x0->ndim, s));
   if (!all) return TSR_OK;
   uint8_t *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   int64_t outer = 1, inner = 1;
   for (int i = 0; i < ax; ++i) outer *= s[i];
   for (int i = ax + 1; i < x0->ndim; ++i) inner *= s[i];
@@ -688,11 +702,11 @@ tsr_status ox_slice_params(ox_ctx *c, const ox_node *n, const ox_value *x, ox_sl
     if (step > 0) {
       s = s < 0 ? 0 : (s > dim ? dim : s);
       e = e < 0 ? 0 : (e > dim ? dim : e);
-      sl->count[a] = e > s ? (e - s + step - 1) / step : 0;
+      sl->count[a] = e > s ? (e - s - 1) / step + 1 : 0;
     } else {
       s = s < 0 ? -1 : (s > dim - 1 ? dim - 1 : s);
       e = e < -1 ? -1 : (e > dim - 1 ? dim - 1 : e);
-      sl->count[a] = s > e ? (s - e + (-step) - 1) / (-step) : 0;
+      sl->count[a] = s > e ? (s - e - 1) / (step == INT64_MIN ? INT64_MAX : -step) + 1 : 0;
     }
     sl->start[a] = s;
     sl->step[a] = step;
@@ -714,7 +728,7 @@ static tsr_status infer_slice(ox_ctx *c, ox_node *n) {
   }
   ox_value *y = ox_out(c, n, 0);
   uint8_t *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   size_t es = tsr_dtype_block_bytes(x->dtype);
   if (ox_numel(y) == 0) {
     n->done = true;
@@ -759,7 +773,7 @@ tsr_status ox_split_params(ox_ctx *c, const ox_node *n, const ox_value *x, int32
   if (ns != (int)n->n_out) return OX_BAD(c, n, "split has %d sizes for %u outputs", ns, (unsigned)n->n_out);
   int64_t sum = 0;
   for (int i = 0; i < ns; ++i) {
-    if (sp[i] < 0) return OX_BAD(c, n, "negative split size");
+    if (sp[i] < 0 || sp[i] > dim) return OX_BAD(c, n, "split size %lld for an axis of %lld", (long long)sp[i], (long long)dim);
     sizes[i] = sp[i];
     sum += sp[i];
   }
@@ -781,7 +795,7 @@ static tsr_status infer_split(ox_ctx *c, ox_node *n) {
     TSR_TRY(set_out(c, n, k, x->dtype, x->ndim, s));
     if (is_const(x) && ox_out(c, n, k) != NULL) {
       uint8_t *p = make_const(c, n, k);
-      if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+      if (p == NULL) return c->err->code;
       int64_t outer = 1, inner = 1;
       for (int i = 0; i < ax; ++i) outer *= x->shape[i];
       for (int i = ax + 1; i < x->ndim; ++i) inner *= x->shape[i];
@@ -825,7 +839,7 @@ static tsr_status infer_transpose(ox_ctx *c, ox_node *n) {
   if (!is_const(x)) return TSR_OK;
   ox_value *y = ox_out(c, n, 0);
   uint8_t *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   size_t es = tsr_dtype_block_bytes(x->dtype);
   int64_t xstr[MAXD], acc = 1;
   for (int d = x->ndim - 1; d >= 0; --d) {
@@ -863,7 +877,7 @@ static tsr_status infer_expand(ox_ctx *c, ox_node *n) {
   if (!is_const(x)) return TSR_OK;
   ox_value *y = ox_out(c, n, 0);
   uint8_t *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   size_t es = tsr_dtype_block_bytes(x->dtype);
   for (int64_t i = 0; i < ox_numel(y); ++i)
     memcpy(p + (size_t)i * es, (const uint8_t *)x->cdata + (size_t)bcast_index(x, out, nd, i) * es, es);
@@ -884,7 +898,7 @@ static tsr_status infer_range(ox_ctx *c, ox_node *n) {
   if (m > ((int64_t)1 << 30)) return OX_BAD(c, n, "range too long");
   TSR_TRY(set_out(c, n, 0, s->dtype, 1, &m));
   void *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   for (int64_t i = 0; i < m; ++i) {
     if (is_float_dt(s->dtype)) store_f32(p, i, (float)(st + (double)i * de));
     else store_as(s->dtype, p, i, 0, ox_get_i64(s, 0) + i * ox_get_i64(d, 0), true);
@@ -911,7 +925,7 @@ static tsr_status infer_where(ox_ctx *c, ox_node *n) {
   if (!is_const(cond) || !is_const(a) || !is_const(b)) return OX_UNSUPPORTED(c, n, "Where on run-time values");
   ox_value *y = ox_out(c, n, 0);
   uint8_t *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   size_t es = tsr_dtype_block_bytes(a->dtype);
   for (int64_t i = 0; i < ox_numel(y); ++i) {
     bool k = ox_get_i64(cond, bcast_index(cond, s2, nd2, i)) != 0;
@@ -960,7 +974,7 @@ static tsr_status infer_dequantize(ox_ctx *c, ox_node *n) {
   if (!is_const(x)) return TSR_OK;
   ox_value *y = ox_out(c, n, 0);
   void *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   int64_t inner = 1;
   for (int d = axis + 1; axis >= 0 && d < x->ndim; ++d) inner *= x->shape[d];
   for (int64_t i = 0; i < ox_numel(y); ++i) {
@@ -986,7 +1000,7 @@ static tsr_status infer_quantize(ox_ctx *c, ox_node *n) {
   if (!is_const(x)) return TSR_OK;
   ox_value *y = ox_out(c, n, 0);
   uint8_t *p = make_const(c, n, 0);
-  if (p == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  if (p == NULL) return c->err->code;
   int64_t inner = 1;
   for (int d = axis + 1; axis >= 0 && d < x->ndim; ++d) inner *= x->shape[d];
   double lo = dt == TSR_DTYPE_U8 ? 0 : -128, hi = dt == TSR_DTYPE_U8 ? 255 : 127;
@@ -994,7 +1008,7 @@ static tsr_status infer_quantize(ox_ctx *c, ox_node *n) {
     int64_t ch = axis >= 0 ? (i / inner) % x->shape[axis] : 0;
     float q = nearbyintf(load_f32(x, i) / load_f32(s, ch));
     double v = (double)q + (double)(zp ? ox_get_i64(zp, ch) : 0);
-    v = v < lo ? lo : (v > hi ? hi : v);
+    v = !(v == v) ? 0 : (v < lo ? lo : (v > hi ? hi : v));
     store_as(dt, p, i, 0, (int64_t)v, true);
   }
   n->done = true;

@@ -433,6 +433,7 @@ static tsr_status declare_input(ox_ctx *c, const Onnx__ValueInfoProto *vi, const
                        v->name, i, (long long)d->dim_value, (long long)ov->shape[i]);
       v->shape[i] = ov->shape[i];
     }
+    if (ox_numel(v) > ((int64_t)1 << 40)) return OX_FAIL(c, TSR_ERR_INVALID_ARGUMENT, "onnx: input '%s' is too large", v->name);
     return TSR_OK;
   }
   if (sp == NULL)
@@ -447,6 +448,7 @@ static tsr_status declare_input(ox_ctx *c, const Onnx__ValueInfoProto *vi, const
                      (long long)e);
     v->shape[i] = e;
   }
+  if (ox_numel(v) > ((int64_t)1 << 40)) return OX_FAIL(c, TSR_ERR_UNSUPPORTED, "onnx: graph input '%s' is too large", v->name);
   return TSR_OK;
 }
 
