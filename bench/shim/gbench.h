@@ -20,6 +20,9 @@ bool tsr_bench_keep_running(tsr_bench_state *st);
 /* Sets counter |name| to |per_iteration| units per iteration, reported as a
  * rate per second (e.g. FLOP/s, bytes/s). */
 void tsr_bench_rate(tsr_bench_state *st, const char *name, double per_iteration);
+/* Sets counter |name| to (per_iteration per second) / |peak_per_second|:
+ * the fraction of a peak rate reached. */
+void tsr_bench_frac(tsr_bench_state *st, const char *name, double per_iteration, double peak_per_second);
 /* Sets counter |name| to a plain value. */
 void tsr_bench_value(tsr_bench_state *st, const char *name, double value);
 void tsr_bench_skip(tsr_bench_state *st, const char *why);

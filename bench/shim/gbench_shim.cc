@@ -23,6 +23,13 @@ extern "C" void tsr_bench_rate(tsr_bench_state *st, const char *name, double per
       benchmark::Counter(per_iteration, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }
 
+extern "C" void tsr_bench_frac(tsr_bench_state *st, const char *name, double per_iteration,
+                               double peak_per_second) {
+  if (peak_per_second <= 0) return;
+  st->state->counters[name] =
+      benchmark::Counter(per_iteration / peak_per_second, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 extern "C" void tsr_bench_value(tsr_bench_state *st, const char *name, double value) {
   st->state->counters[name] = benchmark::Counter(value);
 }

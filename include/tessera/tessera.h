@@ -8,6 +8,7 @@
 #include "tessera/target.h"
 #include "tessera/graph.h"
 #include "tessera/engine.h"
+#include "tessera/llm.h"
 
 #define TSR_VERSION_MAJOR 0
 #define TSR_VERSION_MINOR 1

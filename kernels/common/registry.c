@@ -56,8 +56,32 @@ const tsr_kernel *tsr_kernel_reference(const tsr_op *op) {
   return NULL;
 }
 
+static size_t shared_bytes(const tsr_kernel *k, const tsr_op *op) {
+  size_t n = k->shared_scratch ? k->shared_scratch(op) : 0;
+  return (n + 63) & ~(size_t)63;
+}
+
+size_t tsr_kernel_serial_scratch(const tsr_kernel *k, const tsr_op *op) {
+  return shared_bytes(k, op) + (k->scratch ? k->scratch(op) : 0);
+}
+
+void tsr_kernel_run_chunked(const tsr_kernel *k, const tsr_op *op, const tsr_dyn_values *dyn,
+                            void *scratch, const void *packed, int64_t chunk) {
+  size_t sh = shared_bytes(k, op);
+  tsr_kernel_ctx ctx = {op, dyn, scratch ? (uint8_t *)scratch + sh : NULL, packed, 0, sh ? scratch : NULL};
+  if (chunk < 1) chunk = 1;
+  if (k->pre) {
+    int64_t n = k->pre_units(op, dyn);
+    for (int64_t e = n; e > 0; e -= chunk) k->pre(&ctx, e - chunk > 0 ? e - chunk : 0, e);
+  }
+  int64_t n = k->units(op, dyn);
+  for (int64_t e = n; e > 0; e -= chunk) k->run(&ctx, e - chunk > 0 ? e - chunk : 0, e);
+}
+
 void tsr_kernel_run_serial(const tsr_kernel *k, const tsr_op *op, const tsr_dyn_values *dyn,
                            void *scratch, const void *packed) {
-  tsr_kernel_ctx ctx = {op, dyn, scratch, packed, 0};
+  size_t sh = shared_bytes(k, op);
+  tsr_kernel_ctx ctx = {op, dyn, scratch ? (uint8_t *)scratch + sh : NULL, packed, 0, sh ? scratch : NULL};
+  if (k->pre) k->pre(&ctx, 0, k->pre_units(op, dyn));
   k->run(&ctx, 0, k->units(op, dyn));
 }

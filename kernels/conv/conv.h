@@ -63,5 +63,9 @@ extern const tsr_kernel tsr_conv_transpose2d_ref;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_8x32__avx512;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_6x16__avx2;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_4x16__scalar;
+/* Depthwise CONV2D variants (conv_dw.h: direct, row-vectorized). */
+extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_4x32__avx512;
+extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_4x16__avx2;
+extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_u64__scalar;
 
 #endif /* TESSERA_KERNELS_CONV_H_ */

@@ -1,18 +1,26 @@
-/* CONV2D as GEMM: y[g][m, p] = sum_k w[g][m, k] * col[k, p], k = (c, i, j)
- * over the group's input channels and the kernel taps, p = an output pixel
- * of the flattened OH x OW plane. The driver (conv_gemm.c) is ISA-neutral:
- * it tiles, packs and threads; an ISA supplies the register-blocked
- * microkernels (MR output channels x NR pixels) through tsr_conv_gemm_isa.
+/* CONV2D as an implicit GEMM: y[g][m, p] = sum_k w[g][m, k] * B[k, p] with
+ * k = (c, i, j) over the group's input channels and kernel taps and p an
+ * output pixel. The driver (conv_gemm.c) is ISA-neutral: it plans, copies
+ * the input and threads; an ISA supplies register-blocked microkernels of
+ * MR output channels x NR pixels through tsr_conv_gemm_isa.
+ *
+ * No im2col: a unit copies the band of input rows its output rows need into
+ * scratch, zero-padded and split into stride phases (plane (c, row phase,
+ * column phase), Wq = ceil((W + pl + pr) / sw) columns), so that tap (c, i, j)
+ * of every output pixel is ONE constant offset koff[k] from the pixel's
+ * position in a grid of pitch Wq. The microkernel reads row k of B at
+ * b + koff[k]; grid columns past OW are computed and dropped at the store
+ * (lane mask; the kept lanes are contiguous in y). A 1x1 stride-1 unpadded
+ * convolution reads x in place (koff[k] = k * H * W).
  *
  * Layouts:
  *   packed weights  [groups][ceil(Mg / MR)][K][MR] f32, rows past Mg zero
- *                   (made by pack() at prepare for CONST weights, else per
- *                   unit into scratch)
- *   packed B strip  [K][NR] f32: the im2col of NR consecutive pixels, zero
- *                   past the plane; a 1x1 stride-1 unpadded convolution
- *                   reads full strips straight from x (row stride H*W).
- * Units: (n, group, pixel tile, m chunk); each unit owns its outputs, sums
- * run over k in order, so results do not depend on the thread count. */
+ *                   (pack() at prepare for CONST weights, else per unit into
+ *                   scratch)
+ *   input band      [cg][sh][sw][rows per phase][Wq] f32 in scratch
+ * Units: (n, group, band of output rows, m chunk); each unit owns its
+ * outputs and sums over k in order: results do not depend on the thread
+ * count. */
 #ifndef TESSERA_KERNELS_CONV_GEMM_H_
 #define TESSERA_KERNELS_CONV_GEMM_H_
 
@@ -28,14 +36,15 @@ typedef struct tsr_conv_ep {
   float alpha, beta;
 } tsr_conv_ep;
 
-/* c[r, 0..nc) = ep(sum_k a[k*MR + r] * b[k*ldb + 0..NR)) for r < rows (the
- * kernel's row count); c rows are ldc floats apart; epilogue channel m0 + r.
- * nc <= NR; b rows hold NR readable floats. */
-typedef void (*tsr_conv_gemm_ukernel)(size_t kc, const float *a, const float *b, size_t ldb, float *c, size_t ldc,
-                                      size_t nc, const tsr_conv_ep *ep, size_t m0);
+/* v[r, q] = ep(sum_k a[k*MR + r] * b[koff[k] + q]) for r < rows (the
+ * kernel's row count), q < NR; then for every row the lanes q set in |mask|
+ * are stored, in order, contiguously from c + r * ldc. Epilogue channel
+ * m0 + r. b + koff[k] holds NR readable floats for every k. */
+typedef void (*tsr_conv_gemm_ukernel)(size_t kc, const float *a, const float *b, const int64_t *koff, float *c,
+                                      size_t ldc, uint64_t mask, const tsr_conv_ep *ep, size_t m0);
 
 typedef struct tsr_conv_gemm_isa {
-  int mr, nr;                                         /* MR <= TSR_CONV_MAX_MR */
+  int mr, nr;                                         /* MR <= TSR_CONV_MAX_MR, NR <= 64 */
   tsr_conv_gemm_ukernel ukernel[TSR_CONV_MAX_MR + 1]; /* [rows], 1..MR */
 } tsr_conv_gemm_isa;
 
@@ -45,6 +54,18 @@ size_t tsr_conv_gemm_scratch(const tsr_conv_gemm_isa *isa, const tsr_op *op);
 size_t tsr_conv_gemm_packed_size(const tsr_conv_gemm_isa *isa, const tsr_op *op);
 void tsr_conv_gemm_pack(const tsr_conv_gemm_isa *isa, const tsr_op *op, void *out);
 void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end);
+
+/* Copies the zero-padded input rows that output rows [oh0, oh0 + rows) read,
+ * for |channels| planes from |x|, into phase planes [channel][sh][sw][rp][wq]
+ * of |band| (rp >= rows per phase of the band). */
+void tsr_conv_fill_band(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
+                        int64_t wq, int64_t rp, float *band);
+/* The same with |pad| for the padding (pooling: -inf). */
+void tsr_conv_fill_band_pad(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
+                            int64_t wq, int64_t rp, float pad, float *band);
+/* koff[(c * KH + i) * KW + j]: the offset of tap (c, i, j) in such a band
+ * relative to an output pixel's grid position. */
+void tsr_conv_tap_offsets(const tsr_conv_geom *g, int64_t channels, int64_t wq, int64_t rp, int64_t *koff);
 
 /* The same epilogue in scalar f32 (portable kernels, tails). */
 float tsr_conv_act_f32(int kind, float x, float alpha, float beta);

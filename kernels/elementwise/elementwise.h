@@ -9,4 +9,10 @@ extern const tsr_kernel tsr_binary_ref;
 /* The scalar functions themselves, in double (shared with tests). */
 double tsr_unary_eval(int kind, double x, double alpha, double beta);
 double tsr_binary_eval(int kind, double a, double b);
+#if defined(TSR_KERNELS_X86)
+extern const tsr_kernel tsr_unary_f32_ukernel_u16__avx512;
+extern const tsr_kernel tsr_binary_f32_ukernel_u16__avx512;
+extern const tsr_kernel tsr_unary_f32_ukernel_u8__avx2;
+extern const tsr_kernel tsr_binary_f32_ukernel_u8__avx2;
+#endif
 #endif

@@ -6,4 +6,10 @@
 #include "common/kernel.h"
 extern const tsr_kernel tsr_rmsnorm_ref;
 extern const tsr_kernel tsr_layernorm_ref;
+#if defined(TSR_KERNELS_X86)
+extern const tsr_kernel tsr_rmsnorm_f32_ukernel_u16__avx512;
+extern const tsr_kernel tsr_layernorm_f32_ukernel_u16__avx512;
+extern const tsr_kernel tsr_rmsnorm_f32_ukernel_u8__avx2;
+extern const tsr_kernel tsr_layernorm_f32_ukernel_u8__avx2;
+#endif
 #endif

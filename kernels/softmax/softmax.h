@@ -4,4 +4,8 @@
 #define TESSERA_KERNELS_SOFTMAX_H_
 #include "common/kernel.h"
 extern const tsr_kernel tsr_softmax_ref;
+#if defined(TSR_KERNELS_X86)
+extern const tsr_kernel tsr_softmax_f32_ukernel_u16__avx512;
+extern const tsr_kernel tsr_softmax_f32_ukernel_u8__avx2;
+#endif
 #endif

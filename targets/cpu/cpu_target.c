@@ -20,18 +20,38 @@ typedef struct cpu_step {
   tsr_op op;
   const tsr_kernel *kernel;
   void *packed;
+  bool run_pre;  /* false: the shared scratch already holds this step's pre-pass */
+  int32_t pre_src; /* the step whose pre-pass this step reads (-1: none) */
+  int64_t grain; /* fewest units per chunk */
 } cpu_step;
+
+/* Consecutive independent steps run as one pool job (one wait instead of
+ * one per step): no step of a batch reads or writes what another writes,
+ * and at most one pre-pass runs for the whole batch, before it. */
+typedef struct cpu_batch {
+  uint32_t first, count;
+  int32_t pre; /* the step whose pre-pass runs first, or -1 */
+} cpu_batch;
+
+enum { kMaxBatch = 8 };
 
 struct tsr_cmdlist {
   uint32_t n_steps;
   cpu_step *steps;
+  uint32_t n_batches;
+  cpu_batch *batches;
   uint8_t *scratch;          /* n_threads * scratch_stride bytes */
   size_t scratch_stride;
+  uint8_t *shared;           /* the ops' shared scratch (largest of any step) */
 };
 
-/* What one pool job needs. */
+/* What one pool job needs: a pre-pass of one step, or the runs of the
+ * steps of a batch over their concatenated units. */
 typedef struct cpu_job {
-  const cpu_step *step;
+  const cpu_step *steps;
+  uint32_t n;                  /* steps in the job */
+  int64_t start[kMaxBatch + 1]; /* first unit of each step; start[n] = total */
+  bool pre;                    /* run steps[0]'s pre-pass */
   const tsr_dyn_values *dyn;
   const struct tsr_cmdlist *list;
 } cpu_job;
@@ -110,11 +130,113 @@ static void cpu_release(tsr_target *t, tsr_cmdlist *list) {
   const tsr_allocator *a = t->allocator;
   for (uint32_t i = 0; i < list->n_steps; ++i) tsr_free(a, list->steps[i].packed);
   tsr_free(a, list->steps);
+  tsr_free(a, list->batches);
   tsr_free(a, list->scratch);
+  tsr_free(a, list->shared);
   tsr_free(a, list);
 }
 
 static bool host_bound(const tsr_tensor *t) { return t->dtype == TSR_DTYPE_NONE || t->data != NULL; }
+
+/* The bytes [lo, hi) a host tensor's elements span. */
+static void span_of(const tsr_tensor *t, uintptr_t *lo, uintptr_t *hi) {
+  int64_t first = 0, last = 0;
+  for (int i = 0; i < t->ndim; ++i) {
+    if (t->shape[i] == 0) {
+      *lo = *hi = (uintptr_t)t->data;
+      return;
+    }
+    bool inner_block = tsr_dtype_is_quantized(t->dtype) && i == t->ndim - 1;
+    if (inner_block) continue;
+    int64_t ext = (t->shape[i] - 1) * t->stride[i];
+    if (ext < 0) first += ext;
+    else last += ext;
+  }
+  size_t inner = t->ndim > 0 && tsr_dtype_is_quantized(t->dtype)
+                     ? tsr_dtype_row_bytes(t->dtype, t->shape[t->ndim - 1])
+                     : tsr_dtype_block_bytes(t->dtype);
+  *lo = (uintptr_t)t->data + (uintptr_t)first;
+  *hi = (uintptr_t)t->data + (uintptr_t)last + inner;
+}
+
+static bool overlap(const tsr_tensor *a, const tsr_tensor *b) {
+  uintptr_t alo, ahi, blo, bhi;
+  span_of(a, &alo, &ahi);
+  span_of(b, &blo, &bhi);
+  return alo < bhi && blo < ahi;
+}
+
+static bool same_view(const tsr_tensor *a, const tsr_tensor *b) {
+  if (a->data != b->data || a->dtype != b->dtype || a->ndim != b->ndim) return false;
+  for (int i = 0; i < a->ndim; ++i) {
+    if (a->shape[i] != b->shape[i] || a->stride[i] != b->stride[i]) return false;
+  }
+  return true;
+}
+
+/* Steps whose pre-pass would recompute the shared scratch a previous step
+ * left there (same pre_key, same src[0], nothing written over src[0] since)
+ * skip it: e.g. Q, K and V projections quantize their input once. */
+static void share_pre_passes(struct tsr_cmdlist *list) {
+  int64_t last = -1; /* the step whose pre-pass the shared scratch holds */
+  for (uint32_t i = 0; i < list->n_steps; ++i) {
+    cpu_step *s = &list->steps[i];
+    const tsr_kernel *k = s->kernel;
+    if (last >= 0 && overlap(&s->op.dst, &list->steps[last].op.src[0])) last = -1;
+    s->pre_src = -1;
+    if (k->pre == NULL) continue;
+    s->run_pre = true;
+    if (last >= 0 && k->pre_key != NULL && k->pre_key == list->steps[last].kernel->pre_key &&
+        same_view(&s->op.src[0], &list->steps[last].op.src[0])) {
+      s->run_pre = false;
+      s->pre_src = (int32_t)last;
+      continue; /* the scratch still holds |last|'s pre-pass */
+    }
+    last = i;
+    s->pre_src = (int32_t)i;
+    if (overlap(&s->op.dst, &s->op.src[0])) last = -1;
+  }
+}
+
+/* Does step |b| read or write what step |a| writes, or write what |a| reads? */
+static bool depends(const cpu_step *a, const cpu_step *b) {
+  if (overlap(&a->op.dst, &b->op.dst)) return true;
+  for (uint32_t i = 0; i < b->op.n_src; ++i) {
+    if (b->op.src[i].dtype != TSR_DTYPE_NONE && overlap(&a->op.dst, &b->op.src[i])) return true;
+  }
+  for (uint32_t i = 0; i < a->op.n_src; ++i) {
+    if (a->op.src[i].dtype != TSR_DTYPE_NONE && overlap(&b->op.dst, &a->op.src[i])) return true;
+  }
+  return false;
+}
+
+/* Cuts the steps into batches of consecutive independent steps. Writes
+ * list->batches (n_steps entries allocated). */
+static void make_batches(struct tsr_cmdlist *list) {
+  list->n_batches = 0;
+  uint32_t i = 0;
+  while (i < list->n_steps) {
+    cpu_batch *b = &list->batches[list->n_batches++];
+    b->first = i;
+    b->count = 1;
+    b->pre = list->steps[i].run_pre ? (int32_t)i : -1;
+    int32_t src = list->steps[i].pre_src; /* the pre-pass the batch's readers share */
+    for (uint32_t j = i + 1; j < list->n_steps && b->count < kMaxBatch; ++j) {
+      const cpu_step *s = &list->steps[j];
+      if (s->pre_src >= 0) {
+        if (src >= 0 && s->pre_src != src) break;
+        if (s->run_pre && b->pre >= 0) break;
+      }
+      bool dep = false;
+      for (uint32_t k = i; k < j && !dep; ++k) dep = depends(&list->steps[k], s);
+      if (dep) break;
+      if (s->pre_src >= 0) src = s->pre_src;
+      if (s->run_pre) b->pre = (int32_t)j;
+      b->count++;
+    }
+    i += b->count;
+  }
+}
 
 static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, tsr_cmdlist **out) {
   cpu_target *c = cpu_cast(t);
@@ -127,7 +249,7 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
     cpu_release(t, list);
     return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: %u steps", (unsigned)n_ops);
   }
-  size_t scratch = 0;
+  size_t scratch = 0, shared = 0;
   for (uint32_t i = 0; i < n_ops; ++i) {
     const tsr_op *op = &ops[i];
     cpu_step *s = &list->steps[list->n_steps];
@@ -145,6 +267,7 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
     }
     s->op = *op;
     s->packed = NULL;
+    s->run_pre = false;
     s->kernel = tsr_kernel_select(op, c->isa, c->reference_only);
     if (s->kernel == NULL) {
       cpu_release(t, list);
@@ -167,6 +290,26 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
       size_t n = s->kernel->scratch(op);
       if (n > scratch) scratch = n;
     }
+    if (s->kernel->shared_scratch) {
+      size_t n = s->kernel->shared_scratch(op);
+      if (n > shared) shared = n;
+    }
+    s->grain = s->kernel->grain ? s->kernel->grain(op) : 1;
+    if (s->grain < 1) s->grain = 1;
+  }
+  share_pre_passes(list);
+  list->batches = tsr_alloc(a, sizeof(cpu_batch) * (list->n_steps ? list->n_steps : 1), 0);
+  if (list->batches == NULL) {
+    cpu_release(t, list);
+    return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: batches");
+  }
+  make_batches(list);
+  if (shared > 0) {
+    list->shared = tsr_alloc(a, shared, 64);
+    if (list->shared == NULL) {
+      cpu_release(t, list);
+      return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: %zu bytes of shared scratch", shared);
+    }
   }
   list->scratch_stride = (scratch + 63) & ~(size_t)63;
   if (list->scratch_stride > 0) {
@@ -183,24 +326,60 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
 static void cpu_job_fn(void *arg, uint32_t thread, int64_t begin, int64_t end) {
   const cpu_job *job = arg;
   tsr_kernel_ctx ctx = {
-      .op = &job->step->op,
+      .op = NULL,
       .dyn = job->dyn,
       .scratch = job->list->scratch ? job->list->scratch + thread * job->list->scratch_stride : NULL,
-      .packed = job->step->packed,
+      .packed = NULL,
       .thread = thread,
+      .shared = job->list->shared,
   };
-  job->step->kernel->run(&ctx, begin, end);
+  if (job->pre) {
+    ctx.op = &job->steps[0].op;
+    ctx.packed = job->steps[0].packed;
+    job->steps[0].kernel->pre(&ctx, begin, end);
+    return;
+  }
+  for (uint32_t i = 0; i < job->n && begin < end; ++i) {
+    const int64_t lo = job->start[i], hi = job->start[i + 1];
+    if (begin >= hi) continue;
+    const int64_t e = end < hi ? end : hi;
+    ctx.op = &job->steps[i].op;
+    ctx.packed = job->steps[i].packed;
+    job->steps[i].kernel->run(&ctx, begin - lo, e - lo);
+    begin = e;
+  }
+}
+
+/* Chunk size for |units| units on |threads| threads: about 8 chunks per
+ * thread for balance, never below the kernel's grain. */
+static int64_t chunk_for(int64_t units, uint32_t threads, int64_t grain) {
+  int64_t c = units / ((int64_t)threads * 8);
+  return c < grain ? grain : c;
 }
 
 static tsr_status cpu_submit(tsr_target *t, tsr_cmdlist *list, const tsr_dyn_values *dyn) {
   cpu_target *c = cpu_cast(t);
   static const tsr_dyn_values kZero = {{0}};
   if (dyn == NULL) dyn = &kZero;
-  for (uint32_t i = 0; i < list->n_steps; ++i) {
-    const cpu_step *s = &list->steps[i];
-    cpu_job job = {s, dyn, list};
-    int64_t units = s->kernel->units(&s->op, dyn);
-    tsr_pool_run(&c->pool, cpu_job_fn, &job, units, 0);
+  const uint32_t nt = c->pool.n_threads;
+  for (uint32_t bi = 0; bi < list->n_batches; ++bi) {
+    const cpu_batch *b = &list->batches[bi];
+    if (b->pre >= 0) {
+      const cpu_step *s = &list->steps[b->pre];
+      cpu_job pre = {.steps = s, .n = 1, .pre = true, .dyn = dyn, .list = list};
+      int64_t units = s->kernel->pre_units(&s->op, dyn);
+      tsr_pool_run(&c->pool, cpu_job_fn, &pre, units, chunk_for(units, nt, 1));
+    }
+    cpu_job job = {.steps = &list->steps[b->first], .n = b->count, .pre = false, .dyn = dyn, .list = list};
+    int64_t total = 0, grain = 1;
+    for (uint32_t i = 0; i < b->count; ++i) {
+      const cpu_step *s = &job.steps[i];
+      job.start[i] = total;
+      total += s->kernel->units(&s->op, dyn);
+      if (s->grain > grain) grain = s->grain;
+    }
+    job.start[b->count] = total;
+    tsr_pool_run(&c->pool, cpu_job_fn, &job, total, chunk_for(total, nt, b->count == 1 ? grain : 1));
   }
   return TSR_OK;
 }

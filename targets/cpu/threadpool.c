@@ -12,51 +12,68 @@
 
 enum { kSpinIterations = 1 << 15 };
 
+#define GEN_SHIFT 44
+#define N_SHIFT 22
+#define FIELD_MASK ((1ull << 22) - 1)
+#define MAX_CHUNKS ((int64_t)FIELD_MASK)
+
 struct tsr_pool_worker {
   tsr_pool *pool;
   uint32_t index;
 };
 
-/* Claims chunks until the job's units are exhausted. */
-static void work(tsr_pool *p, uint32_t thread) {
+static uint64_t ticket_next(uint64_t t) { return t & FIELD_MASK; }
+static uint64_t ticket_count(uint64_t t) { return (t >> N_SHIFT) & FIELD_MASK; }
+
+/* Claims chunks of whatever job is current until none is left. Returns
+ * whether it ran anything. The job's fields are read only after a claim:
+ * the caller cannot replace the job while a claimed chunk is unfinished. */
+static bool work(tsr_pool *p, uint32_t thread) {
+  bool any = false;
+  uint64_t t = atomic_load_explicit(&p->ticket, memory_order_acquire);
   for (;;) {
-    int64_t c = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
-    int64_t begin = c * p->chunk;
-    if (begin >= p->units) return;
+    if (ticket_next(t) >= ticket_count(t)) return any;
+    if (!atomic_compare_exchange_weak_explicit(&p->ticket, &t, t + 1, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+      continue; /* t was reloaded */
+    }
+    int64_t begin = (int64_t)ticket_next(t) * p->chunk;
     int64_t end = begin + p->chunk < p->units ? begin + p->chunk : p->units;
     p->fn(p->arg, thread, begin, end);
+    atomic_fetch_add_explicit(&p->done, end - begin, memory_order_release);
+    any = true;
+    t = atomic_load_explicit(&p->ticket, memory_order_acquire);
   }
+}
+
+static bool has_work(tsr_pool *p) {
+  uint64_t t = atomic_load(&p->ticket);
+  return ticket_next(t) < ticket_count(t);
 }
 
 #ifndef TSR_NO_THREADS
 static void *worker_main(void *arg) {
   struct tsr_pool_worker *w = arg;
   tsr_pool *p = w->pool;
-  unsigned seen = 0; /* the generation at tsr_pool_init, before any job */
   atomic_fetch_add(&p->started, 1);
-  for (;;) {
-    unsigned gen;
-    int spins = 0;
-    while ((gen = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen &&
-           !atomic_load_explicit(&p->quit, memory_order_relaxed)) {
-      if (++spins < kSpinIterations) {
-        TSR_PAUSE();
-        continue;
-      }
-      pthread_mutex_lock(&p->mu);
-      atomic_fetch_add(&p->sleepers, 1);
-      while (atomic_load(&p->generation) == seen && !atomic_load(&p->quit)) {
-        pthread_cond_wait(&p->cv, &p->mu);
-      }
-      atomic_fetch_sub(&p->sleepers, 1);
-      pthread_mutex_unlock(&p->mu);
+  int spins = 0;
+  while (!atomic_load_explicit(&p->quit, memory_order_relaxed)) {
+    if (work(p, w->index)) {
       spins = 0;
+      continue;
     }
-    if (atomic_load(&p->quit)) return NULL;
-    seen = gen;
-    work(p, w->index);
-    atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
+    if (++spins < kSpinIterations) {
+      TSR_PAUSE();
+      continue;
+    }
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(&p->sleepers, 1);
+    while (!has_work(p) && !atomic_load(&p->quit)) pthread_cond_wait(&p->cv, &p->mu);
+    atomic_fetch_sub(&p->sleepers, 1);
+    pthread_mutex_unlock(&p->mu);
+    spins = 0;
   }
+  return NULL;
 }
 #endif
 
@@ -68,9 +85,12 @@ tsr_status tsr_pool_init(tsr_pool *p, uint32_t n_threads, const tsr_allocator *a
   p->n_threads = n_threads;
   p->allocator = a;
   p->fn = NULL;
-  atomic_init(&p->next, 0);
-  atomic_init(&p->pending, 0);
-  atomic_init(&p->generation, 0);
+  p->arg = NULL;
+  p->units = 0;
+  p->chunk = 1;
+  p->gen = 0;
+  atomic_init(&p->ticket, 0);
+  atomic_init(&p->done, 0);
   atomic_init(&p->sleepers, 0);
   atomic_init(&p->quit, false);
   atomic_init(&p->started, 0);
@@ -132,13 +152,20 @@ void tsr_pool_run(tsr_pool *p, tsr_pool_fn fn, void *arg, int64_t units, int64_t
     fn(arg, 0, 0, units);
     return;
   }
+  int64_t n_chunks = (units + chunk - 1) / chunk;
+  if (n_chunks > MAX_CHUNKS) {
+    chunk = (units + MAX_CHUNKS - 1) / MAX_CHUNKS;
+    n_chunks = (units + chunk - 1) / chunk;
+  }
+  /* No chunk of the previous job is claimed or running: safe to rewrite. */
   p->fn = fn;
   p->arg = arg;
   p->units = units;
   p->chunk = chunk;
-  atomic_store_explicit(&p->next, 0, memory_order_relaxed);
-  atomic_store_explicit(&p->pending, p->n_threads - 1, memory_order_relaxed);
-  atomic_fetch_add_explicit(&p->generation, 1, memory_order_seq_cst);
+  p->gen = (p->gen + 1) & 0xFFFFF;
+  atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+  atomic_store_explicit(&p->ticket, ((uint64_t)p->gen << GEN_SHIFT) | ((uint64_t)n_chunks << N_SHIFT),
+                        memory_order_seq_cst);
 #ifndef TSR_NO_THREADS
   if (atomic_load(&p->sleepers) > 0) {
     pthread_mutex_lock(&p->mu);
@@ -147,5 +174,5 @@ void tsr_pool_run(tsr_pool *p, tsr_pool_fn fn, void *arg, int64_t units, int64_t
   }
 #endif
   work(p, 0);
-  while (atomic_load_explicit(&p->pending, memory_order_acquire) != 0) TSR_PAUSE();
+  while (atomic_load_explicit(&p->done, memory_order_acquire) != units) TSR_PAUSE();
 }

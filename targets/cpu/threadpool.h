@@ -1,6 +1,13 @@
-/* A persistent thread pool: N-1 workers plus the calling thread. A job is a
- * range of units cut into fixed chunks claimed with one atomic add; workers
- * spin briefly, then sleep on a condition variable. No allocation per job. */
+/* A persistent thread pool: N-1 workers plus the calling thread.
+ *
+ * A job is a range of units cut into fixed chunks. One atomic 64-bit word
+ * holds (job generation, chunk count, next chunk); a thread claims a chunk
+ * with one compare-and-swap on it, and only then reads the job (which cannot
+ * change while one of its chunks is unfinished). The caller works on its own
+ * job too and returns once every chunk is done: it never waits for a worker
+ * that has not claimed anything, so a worker the OS has not scheduled yet
+ * costs nothing. Workers spin briefly, then sleep on a condition variable.
+ * No allocation per job, no barrier per row: one wait per job. */
 #ifndef TESSERA_TARGETS_CPU_THREADPOOL_H_
 #define TESSERA_TARGETS_CPU_THREADPOOL_H_
 
@@ -17,14 +24,14 @@ typedef void (*tsr_pool_fn)(void *arg, uint32_t thread, int64_t begin, int64_t e
 
 typedef struct tsr_pool {
   uint32_t n_threads; /* including the caller */
-  /* The current job. */
+  /* The current job; written by the caller only while no chunk is claimed. */
   tsr_pool_fn fn;
   void *arg;
   int64_t units;
   int64_t chunk;
-  atomic_llong next;
-  atomic_uint pending; /* workers still on the current job */
-  atomic_uint generation;
+  uint32_t gen;               /* generation of the current job */
+  _Atomic uint64_t ticket;    /* gen:20 | n_chunks:22 | next:22 */
+  atomic_llong done;          /* units finished in the current job */
   atomic_uint sleepers;
   atomic_bool quit;
   atomic_uint started; /* workers that reached their loop */
@@ -41,7 +48,8 @@ typedef struct tsr_pool {
 TSR_NODISCARD tsr_status tsr_pool_init(tsr_pool *p, uint32_t n_threads, const tsr_allocator *a);
 void tsr_pool_deinit(tsr_pool *p);
 /* Runs fn over [0, units) in chunks of |chunk| units (0: automatic) on every
- * thread, returning when all are done. Never allocates. */
+ * thread, returning when all are done. Never allocates. Not reentrant: one
+ * caller thread at a time. */
 void tsr_pool_run(tsr_pool *p, tsr_pool_fn fn, void *arg, int64_t units, int64_t chunk);
 
 #endif /* TESSERA_TARGETS_CPU_THREADPOOL_H_ */

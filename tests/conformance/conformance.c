@@ -153,7 +153,7 @@ static const int64_t kMm256[][3] = {{1, 1, 256}, {1, 37, 512}, {7, 19, 768}, {2,
 #define N_MM_PLAIN 6
 #define N_MM_32 6
 #define N_MM_256 4
-#define N_MM_EXTRA 6
+#define N_MM_EXTRA 10
 
 static int mm_shapes(tsr_dtype dt) {
   int64_t bs = tsr_dtype_block_size(dt);
@@ -178,6 +178,7 @@ static void make_matmul(conf_case *c, uint32_t idx, bool quick, uint64_t *rng) {
       mk2(c, 0, TSR_DTYPE_F32, s[0], s[2], rng);
       mk2(c, 1, dt, s[1], s[2], rng);
       mk2(c, DST, TSR_DTYPE_F32, s[0], s[1], rng);
+      c->op.src[1].flags |= TSR_TENSOR_FLAG_CONST; /* weights: targets may repack them */
       c->tol_dtype = dt;
       snprintf(c->desc, sizeof(c->desc), "f32 x %s M=%lld N=%lld K=%lld", tsr_dtype_name(dt), (long long)s[0],
                (long long)s[1], (long long)s[2]);
@@ -233,6 +234,40 @@ static void make_matmul(conf_case *c, uint32_t idx, bool quick, uint64_t *rng) {
       snprintf(c->desc, sizeof(c->desc), "i8 x i8 scaled -> f32 M=5 N=13 K=64");
       return;
     }
+    case 6: /* quantized weights that are not constant: no load-time packing */
+      mk2(c, 0, TSR_DTYPE_F32, 5, 96, rng);
+      mk2(c, 1, TSR_DTYPE_Q4_0, 20, 96, rng);
+      mk2(c, DST, TSR_DTYPE_F32, 5, 20, rng);
+      c->tol_dtype = TSR_DTYPE_Q4_0;
+      snprintf(c->desc, sizeof(c->desc), "f32 x q4_0 (not const) M=5 N=20 K=96");
+      return;
+    case 7: { /* LLM prefill: a [2, 3, K] rows, 2-D constant weights, bias, alpha */
+      int64_t sa[3] = {2, 3, 64}, sy[3] = {2, 3, 21};
+      mk(c, 0, TSR_DTYPE_F32, 3, sa, NULL, -1, 1, rng);
+      mk2(c, 1, TSR_DTYPE_Q8_0, 21, 64, rng);
+      mk1(c, 2, TSR_DTYPE_F32, 21, rng);
+      mk(c, DST, TSR_DTYPE_F32, 3, sy, NULL, -1, 1, rng);
+      c->op.src[1].flags |= TSR_TENSOR_FLAG_CONST;
+      c->op.p.matmul.alpha = 0.25f;
+      c->tol_dtype = TSR_DTYPE_Q8_0;
+      snprintf(c->desc, sizeof(c->desc), "f32 [2,3,64] x q8_0 [21,64] const, bias, alpha 0.25");
+      return;
+    }
+    case 8: /* more rows than one work unit holds */
+      mk2(c, 0, TSR_DTYPE_F32, 70, 256, rng);
+      mk2(c, 1, TSR_DTYPE_Q4_K, 19, 256, rng);
+      mk2(c, DST, TSR_DTYPE_F32, 70, 19, rng);
+      c->op.src[1].flags |= TSR_TENSOR_FLAG_CONST;
+      c->tol_dtype = TSR_DTYPE_Q4_K;
+      snprintf(c->desc, sizeof(c->desc), "f32 x q4_k const M=70 N=19 K=256");
+      return;
+    case 9: /* f32 weights, constant, prefill-sized */
+      mk2(c, 0, TSR_DTYPE_F32, 37, 200, rng);
+      mk2(c, 1, TSR_DTYPE_F32, 45, 200, rng);
+      mk2(c, DST, TSR_DTYPE_F32, 37, 45, rng);
+      c->op.src[1].flags |= TSR_TENSOR_FLAG_CONST;
+      snprintf(c->desc, sizeof(c->desc), "f32 x f32 const M=37 N=45 K=200");
+      return;
     default: { /* a strided: rows of a padded buffer */
       int64_t sa[2] = {4, 30}, st[2] = {48 * 4, 4};
       mk(c, 0, TSR_DTYPE_F32, 2, sa, st, -1, 1, rng);
@@ -658,5 +693,72 @@ bool conf_run_op(tsr_target *target, const char *target_name, tsr_op_type op, co
     case_free(&c);
   }
   if (single) tsr_target_destroy(single);
+  return all_ok;
+}
+
+/* ---- one kernel on its own ---- */
+
+bool conf_run_kernel(const tsr_kernel *k, const conf_options *opt, conf_counts *counts) {
+  bool all_ok = true;
+  uint32_t n = conf_case_count(k->op, opt->quick);
+  for (uint32_t i = 0; i < n; ++i) {
+    conf_case c;
+    make_case(k->op, i, opt->quick, opt->seed, &c);
+    if (tsr_op_validate(&c.op, NULL) != TSR_OK || (k->match && !k->match(&c.op))) {
+      counts->skipped++;
+      case_free(&c);
+      continue;
+    }
+    const tsr_kernel *rk = tsr_kernel_reference(&c.op);
+    size_t dbytes = c.bytes[TSR_OP_MAX_SRC];
+    void *ref = malloc(dbytes), *got = malloc(dbytes), *again = malloc(dbytes);
+    memcpy(ref, c.mem[TSR_OP_MAX_SRC], dbytes);
+    memcpy(got, c.mem[TSR_OP_MAX_SRC], dbytes);
+    memcpy(again, c.mem[TSR_OP_MAX_SRC], dbytes);
+    tsr_op rop = c.op;
+    rop.dst.data = ref;
+    size_t rs = rk ? tsr_kernel_serial_scratch(rk, &rop) : 0, ks = tsr_kernel_serial_scratch(k, &c.op);
+    void *rscratch = aligned_alloc(64, (rs + 64 + 63) & ~(size_t)63);
+    void *kscratch = aligned_alloc(64, (ks + 64 + 63) & ~(size_t)63);
+    void *packed = NULL;
+    if (k->packed_size && k->pack) {
+      size_t pn = k->packed_size(&c.op);
+      if (pn > 0) {
+        packed = aligned_alloc(64, (pn + 63) & ~(size_t)63);
+        k->pack(&c.op, packed);
+      }
+    }
+    char why[512] = "";
+    bool ok = rk != NULL;
+    if (!ok) snprintf(why, sizeof(why), "no reference kernel");
+    if (ok) {
+      tsr_kernel_run_serial(rk, &rop, &c.dyn, rscratch, NULL);
+      tsr_op kop = c.op;
+      kop.dst.data = got;
+      tsr_kernel_run_serial(k, &kop, &c.dyn, kscratch, packed);
+      kop.dst.data = again;
+      tsr_kernel_run_chunked(k, &kop, &c.dyn, kscratch, packed, 1);
+      ok = compare(&c, ref, got, why, sizeof(why));
+      if (ok && memcmp(got, again, dbytes) != 0) {
+        ok = false;
+        snprintf(why, sizeof(why), "serial and chunked runs differ bitwise");
+      }
+    }
+    if (ok) {
+      counts->passed++;
+      if (opt->log && opt->verbose) fprintf(opt->log, "  ok   %s: %s\n", k->name, c.desc);
+    } else {
+      counts->failed++;
+      all_ok = false;
+      if (opt->log) fprintf(opt->log, "  FAIL %s: %s: %s\n", k->name, c.desc, why);
+    }
+    free(ref);
+    free(got);
+    free(again);
+    free(rscratch);
+    free(kscratch);
+    free(packed);
+    case_free(&c);
+  }
   return all_ok;
 }

@@ -46,4 +46,13 @@ tsr_status conf_create_target(const char *name, uint32_t n_threads, const tsr_al
 bool conf_run_op(tsr_target *target, const char *target_name, tsr_op_type op,
                  const conf_options *opt, conf_counts *counts);
 
+struct tsr_kernel;
+
+/* Runs the CPU kernel |k| itself (not through a target) on every case of its
+ * op that it matches: packs, runs serially and again in reverse-ordered
+ * chunks of one unit, checks the two bitwise equal and against the
+ * reference. |counts->passed/failed| count matched cases, |skipped| the
+ * others. The caller checks that the CPU has k's ISA. */
+bool conf_run_kernel(const struct tsr_kernel *k, const conf_options *opt, conf_counts *counts);
+
 #endif /* TESSERA_TESTS_CONFORMANCE_H_ */

@@ -12,6 +12,7 @@ const tsr_command tsr_commands[] = {
     {"info", tsr_cmd_info},
     {"convert", tsr_cmd_convert},
     {"tokenize", tsr_cmd_tokenize},
+    {"mkmodel", tsr_cmd_mkmodel},
     {NULL, NULL},
 };
 

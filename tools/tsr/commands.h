@@ -17,6 +17,7 @@ int tsr_cmd_run(int argc, char **argv);
 int tsr_cmd_bench(int argc, char **argv);
 int tsr_cmd_info(int argc, char **argv);
 int tsr_cmd_tokenize(int argc, char **argv);
+int tsr_cmd_mkmodel(int argc, char **argv);
 
 /* True if argv has --help or -h. */
 int tsr_wants_help(int argc, char **argv);

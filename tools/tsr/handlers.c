@@ -1,12 +1,16 @@
 /* The table of model handlers. Each model family adds one line. */
 #include "tools/tsr/handlers.h"
 
+#include "tools/tsr/cmd_llm.h"
+#include "tools/tsr/cmd_llm_bench.h"
+
 #include <stddef.h>
 #include <string.h>
 
 #include "tools/tsr/cmd_net.h"
 
 const tsr_model_handler tsr_model_handlers[] = {
+    {"llm", ".gguf (llama), .bin (llama2.c)", tsr_llm_match, tsr_llm_cmd_run, tsr_llm_cmd_bench, tsr_llm_cmd_info},
     {"net", ".onnx, .tsr", tsr_net_match, tsr_net_cmd_run, tsr_net_cmd_bench, tsr_net_cmd_info},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };

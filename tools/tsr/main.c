@@ -16,6 +16,7 @@ static void usage(FILE *f) {
           "  info        describe a model: shapes, tensor types, memory needed\n"
           "  convert     convert a network (ONNX) to Tessera's .tsr file (-o OUT.tsr)\n"
           "  tokenize    print the token ids of a text (-m MODEL [--bos] [--special] TEXT)\n"
+          "  mkmodel     write a random-weight Llama GGUF of a given shape and type\n"
           "\n"
           "Run 'tsr <command> --help' for the options of a command.\n");
 }

@@ -1,0 +1,19 @@
+# Every x86 kernel variant, by the ISA flags its file is compiled with.
+set(TSR_X86_AVX2_SOURCES
+  matmul/x86/qmm_avx2.c
+  matmul/x86/gemm_avx2.c
+  norm/x86/norm_avx2.c
+  softmax/x86/softmax_avx2.c
+  rope/x86/rope_avx2.c
+  elementwise/x86/elementwise_avx2.c
+  attention/x86/attention_avx2.c)
+set(TSR_X86_AVX512_SOURCES
+  matmul/x86/qmm_avx512.c
+  matmul/x86/gemm_avx512.c
+  norm/x86/norm_avx512.c
+  softmax/x86/softmax_avx512.c
+  rope/x86/rope_avx512.c
+  elementwise/x86/elementwise_avx512.c
+  attention/x86/attention_avx512.c)
+set(TSR_X86_AVX512VNNI_SOURCES
+  matmul/x86/qmm_avx512vnni.c)

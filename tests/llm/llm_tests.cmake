@@ -1,0 +1,29 @@
+# Language-model tests. Included from tests/CMakeLists.txt.
+tsr_add_test(test_llm_sampler llm/test_llm_sampler.c)
+tsr_add_test(test_llm_synth llm/test_llm_synth.c)
+tsr_add_test(test_llm_models llm/test_llm_models.c)
+set_tests_properties(test_llm_models PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1200)
+
+# `tsr run` end to end: stdout must be exactly llama2.c's output.
+if(TARGET tsr)
+  set(_m "${TSR_MODELS_DIR}/llm")
+  set(_d "${CMAKE_CURRENT_SOURCE_DIR}/llm")
+  function(tsr_llm_cli_test name expected fixtures args)
+    add_test(NAME ${name} COMMAND ${CMAKE_COMMAND} "-DTSR=$<TARGET_FILE:tsr>" "-DARGS=${args}"
+             "-DEXPECTED=${expected}" "-DFIXTURES=${fixtures}" "-DOUT=${CMAKE_CURRENT_BINARY_DIR}/${name}.out"
+             -P ${_d}/run_tsr.cmake)
+    set_tests_properties(${name} PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED" TIMEOUT 600)
+  endfunction()
+  set(_bin "${_m}/llama2c/stories260K.bin")
+  set(_tok "${_m}/llama2c/tok512.bin")
+  set(_gguf "${_m}/gguf/stories260K.gguf")
+  set(_gold "${_m}/llama2c/stories260K_greedy200.txt")
+  tsr_llm_cli_test(tsr_run_llama2c_golden "${_gold}" "${_bin}|${_tok}|${_gold}"
+                   "run|-m|${_bin}|-z|${_tok}|-n|200|--temp|0")
+  tsr_llm_cli_test(tsr_run_gguf_golden "${_gold}" "${_gguf}|${_gold}"
+                   "run|-m|${_gguf}|-n|200|--temp|0|--target|cpu")
+  tsr_llm_cli_test(tsr_run_llama2c_prompt_once "${_d}/l2c_once_n60.txt" "${_bin}|${_tok}"
+                   "run|-m|${_bin}|-z|${_tok}|-p|Once upon a time|-n|60|--temp|0|--threads|1")
+  tsr_llm_cli_test(tsr_run_llama2c_prompt_lily "${_d}/l2c_lily_n40.txt" "${_bin}|${_tok}"
+                   "run|-m|${_bin}|-z|${_tok}|-p|Lily and Tom went to the park|-n|40|--temp|0|--ctx|128|--batch|16")
+endif()
