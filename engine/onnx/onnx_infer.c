@@ -255,6 +255,7 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
     nb->producer = -1;
     nb->graph_input = nb->graph_output = false;
     nb->tid = -1;
+    nb->place_concat = -1;
     b->n_uses--;
     n->in[1] = id;
     b = nb;

@@ -48,6 +48,10 @@ typedef struct ox_value {
   int32_t n_uses;           /* node inputs reading it, +1 if a graph output */
   bool graph_input, graph_output;
   int32_t tid;              /* lowered tensor id, -1 until lowered */
+  int32_t place_concat;     /* Concat node whose output this value is written
+                               into in place, or -1 (lowering) */
+  int64_t place_offset;     /* its start along the concat axis */
+  bool placed;              /* it was: its tensor is that window */
 } ox_value;
 
 typedef struct ox_node {

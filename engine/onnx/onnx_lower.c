@@ -146,8 +146,32 @@ static bool same_shape(int32_t na, const int64_t *a, int32_t nb, const int64_t *
 
 /* The root tensor an op writes for value |v|, with the op's own shape: an
  * OUTPUT when |v| is a graph output of exactly that shape. */
+static tsr_status value_out(ox_ctx *c, ox_value *v, int32_t *out);
+
+static int32_t concat_axis(ox_ctx *c, const ox_node *n) {
+  int64_t axis = 1;
+  if (ox_attr_int(c, n, "axis", 1, &axis) != TSR_OK) return -1;
+  const ox_value *y = ox_out(c, n, 0);
+  return (int32_t)(axis < 0 ? axis + y->ndim : axis);
+}
+
+/* The window of a Concat's output that value |v| is written into in place. */
+static tsr_status placed_window(ox_ctx *c, ox_value *v, int32_t *out) {
+  const ox_node *cn = &c->nodes[v->place_concat];
+  ox_value *y = ox_out(c, cn, 0);
+  int32_t yt = y->tid;
+  if (yt < 0) TSR_TRY(value_out(c, y, &yt));
+  tsr_tensor d;
+  describe(c, yt, &d);
+  int32_t axis = concat_axis(c, cn);
+  TSR_TRY(view(c, yt, v->name, v->ndim, v->shape, d.stride, (uint64_t)(v->place_offset * d.stride[axis]), out));
+  v->placed = true;
+  return TSR_OK;
+}
+
 static tsr_status value_root(ox_ctx *c, ox_value *v, tsr_dtype dt, int32_t nd, const int64_t *shape, int32_t *out) {
   bool exact = dt == v->dtype && same_shape(nd, shape, v->ndim, v->shape);
+  if (exact && v->place_concat >= 0) return placed_window(c, v, out);
   char nm[TSR_NAME_MAX];
   const char *name = exact ? v->name : mkname(nm, v->name, "raw");
   return new_root(c, name, (exact && v->graph_output) ? TSR_TENSOR_OUTPUT : TSR_TENSOR_INTERNAL, dt, nd, shape, NULL,
@@ -1451,25 +1475,29 @@ static tsr_status lower_expand(ox_ctx *c, ox_node *n) {
 
 static tsr_status lower_concat(ox_ctx *c, ox_node *n) {
   ox_value *y = ox_out(c, n, 0);
-  int64_t axis = 1;
-  TSR_TRY(ox_attr_int(c, n, "axis", 1, &axis));
-  if (axis < 0) axis += y->ndim;
-  int32_t dst = 0;
-  TSR_TRY(value_out(c, y, &dst));
+  int64_t axis = concat_axis(c, n);
+  int32_t dst = y->tid;
+  if (dst < 0) TSR_TRY(value_out(c, y, &dst));
   tsr_op_params p;
   init_params(&p);
-  if (n->n_in <= TSR_OP_MAX_SRC) {
+  bool any_placed = false;
+  for (uint32_t i = 0; i < n->n_in; ++i) any_placed = any_placed || ox_in(c, n, i)->placed;
+  if (!any_placed && n->n_in <= TSR_OP_MAX_SRC) {
     int32_t src[TSR_OP_MAX_SRC];
     for (uint32_t i = 0; i < n->n_in; ++i) TSR_TRY(dense_in(c, ox_in(c, n, i), &src[i]));
     p.concat.axis = (int32_t)axis;
     return emit(c, TSR_OP_CONCAT, &p, src, n->n_in, dst, n->name);
   }
-  /* More inputs than an op takes: copy each into its window of the output. */
+  /* Inputs written in place already; copy the others into their windows. */
   tsr_tensor d;
   describe(c, dst, &d);
   int64_t off = 0;
   for (uint32_t i = 0; i < n->n_in; ++i) {
     ox_value *x = ox_in(c, n, i);
+    if (x->placed) {
+      off += x->shape[axis];
+      continue;
+    }
     int32_t src = 0, win = 0;
     TSR_TRY(tid_of(c, x, &src));
     char nm[TSR_NAME_MAX];
@@ -1592,6 +1620,34 @@ static tsr_status plan_qdq(ox_ctx *c) {
   return TSR_OK;
 }
 
+/* Concat inputs that only the Concat reads are written by their producers
+ * straight into their window of its output (when the windows are dense: the
+ * dimensions before the axis all have extent 1), so the Concat moves nothing. */
+static void plan_concats(ox_ctx *c) {
+  if (c->flags & TSR_ONNX_NO_FUSION) return;
+  for (uint32_t i = 0; i < c->n_nodes; ++i) {
+    ox_node *n = &c->nodes[i];
+    if (n->done || n->op != OX_CONCAT) continue;
+    ox_value *y = ox_out(c, n, 0);
+    int32_t axis = concat_axis(c, n);
+    if (y == NULL || axis < 0 || axis >= y->ndim) continue;
+    int64_t outer = 1;
+    for (int d = 0; d < axis; ++d) outer *= y->shape[d];
+    if (outer != 1) continue;
+    int64_t off = 0;
+    for (uint32_t k = 0; k < n->n_in; ++k) {
+      ox_value *x = ox_in(c, n, k);
+      if (x == NULL) break;
+      if (x->cdata == NULL && !x->graph_input && !x->graph_output && x->producer >= 0 && x->n_uses == 1 &&
+          x->place_concat < 0 && !c->nodes[x->producer].done) {
+        x->place_concat = (int32_t)i;
+        x->place_offset = off;
+      }
+      off += x->shape[axis];
+    }
+  }
+}
+
 /* Drops nodes nobody reads (last to first, so chains go at once). */
 static void drop_dead(ox_ctx *c) {
   for (uint32_t i = c->n_nodes; i-- > 0;) {
@@ -1661,6 +1717,7 @@ tsr_status ox_lower(ox_ctx *c) {
   }
   TSR_TRY(plan_qdq(c));
   drop_dead(c);
+  plan_concats(c);
   /* Inputs. */
   for (uint32_t i = 0; i < c->n_values; ++i) {
     ox_value *v = &c->values[i];

@@ -123,6 +123,7 @@ int32_t ox_add_value(ox_ctx *c, const char *name) {
   v->ndim = -1;
   v->producer = -1;
   v->tid = -1;
+  v->place_concat = -1;
   uint32_t m = c->hash_cap - 1;
   uint32_t i = hash_str(name) & m;
   while (c->hash[i] >= 0) i = (i + 1) & m;
