@@ -853,6 +853,60 @@ static tsr_status lower_batch_norm(ox_ctx *c, ox_node *n) {
     sc[k] = (float)ox_get_f64(ga, k) / sqrtf((float)ox_get_f64(va, k) + eps);
     sh[k] = (float)ox_get_f64(be, k) - (float)ox_get_f64(mu, k) * sc[k];
   }
+  if (!(c->flags & TSR_ONNX_NO_FUSION) && (x->ndim == 4 || x->ndim == 3)) {
+    /* One pass: a depthwise 1x1 convolution (weight = scale, bias = shift),
+     * which also takes the activation after it (PRelu per channel too). */
+    ox_value *cur = y, *slope = NULL;
+    ox_node *u = sole_user(c, cur);
+    float ua;
+    if (u != NULL && u->op == OX_PRELU && ox_in(c, u, 0) == cur && !uniform_slope(ox_in(c, u, 1), &ua)) {
+      ox_value *sl = ox_in(c, u, 1);
+      bool ok = sl->cdata != NULL && sl->dtype == TSR_DTYPE_F32 && ox_numel(sl) == ch && sl->ndim <= cur->ndim &&
+                same_shape(ox_out(c, u, 0)->ndim, ox_out(c, u, 0)->shape, cur->ndim, cur->shape);
+      for (int i = 0; ok && i < sl->ndim; ++i) ok = (i + (cur->ndim - sl->ndim) == 1) ? sl->shape[i] == ch : sl->shape[i] == 1;
+      if (ok) {
+        slope = sl;
+        u->done = true;
+        cur = ox_out(c, u, 0);
+      }
+    }
+    act_match am;
+    memset(&am, 0, sizeof(am));
+    am.kind = -1;
+    if (slope == NULL) TSR_TRY(match_act(c, cur, &am));
+    tsr_op_params p;
+    init_params(&p);
+    p.conv2d.kernel[0] = p.conv2d.kernel[1] = 1;
+    p.conv2d.stride[0] = p.conv2d.stride[1] = 1;
+    p.conv2d.dilation[0] = p.conv2d.dilation[1] = 1;
+    p.conv2d.groups = (int32_t)ch;
+    p.conv2d.activation = slope ? TSR_UNARY_LEAKY_RELU : -1;
+    if (am.kind >= 0) {
+      p.conv2d.activation = am.kind;
+      p.conv2d.act_alpha = am.alpha;
+      p.conv2d.act_beta = am.beta;
+      take(&am);
+      cur = am.out;
+    }
+    char nm[TSR_NAME_MAX];
+    int64_t ws[4] = {ch, 1, 1, 1};
+    int32_t src[4] = {-1, -1, -1, -1}, dst = 0;
+    TSR_TRY(input_4d(c, x, &src[0]));
+    TSR_TRY(new_const(c, mkname(nm, n->name, "scale"), TSR_DTYPE_F32, 4, ws, sc, &src[1]));
+    TSR_TRY(new_const(c, mkname(nm, n->name, "shift"), TSR_DTYPE_F32, 1, &ch, sh, &src[2]));
+    if (slope != NULL) {
+      TSR_TRY(tid_of(c, slope, &src[3]));
+      if (slope->ndim != 1) TSR_TRY(view(c, src[3], slope->name, 1, &ch, NULL, 0, &src[3]));
+    }
+    ox_window win;
+    memset(&win, 0, sizeof(win));
+    int64_t s4[4];
+    as_4d(x, s4);
+    win.out[0] = s4[2];
+    win.out[1] = s4[3];
+    TSR_TRY(output_4d(c, cur, s4[0], ch, &win, TSR_DTYPE_F32, &dst));
+    return emit(c, TSR_OP_CONV2D, &p, src, slope ? 4 : 3, dst, n->name);
+  }
   int64_t s[MAXD];
   int32_t nd = x->ndim - 1;
   s[0] = ch;
@@ -1476,12 +1530,46 @@ static tsr_status lower_expand(ox_ctx *c, ox_node *n) {
 static tsr_status lower_concat(ox_ctx *c, ox_node *n) {
   ox_value *y = ox_out(c, n, 0);
   int64_t axis = concat_axis(c, n);
-  int32_t dst = y->tid;
-  if (dst < 0) TSR_TRY(value_out(c, y, &dst));
   tsr_op_params p;
   init_params(&p);
   bool any_placed = false;
   for (uint32_t i = 0; i < n->n_in; ++i) any_placed = any_placed || ox_in(c, n, i)->placed;
+  ox_node *tr = any_placed ? NULL : sole_user(c, y);
+  if (tr != NULL && tr->op == OX_TRANSPOSE && ox_in(c, tr, 0) == y) {
+    /* Concat then Transpose: each input is copied, permuted, straight into
+     * its window of the transposed result (one pass instead of two). */
+    int32_t perm[MAXD], zt = 0, p_axis = -1;
+    TSR_TRY(ox_transpose_perm(c, tr, y->ndim, perm));
+    for (int k = 0; k < y->ndim; ++k) p_axis = perm[k] == axis ? k : p_axis;
+    ox_value *z = ox_out(c, tr, 0);
+    TSR_TRY(value_out(c, z, &zt));
+    tsr_tensor zd;
+    describe(c, zt, &zd);
+    int64_t off = 0;
+    for (uint32_t i = 0; i < n->n_in; ++i) {
+      ox_value *x = ox_in(c, n, i);
+      int32_t src = 0, psrc = 0, win = 0;
+      TSR_TRY(tid_of(c, x, &src));
+      tsr_tensor xd;
+      describe(c, src, &xd);
+      int64_t s[MAXD], st[MAXD];
+      for (int k = 0; k < y->ndim; ++k) {
+        s[k] = xd.shape[perm[k]];
+        st[k] = xd.stride[perm[k]];
+      }
+      char nm[TSR_NAME_MAX];
+      snprintf(nm, sizeof(nm), "%s:part%u", n->name, (unsigned)i);
+      TSR_TRY(view(c, src, mkname(nm, x->name, "T"), y->ndim, s, st, 0, &psrc));
+      snprintf(nm, sizeof(nm), "%s:part%u", n->name, (unsigned)i);
+      TSR_TRY(view(c, zt, nm, y->ndim, s, zd.stride, (uint64_t)(off * zd.stride[p_axis]), &win));
+      TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &psrc, 1, win, nm));
+      off += x->shape[axis];
+    }
+    tr->done = true;
+    return TSR_OK;
+  }
+  int32_t dst = y->tid;
+  if (dst < 0) TSR_TRY(value_out(c, y, &dst));
   if (!any_placed && n->n_in <= TSR_OP_MAX_SRC) {
     int32_t src[TSR_OP_MAX_SRC];
     for (uint32_t i = 0; i < n->n_in; ++i) TSR_TRY(dense_in(c, ox_in(c, n, i), &src[i]));
@@ -1620,9 +1708,10 @@ static tsr_status plan_qdq(ox_ctx *c) {
   return TSR_OK;
 }
 
-/* Concat inputs that only the Concat reads are written by their producers
- * straight into their window of its output (when the windows are dense: the
- * dimensions before the axis all have extent 1), so the Concat moves nothing. */
+/* Concat inputs are written by their producers straight into their window
+ * of its output (when the windows are dense: the dimensions before the axis
+ * all have extent 1), so the Concat moves nothing; other readers of an input
+ * read its window. */
 static void plan_concats(ox_ctx *c) {
   if (c->flags & TSR_ONNX_NO_FUSION) return;
   for (uint32_t i = 0; i < c->n_nodes; ++i) {
@@ -1638,7 +1727,10 @@ static void plan_concats(ox_ctx *c) {
     for (uint32_t k = 0; k < n->n_in; ++k) {
       ox_value *x = ox_in(c, n, k);
       if (x == NULL) break;
-      if (x->cdata == NULL && !x->graph_input && !x->graph_output && x->producer >= 0 && x->n_uses == 1 &&
+      /* Other readers of x read the window (a dense tensor) instead. */
+      bool twice = false;
+      for (uint32_t j = 0; j < n->n_in; ++j) twice = twice || (j != k && n->in[j] == n->in[k]);
+      if (x->cdata == NULL && !x->graph_input && !x->graph_output && x->producer >= 0 && !twice &&
           x->place_concat < 0 && !c->nodes[x->producer].done) {
         x->place_concat = (int32_t)i;
         x->place_offset = off;

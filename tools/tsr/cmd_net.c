@@ -70,6 +70,7 @@ typedef struct net_opts {
   tsr_pre pre;
   uint32_t onnx_flags;
   bool verbose;
+  bool dump_times;
 } net_opts;
 
 static bool parse_shape(const char *s, int32_t *nd, int64_t *shape) {
@@ -173,6 +174,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
       o->onnx_flags |= TSR_ONNX_NO_FUSION;
     } else if (strcmp(a, "--qdq-float") == 0) {
       o->onnx_flags |= TSR_ONNX_QDQ_FLOAT;
+    } else if (strcmp(a, "--times") == 0) {
+      o->dump_times = true;
     } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
       o->verbose = true;
     } else if (a[0] != '-' && o->model == NULL) {
@@ -541,7 +544,8 @@ int tsr_net_cmd_bench(int argc, char **argv) {
            "                 [--input ...] [--target NAME]\n\n"
            "Frames per second and latency percentiles at each thread count (inputs from\n"
            "--input, else a fixed pseudo-random pattern). Each count runs --iters frames,\n"
-           "or for --seconds (default 2) and at least 10 frames.\n");
+           "or for --seconds (default 2) and at least 10 frames. --times also prints\n"
+           "every frame's latency in ms.\n");
     return 0;
   }
   net_opts o;
@@ -581,6 +585,11 @@ int tsr_net_cmd_bench(int argc, char **argv) {
       double t2 = now_ms();
       lat[n++] = t2 - t1;
       if (o.iters <= 0 && n >= 10 && t2 - start >= o.seconds * 1000.0) break;
+    }
+    if (rc == 0 && n > 0 && o.dump_times) {
+      printf("times %u:", (unsigned)nt);
+      for (int i = 0; i < n; ++i) printf(" %.4f", lat[i]);
+      printf("\n");
     }
     if (rc == 0 && n > 0) {
       double total = 0;
