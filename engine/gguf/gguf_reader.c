@@ -234,7 +234,7 @@ static int cmp_tensor_offset(const void *a, const void *b) {
 enum { MIN_KV_BYTES = 13, MIN_TENSOR_BYTES = 24 };
 
 static tsr_status parse_kv(rd *r, tsr_gguf *g, uint64_t i, tsr_gguf_kv *kv) {
-  char what[96], key[64];
+  char what[160], key[64];
   snprintf(what, sizeof(what), "kv %" PRIu64 " key", i);
   TSR_TRY(rd_str(r, &kv->key, what));
   if (kv->key.len == 0) return FORMAT(r, "gguf: kv %" PRIu64 ": empty key", i);
@@ -288,15 +288,17 @@ static tsr_status parse_kv(rd *r, tsr_gguf *g, uint64_t i, tsr_gguf_kv *kv) {
   uint64_t start = r->pos;
   for (uint64_t j = 0; j < n; ++j) {
     offs[j] = r->pos - start;
-    tsr_gguf_str s;
-    snprintf(what, sizeof(what), "kv %" PRIu64 " ('%s') string %" PRIu64, i, key, j);
-    TSR_TRY(rd_str(r, &s, what));
+    uint64_t len = rd_left(r) >= 8 ? load_le(r->p + r->pos, 8) : 0;
+    if (rd_left(r) < 8 || len > rd_left(r) - 8)
+      return FORMAT(r, "gguf: kv %" PRIu64 " ('%s'): string %" PRIu64 " of %" PRIu64 " at offset %" PRIu64
+                       " runs past the end of the file", i, key, j, n, r->pos);
+    r->pos += 8 + len;
   }
   return TSR_OK;
 }
 
 static tsr_status parse_tensor_info(rd *r, uint64_t i, tsr_gguf_tensor *t) {
-  char what[128], name[64];
+  char what[160], name[64];
   snprintf(what, sizeof(what), "tensor %" PRIu64 " name", i);
   TSR_TRY(rd_str(r, &t->name, what));
   printable(t->name, name);

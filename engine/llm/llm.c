@@ -151,6 +151,8 @@ static tsr_status finish_load(tsr_llm *m, const tsr_llm_options *opt, tsr_error 
                                        err));
   }
   if (m->tok != NULL) {
+    /* tokenizer.ggml.add_bos_token, else llama.cpp's default for the vocabulary type. */
+    if (hp->format == TSR_LLM_FORMAT_GGUF) m->src.add_bos = tsr_tokenizer_add_bos_default(m->tok);
     if (m->src.bos < 0) m->src.bos = tsr_tokenizer_bos(m->tok);
     if (m->src.eos < 0) m->src.eos = tsr_tokenizer_eos(m->tok);
   }
@@ -188,7 +190,8 @@ static tsr_status finish_load(tsr_llm *m, const tsr_llm_options *opt, tsr_error 
   tsr_status s = tsr_engine_init(&cfg, m->engine_mem, esz, &m->engine);
   if (s != TSR_OK) return fail_from(err, NULL, s, "engine init");
   /* Graph, plan, memory. */
-  TSR_TRY(tsr_graph_create(&m->alloc, &m->graph));
+  s = tsr_graph_create(&m->alloc, &m->graph);
+  if (s != TSR_OK) return fail_from(err, NULL, s, "graph creation");
   TSR_TRY(tsr_llm_build_graph(m->graph, &m->src, n_ctx, kv, opt->max_batch, &m->ids, err));
   s = tsr_engine_prepare(m->engine, m->graph, &m->prog);
   if (s != TSR_OK) return fail_from(err, tsr_engine_error(m->engine), s, "prepare");

@@ -152,8 +152,6 @@ static tsr_status parse(const tsr_gguf *g, tsr_llm_source *src, const tsr_alloca
   if (has_key(g, "tokenizer.ggml.eos_token_id") && tsr_gguf_get_u64(g, "tokenizer.ggml.eos_token_id", &u, NULL) == TSR_OK &&
       u < INT32_MAX)
     src->eos = (int32_t)u;
-  int64_t ab = tsr_gguf_find(g, "tokenizer.ggml.add_bos_token");
-  if (ab >= 0 && g->kv[ab].type == TSR_GGUF_BOOL) src->add_bos = g->kv[ab].v.u64 != 0;
 
   /* Tensors. */
   tsr_llm_weights *w = &src->w;

@@ -1157,10 +1157,11 @@ static void decode_one(const tsr_tokenizer *t, int32_t prev, int32_t id, bool se
     uint32_t c = tsr_utf8_decode(u, (size_t)s.len, &pos);
     if (c < 324 && t->cpt_byte[c] >= 0) {
       uint8_t b = (uint8_t)t->cpt_byte[c];
-      put(k, &b, 1);
+      if (!(strip && b == ' ')) put(k, &b, 1);
     } else {
       put(k, u + start, pos - start);
     }
+    strip = false;
   }
 }
 

@@ -93,9 +93,10 @@ typedef struct tsr_llm tsr_llm;
 
 /* Loads a model from |data|[0..size) (GGUF if it starts with "GGUF", else a
  * llama2.c checkpoint). |data| must stay valid and unchanged until
- * tsr_llm_free: weights are used in place; it must be 32-byte aligned for
- * GGUF (4-byte for llama2.c). |opt| may be NULL (defaults). On failure *out
- * is untouched and |err| (may be NULL) names the problem: TSR_ERR_FORMAT for
+ * tsr_llm_free: weights are used in place. It must be at least 4-byte
+ * aligned (a GGUF tensor whose data is not aligned for its type is
+ * refused). |opt| may be NULL (defaults). On failure *out is untouched and
+ * |err| (may be NULL) names the problem: TSR_ERR_FORMAT for
  * a malformed or truncated file (naming the field or tensor),
  * TSR_ERR_UNSUPPORTED for an architecture, tensor type or feature Tessera
  * does not run. Allocates through opt->allocator. Not thread-safe with

@@ -18,8 +18,14 @@ if(TARGET tsr)
   set(_tok "${_m}/llama2c/tok512.bin")
   set(_gguf "${_m}/gguf/stories260K.gguf")
   set(_gold "${_m}/llama2c/stories260K_greedy200.txt")
+  add_test(NAME tsr_info_llama2c COMMAND ${CMAKE_COMMAND} "-DTSR=$<TARGET_FILE:tsr>"
+           "-DARGS=info|${_bin}|-z|${_tok}|--ctx|256" "-DFIXTURES=${_bin}|${_tok}"
+           "-DOUT=${CMAKE_CURRENT_BINARY_DIR}/tsr_info_llama2c.out"
+           "-DMATCH=dim 64, feed-forward 172, layers 5, heads 8, kv heads 4.*vocabulary: +512 tokens, BOS 1, EOS 2.*tensors: +47.*blk.4.ffn_down.weight +f32 +.64, 172.*KV cache 320.0 KiB .256 tokens"
+           -P ${_d}/run_tsr.cmake)
+  set_tests_properties(tsr_info_llama2c PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED")
   tsr_llm_cli_test(tsr_run_llama2c_golden "${_gold}" "${_bin}|${_tok}|${_gold}"
-                   "run|-m|${_bin}|-z|${_tok}|-n|200|--temp|0")
+                   "run|-m|${_bin}|-z|${_tok}|-n|200|--temp|0|--threads|1")
   tsr_llm_cli_test(tsr_run_gguf_golden "${_gold}" "${_gguf}|${_gold}"
                    "run|-m|${_gguf}|-n|200|--temp|0|--target|cpu")
   tsr_llm_cli_test(tsr_run_llama2c_prompt_once "${_d}/l2c_once_n60.txt" "${_bin}|${_tok}"

@@ -1,5 +1,5 @@
 # Runs `tsr ARGS` (ARGS separated by '|') and compares its stdout byte for byte
-# with the file EXPECTED. Fixtures listed in FIXTURES ('|'-separated) that are
+# with the file EXPECTED, or matches it against the regular expression MATCH. Fixtures listed in FIXTURES ('|'-separated) that are
 # missing make the test print SKIPPED (ctest: SKIP_REGULAR_EXPRESSION).
 # Usage: cmake -DTSR=... -DARGS=... -DEXPECTED=... -DFIXTURES=... -DOUT=... -P run_tsr.cmake
 string(REPLACE "|" ";" args "${ARGS}")
@@ -14,6 +14,13 @@ execute_process(COMMAND "${TSR}" ${args} OUTPUT_FILE "${OUT}" ERROR_VARIABLE err
 message("${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "tsr exited with ${rc}")
+endif()
+if(DEFINED MATCH)
+  file(READ "${OUT}" got)
+  if(NOT got MATCHES "${MATCH}")
+    message(FATAL_ERROR "stdout does not match ${MATCH}:\n${got}")
+  endif()
+  return()
 endif()
 execute_process(COMMAND "${CMAKE_COMMAND}" -E compare_files "${OUT}" "${EXPECTED}" RESULT_VARIABLE diff)
 if(NOT diff EQUAL 0)

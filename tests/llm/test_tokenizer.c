@@ -12,6 +12,7 @@
 #include "engine/llm/tokenizer.h"
 #include "engine/llm/unicode.h"
 #include "llm/fixture.h"
+#include "llm/llamacpp_extra_vectors.h"
 #include "llm/pretok_cases.h"
 
 #define VOCAB_DIR "tokenizers/llama.cpp/"
@@ -105,7 +106,8 @@ static void print_ids(const char *what, const int32_t *ids, size_t n) {
 
 /* Every line encodes to llama.cpp's ids (no BOS, no special parsing), and
  * both the expected ids and ours decode back to the input. */
-static void run_vocab(const char *name, tsr_tokenizer_kind kind, const char *pre) {
+static void run_vocab(const char *name, tsr_tokenizer_kind kind, const char *pre, const extra_vector *extra,
+                      size_t n_extra) {
   vectors v;
   if (!load_vectors(name, &v)) return;
   char rel[256], path[1024];
@@ -156,16 +158,35 @@ static void run_vocab(const char *name, tsr_tokenizer_kind kind, const char *pre
   CU_ASSERT_EQUAL(ok, v.n);
   CU_ASSERT_EQUAL(rt_expected, v.n);
   CU_ASSERT_EQUAL(rt_ours, v.n);
+  /* Special tokens parsed, BOS as the vocabulary asks (llama.cpp's
+   * add_special = parse_special = true). */
+  int ok_extra = 0;
+  uint32_t flags = TSR_TOKENIZE_PARSE_SPECIAL | (tsr_tokenizer_add_bos_default(t) ? TSR_TOKENIZE_ADD_BOS : 0);
+  for (size_t i = 0; i < n_extra; ++i) {
+    size_t ng = 0;
+    s = tsr_tokenizer_encode(t, extra[i].text, strlen(extra[i].text), flags, got, 1024, &ng);
+    int same = s == TSR_OK && ng == (size_t)extra[i].n && memcmp(got, extra[i].ids, ng * sizeof(int32_t)) == 0;
+    ok_extra += same;
+    if (!same) {
+      printf("\n  %s special '%s':\n", name, extra[i].text);
+      print_ids("want", extra[i].ids, (size_t)extra[i].n);
+      print_ids("got ", got, ng);
+    }
+  }
+  printf("with special tokens %d/%zu ", ok_extra, n_extra);
+  CU_ASSERT_EQUAL((size_t)ok_extra, n_extra);
+  CU_ASSERT(n_extra >= 20);
   tsr_tokenizer_free(t);
   tsr_gguf_free(g);
   tsr_file_unmap(&f);
   free_vectors(&v);
 }
 
-static void test_phi3(void) { run_vocab("phi-3", TSR_TOKENIZER_SPM, "default"); }
-static void test_gpt2(void) { run_vocab("gpt-2", TSR_TOKENIZER_BPE, "gpt-2"); }
-static void test_falcon(void) { run_vocab("falcon", TSR_TOKENIZER_BPE, "falcon"); }
-static void test_mpt(void) { run_vocab("mpt", TSR_TOKENIZER_BPE, "mpt"); }
+#define EXTRA(x) x, sizeof(x) / sizeof(x[0])
+static void test_phi3(void) { run_vocab("phi-3", TSR_TOKENIZER_SPM, "default", EXTRA(kExtra_phi3)); }
+static void test_gpt2(void) { run_vocab("gpt-2", TSR_TOKENIZER_BPE, "gpt-2", EXTRA(kExtra_gpt2)); }
+static void test_falcon(void) { run_vocab("falcon", TSR_TOKENIZER_BPE, "falcon", EXTRA(kExtra_falcon)); }
+static void test_mpt(void) { run_vocab("mpt", TSR_TOKENIZER_BPE, "mpt", EXTRA(kExtra_mpt)); }
 
 /* ---- pre-tokenizers ---- */
 
@@ -408,8 +429,10 @@ static void test_synthetic_spm(void) {
   CU_ASSERT(tsr_tokenizer_decode_token(t, 1, t_a, piece, sizeof(piece), &len) == TSR_OK && len == 1);
   CU_ASSERT(tsr_tokenizer_decode_token(t, ta, t_a, piece, sizeof(piece), &len) == TSR_OK && len == 2);
   CU_ASSERT(tsr_tokenizer_decode_token(t, ta, 1, piece, sizeof(piece), &len) == TSR_OK && len == 0);
+  /* Best score first: ▁a (-0.5) beats aa (-1), and ▁aa is no token. */
+  CU_ASSERT(encodes_to(t, "aa", 0, (const int32_t[]){t_a, ta}, 2));
+  CU_ASSERT(encodes_to(t, "baa", 0, (const int32_t[]){sp, tb, aa}, 3));
   synth_free(&v, t);
-  (void)aa;
 }
 
 static void hook_no_prefix(tsr_gguf_writer *w) {

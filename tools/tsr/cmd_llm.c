@@ -254,7 +254,7 @@ typedef struct llm_session {
   tsr_target *target; /* --target, if any */
   tsr_target *cpu;    /* the CPU fallback */
   tsr_llm *model;
-  char target_name[32];
+  char target_name[48];
 } llm_session;
 
 static void session_free(llm_session *s) {
@@ -308,10 +308,41 @@ static int session_open(llm_session *s, const llm_args *a, const char *cmd) {
   return 1;
 #else
   tsr_status st = tsr_llm_load_file(a->model, &o, &s->model, &err);
+  if (st == TSR_ERR_UNSUPPORTED && o.n_targets > 1) {
+    /* The graph cannot be split across this target and the CPU (e.g. the KV
+     * cache's ops on different sides): run it on the CPU alone. */
+    fprintf(stderr, "tsr %s: the model does not run on %s (%s): running on the CPU\n", cmd, s->target_name,
+            err.message);
+    o.targets[0] = s->cpu;
+    o.n_targets = 1;
+    if (tsr_target_get_caps(s->cpu, &caps) == TSR_OK) snprintf(s->target_name, sizeof(s->target_name), "%s", caps.name);
+    st = tsr_llm_load_file(a->model, &o, &s->model, &err);
+  }
   if (st != TSR_OK) {
     fprintf(stderr, "tsr %s: cannot load %s: %s: %s\n", cmd, a->model, tsr_status_string(st), err.message);
     session_free(s);
     return 1;
+  }
+  /* Where the nodes went: "cpu", or "vulkan:0 320/352 nodes + cpu". */
+  tsr_llm_memory mem;
+  if (tsr_llm_get_memory(s->model, &mem) == TSR_OK && mem.n_nodes > 0) {
+    const char *first_name = tsr_llm_node_target(s->model, 0);
+    uint32_t on_first = 0, n_other = 0;
+    const char *other = NULL;
+    for (uint32_t i = 0; i < mem.n_nodes; ++i) {
+      const char *tn = tsr_llm_node_target(s->model, i);
+      if (tn && first_name && strcmp(tn, first_name) == 0) {
+        ++on_first;
+      } else {
+        ++n_other;
+        other = tn;
+      }
+    }
+    if (n_other == 0 || other == NULL)
+      snprintf(s->target_name, sizeof(s->target_name), "%s", first_name ? first_name : "?");
+    else
+      snprintf(s->target_name, sizeof(s->target_name), "%.10s %u/%u nodes + %.8s", first_name ? first_name : "?",
+               (unsigned)on_first, (unsigned)mem.n_nodes, other);
   }
   return 0;
 #endif
