@@ -2,6 +2,7 @@
 #ifndef TESSERA_KERNELS_VISION_H_
 #define TESSERA_KERNELS_VISION_H_
 #include "concat/concat.h"
+#include "copy/copy.h"
 #include "conv/conv.h"
 #include "conv/conv_tgemm.h"
 #include "gather/gather.h"

@@ -20,8 +20,10 @@ static const tsr_kernel *const kKernels[] = {
 #include "softmax/softmax.inc"
 #include "rope/rope.inc"
 #include "attention/attention.inc"
+#include "conv/unary_erf.inc" /* erf / GELU-erf, before the reference */
 #include "elementwise/elementwise.inc"
 #include "rows/rows.inc"
+#include "copy/copy.inc" /* fast same-dtype CONVERT, before the reference */
 #include "convert/convert.inc"
 #include "vision.inc"
 };

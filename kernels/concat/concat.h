@@ -4,6 +4,7 @@
 #define TESSERA_KERNELS_CONCAT_H_
 #include "common/kernel.h"
 extern const tsr_kernel tsr_concat_ref;
+extern const tsr_kernel tsr_concat_x8_ukernel_memcpy__scalar;
 
 /* Byte offset in |t| of row-major linear index |i| over dimensions
  * [first, t->ndim). */

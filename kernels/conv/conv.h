@@ -63,6 +63,9 @@ extern const tsr_kernel tsr_conv_transpose2d_ref;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_8x32__avx512;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_6x16__avx2;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_4x16__scalar;
+/* UNARY erf / GELU-erf (x86/unary_erf_*.c). */
+extern const tsr_kernel tsr_unary_erf_f32_ukernel_u16__avx512;
+extern const tsr_kernel tsr_unary_erf_f32_ukernel_u8__avx2;
 /* Depthwise CONV2D variants (conv_dw.h: direct, row-vectorized). */
 extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_4x32__avx512;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_4x16__avx2;

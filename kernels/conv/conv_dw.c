@@ -1,6 +1,8 @@
 /* The ISA-neutral depthwise CONV2D driver; see conv_dw.h. */
 #include "conv/conv_dw.h"
 
+#include <string.h>
+
 typedef struct dw_plan {
   tsr_conv_geom g;
   int64_t wq, band, bands, rp;
@@ -14,8 +16,11 @@ static void dw_band(dw_plan *pl, int64_t band) {
   pl->band = band;
   pl->bands = cdiv(g->oh, band);
   pl->rp = cdiv((band - 1) * g->sh + (g->kh - 1) * g->dh + 1, g->sh);
-  pl->band_floats = (size_t)(g->sh * g->sw * pl->rp * pl->wq + 128);
+  pl->band_floats = (size_t)(g->sh * g->sw * pl->rp * pl->wq + 64 + g->kw * g->dw);
 }
+
+/* The grid buffer: band rows x wq outputs, plus the rounding of 4 segments. */
+static size_t grid_floats(const dw_plan *pl) { return (size_t)(pl->band * pl->wq + 4 * 32 + 32); }
 
 static void dw_plan_of(const tsr_op *op, dw_plan *pl) {
   tsr_conv_geom_of(op, &pl->g);
@@ -25,7 +30,7 @@ static void dw_plan_of(const tsr_op *op, dw_plan *pl) {
   /* the band within ~96 KiB (L2-resident next to x and y streams) */
   while (pl->band > 1 && pl->band_floats * sizeof(float) > 96 * 1024) dw_band(pl, cdiv(pl->band, 2));
   const int64_t planes = g->n * g->m;
-  while (pl->band > 4 && planes * pl->bands < 16) dw_band(pl, cdiv(pl->band, 2));
+  while (pl->band > 4 && planes * pl->bands < 8) dw_band(pl, cdiv(pl->band, 2));
 }
 
 bool tsr_conv_dw_match(const tsr_op *op) {
@@ -45,7 +50,8 @@ int64_t tsr_conv_dw_units(const tsr_op *op) {
 size_t tsr_conv_dw_scratch(const tsr_op *op) {
   dw_plan pl;
   dw_plan_of(op, &pl);
-  return (size_t)(pl.g.kh * pl.g.kw) * sizeof(int64_t) + 64 + pl.band_floats * sizeof(float);
+  return (size_t)(pl.g.kh * pl.g.kw) * sizeof(int64_t) + 64 + ((pl.band_floats * sizeof(float) + 63) & ~(size_t)63) +
+         grid_floats(&pl) * sizeof(float);
 }
 
 void tsr_conv_dw_run(tsr_conv_dw_row_fn row, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
@@ -56,6 +62,7 @@ void tsr_conv_dw_run(tsr_conv_dw_row_fn row, const tsr_kernel_ctx *ctx, int64_t 
   const int64_t taps = g->kh * g->kw;
   int64_t *toff = ctx->scratch;
   float *band = (float *)((uint8_t *)ctx->scratch + (((size_t)taps * sizeof(int64_t) + 63) & ~(size_t)63));
+  float *grid = band + ((pl.band_floats * sizeof(float) + 63) & ~(size_t)63) / sizeof(float);
   tsr_conv_tap_offsets(g, 1, pl.wq, pl.rp, toff);
   const tsr_conv2d_params *p = &op->p.conv2d;
   const tsr_conv_ep ep = {tsr_op_has_src(op, 2) ? op->src[2].data : NULL, tsr_op_has_src(op, 3) ? op->src[3].data : NULL,
@@ -66,10 +73,12 @@ void tsr_conv_dw_run(tsr_conv_dw_row_fn row, const tsr_kernel_ctx *ctx, int64_t 
     const int64_t bi = u % pl.bands, nm = u / pl.bands, n = nm / g->m, m = nm % g->m;
     const int64_t oh0 = bi * pl.band, rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
     tsr_conv_fill_band(g, 1, x + (n * g->c + m / g->mg) * g->h * g->w, oh0, rows, pl.wq, pl.rp, band);
+    for (size_t t = (size_t)(g->sh * g->sw * pl.rp * pl.wq); t < pl.band_floats; ++t) band[t] = 0.0f;
+    /* the band's flat grid (pitch wq) as 4 segments: 8 independent chains */
+    const int64_t cells = rows * pl.wq, seg = cdiv(cells, 4);
+    row(band, (size_t)seg, toff, w + m * taps, (size_t)taps, grid, (size_t)seg, 4, (size_t)seg, &ep, (size_t)m);
     float *yp = y + ((n * g->m + m) * g->oh + oh0) * g->ow;
-    for (int64_t r = 0; r < rows; r += 4)
-      row(band + r * pl.wq, (size_t)pl.wq, toff, w + m * taps, (size_t)taps, yp + r * g->ow, (size_t)g->ow,
-          (size_t)(rows - r < 4 ? rows - r : 4), (size_t)g->ow, &ep, (size_t)m);
+    for (int64_t r = 0; r < rows; ++r) memcpy(yp + r * g->ow, grid + r * pl.wq, sizeof(float) * (size_t)g->ow);
   }
 }
 

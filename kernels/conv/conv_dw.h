@@ -33,7 +33,11 @@ void tsr_conv_dw_run(tsr_conv_dw_row_fn row, const tsr_kernel_ctx *ctx, int64_t 
     (void)dyn;                                                                                                 \
     return tsr_conv_dw_units(op);                                                                              \
   }                                                                                                            \
-  static void sym##_run(const tsr_kernel_ctx *ctx, int64_t b, int64_t e) { tsr_conv_dw_run(rowfn, ctx, b, e); } \
+  static void sym##_run(const tsr_kernel_ctx *ctx, int64_t b, int64_t e) {                                     \
+    TSR_FTZ_BEGIN();                                                                                           \
+    tsr_conv_dw_run(rowfn, ctx, b, e);                                                                         \
+    TSR_FTZ_END();                                                                                             \
+  }                                                                                                            \
   const tsr_kernel sym = {.name = #sym,                                                                        \
                           .op = TSR_OP_CONV2D,                                                                 \
                           .isa = (isa_bits),                                                                   \

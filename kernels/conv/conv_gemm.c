@@ -74,13 +74,13 @@ static void plan_of(const tsr_conv_gemm_isa *isa, const tsr_op *op, gemm_plan *p
     pl->wq = ceil_div(g->w + g->pl + g->pr, g->sw);
     /* About 16 strips per band, at least 2 (or the plane); the band's input
      * copy within ~256 KiB; bands for every thread where that allows. */
-    const int64_t min_rows = ceil_div(2 * nr, pl->wq);
+    const int64_t min_rows = ceil_div(4 * nr, pl->wq);
     int64_t band = ceil_div(16 * nr, pl->wq);
     if (band > g->oh) band = g->oh;
     band_dims(pl, band);
     while (pl->band > min_rows && g->cg * g->sh * g->sw * pl->rp * pl->wq * (int64_t)sizeof(float) > 256 * 1024)
       band_dims(pl, pl->band / 2 > min_rows ? pl->band / 2 : min_rows);
-    while (pl->band > min_rows && planes * pl->bands < 16)
+    while (pl->band > min_rows && planes * pl->bands < 8)
       band_dims(pl, ceil_div(pl->band, 2) > min_rows ? ceil_div(pl->band, 2) : min_rows);
     pl->band_floats = (size_t)(g->cg * g->sh * g->sw * pl->rp * pl->wq + 2 * nr);
   }
@@ -177,13 +177,31 @@ void tsr_conv_fill_band_pad(const tsr_conv_geom *g, int64_t channels, const floa
                             int64_t wq, int64_t rp, float pad, float *band) {
   const int64_t sh = g->sh, sw = g->sw, plane = rp * wq;
   const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
+  /* per column phase cp: padded column pc = t * sw + cp lands at t; the
+   * input column iw = t * sw + cp - pl is inside for t in [lo, hi) */
+  int64_t lo[8], hi[8];
+  const int64_t nph = sw < 8 ? sw : 8;
+  for (int64_t cp = 0; cp < nph; ++cp) {
+    int64_t l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
+    int64_t h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
+    if (l > wq) l = wq;
+    if (h > wq) h = wq;
+    if (h < l) h = l;
+    lo[cp] = l;
+    hi[cp] = h;
+  }
   for (int64_t c = 0; c < channels; ++c) {
     const float *xc = x + c * g->h * g->w;
     float *bc = band + c * sh * sw * plane;
-    for (int64_t r = 0; r < rows_in; ++r) {
+    int64_t rph = 0, rrow = 0; /* r % sh, r / sh */
+    for (int64_t r = 0; r < rp * sh; ++r) {
+      float *rowbase = bc + rph * sw * plane + rrow * wq; /* column phase 0 */
       const int64_t ih = oh0 * sh + r - g->pt;
-      float *rowbase = bc + (r % sh) * sw * plane + (r / sh) * wq; /* column phase 0 */
-      if (ih < 0 || ih >= g->h) {
+      if (++rph == sh) {
+        rph = 0;
+        ++rrow;
+      }
+      if (r >= rows_in || ih < 0 || ih >= g->h) {
         for (int64_t cp = 0; cp < sw; ++cp) fill_pad(rowbase + cp * plane, wq, pad);
         continue;
       }
@@ -194,29 +212,39 @@ void tsr_conv_fill_band_pad(const tsr_conv_geom *g, int64_t channels, const floa
         fill_pad(rowbase + g->pl + g->w, wq - g->pl - g->w, pad);
         continue;
       }
-      /* padded column pc = t * sw + cp lands in phase cp at t; input
-       * column iw = t * sw + cp - pl is inside for t in [lo, hi) */
+      if (sw == 2 && nph == 2) {
+        float *d0 = rowbase, *d1 = rowbase + plane;
+        fill_pad(d0, lo[0], pad);
+        fill_pad(d1, lo[1], pad);
+        const int64_t both = hi[0] < hi[1] ? hi[0] : hi[1], from = lo[0] > lo[1] ? lo[0] : lo[1];
+        for (int64_t t = lo[0]; t < from && t < hi[0]; ++t) d0[t] = src[t * 2 - g->pl];
+        for (int64_t t = lo[1]; t < from && t < hi[1]; ++t) d1[t] = src[t * 2 + 1 - g->pl];
+        const float *s2 = src - g->pl;
+        for (int64_t t = from; t < both; ++t) {
+          d0[t] = s2[2 * t];
+          d1[t] = s2[2 * t + 1];
+        }
+        for (int64_t t = both > from ? both : from; t < hi[0]; ++t) d0[t] = s2[2 * t];
+        for (int64_t t = both > from ? both : from; t < hi[1]; ++t) d1[t] = s2[2 * t + 1];
+        fill_pad(d0 + hi[0], wq - hi[0], pad);
+        fill_pad(d1 + hi[1], wq - hi[1], pad);
+        continue;
+      }
       for (int64_t cp = 0; cp < sw; ++cp) {
         float *d = rowbase + cp * plane;
-        int64_t lo = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
-        int64_t hi = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
-        if (lo > wq) lo = wq;
-        if (hi > wq) hi = wq;
-        if (hi < lo) hi = lo;
-        fill_pad(d, lo, pad);
-        const float *s0 = src + lo * sw + cp - g->pl;
-        if (sw == 2) {
-          for (int64_t t = 0; t < hi - lo; ++t) d[lo + t] = s0[2 * t];
-        } else {
-          for (int64_t t = 0; t < hi - lo; ++t) d[lo + t] = s0[t * sw];
+        int64_t l = lo[cp < 8 ? cp : 7], h = hi[cp < 8 ? cp : 7];
+        if (cp >= 8) { /* rare: strides above 8 */
+          l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
+          h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
+          if (l > wq) l = wq;
+          if (h > wq) h = wq;
+          if (h < l) h = l;
         }
-        fill_pad(d + hi, wq - hi, pad);
+        fill_pad(d, l, pad);
+        const float *s0 = src + l * sw + cp - g->pl;
+        for (int64_t t = 0; t < h - l; ++t) d[l + t] = s0[t * sw];
+        fill_pad(d + h, wq - h, pad);
       }
-    }
-    /* rows of the phase planes past rows_in: keep them finite */
-    for (int64_t r = rows_in; r < rp * sh; ++r) {
-      float *rowbase = bc + (r % sh) * sw * plane + (r / sh) * wq;
-      for (int64_t cp = 0; cp < sw; ++cp) fill_pad(rowbase + cp * plane, wq, pad);
     }
   }
 }

@@ -145,6 +145,7 @@ void tsr_conv_tgemm_pre(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx,
 }
 
 void tsr_conv_tgemm_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
+  TSR_FTZ_BEGIN();
   const tsr_op *op = ctx->op;
   tplan pl;
   tplan_of(NULL, op, &pl);
@@ -188,6 +189,7 @@ void tsr_conv_tgemm_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
       }
     }
   }
+  TSR_FTZ_END();
 }
 
 TSR_CONV_TGEMM_KERNEL(tsr_conv_transpose2d_f32_ukernel_4x16__scalar, tsr_conv_gemm_isa_scalar, 0)

@@ -34,7 +34,11 @@ void tsr_conv_tgemm_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end);
   static size_t sym##_scratch(const tsr_op *op) { return tsr_conv_tgemm_scratch(&tab, op); }                  \
   static size_t sym##_packed_size(const tsr_op *op) { return tsr_conv_tgemm_packed_size(&tab, op); }          \
   static void sym##_pack(const tsr_op *op, void *out) { tsr_conv_tgemm_pack(&tab, op, out); }                  \
-  static void sym##_pre(const tsr_kernel_ctx *ctx, int64_t b, int64_t e) { tsr_conv_tgemm_pre(&tab, ctx, b, e); } \
+  static void sym##_pre(const tsr_kernel_ctx *ctx, int64_t b, int64_t e) {                                     \
+    TSR_FTZ_BEGIN();                                                                                           \
+    tsr_conv_tgemm_pre(&tab, ctx, b, e);                                                                       \
+    TSR_FTZ_END();                                                                                             \
+  }                                                                                                            \
   const tsr_kernel sym = {.name = #sym,                                                                        \
                           .op = TSR_OP_CONV_TRANSPOSE2D,                                                       \
                           .isa = (isa_bits),                                                                   \

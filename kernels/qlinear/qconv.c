@@ -33,13 +33,13 @@ static void qplan_of(const tsr_qconv_isa *isa, const tsr_op *op, qplan *pl) {
   pl->c4 = cdiv(g->cg, 4);
   pl->kq = pl->c4 * g->kh * g->kw;
   pl->wq = cdiv(g->w + g->pl + g->pr, g->sw);
-  const int64_t min_rows = cdiv(2 * nr, pl->wq);
+  const int64_t min_rows = cdiv(4 * nr, pl->wq);
   int64_t band = cdiv(16 * nr, pl->wq);
   if (band > g->oh) band = g->oh;
   qband(pl, band);
   while (pl->band > min_rows && pl->band_bytes > 256 * 1024)
     qband(pl, pl->band / 2 > min_rows ? pl->band / 2 : min_rows);
-  while (pl->band > min_rows && planes * pl->bands < 16)
+  while (pl->band > min_rows && planes * pl->bands < 8)
     qband(pl, cdiv(pl->band, 2) > min_rows ? cdiv(pl->band, 2) : min_rows);
   pl->mblocks = cdiv(g->mg, isa->mr);
   const int64_t base = planes * pl->bands;

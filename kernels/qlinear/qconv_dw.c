@@ -28,7 +28,7 @@ static void qdw_plan_of(const tsr_op *op, qdw_plan *pl) {
   pl->wq = cdiv(g->w + g->pl + g->pr, g->sw);
   qdw_band(pl, g->oh);
   while (pl->band > 1 && pl->band_floats * sizeof(float) > 96 * 1024) qdw_band(pl, cdiv(pl->band, 2));
-  while (pl->band > 4 && g->n * g->m * pl->bands < 16) qdw_band(pl, cdiv(pl->band, 2));
+  while (pl->band > 4 && g->n * g->m * pl->bands < 8) qdw_band(pl, cdiv(pl->band, 2));
 }
 
 static bool is_const(const tsr_op *op, uint32_t i) {
@@ -71,11 +71,11 @@ void tsr_qconv_dw_pack(const tsr_op *op, void *out) {
   }
 }
 
-/* Scratch: tap offsets, the f32 band, 4 rows of f32 sums. */
+/* Scratch: tap offsets, the f32 band, the band's grid of f32 sums. */
 size_t tsr_qconv_dw_scratch(const tsr_op *op) {
   qdw_plan pl;
   qdw_plan_of(op, &pl);
-  return r64((size_t)(pl.g.kh * pl.g.kw) * 8) + r64(pl.band_floats * 4) + r64((size_t)(4 * pl.g.ow + 64) * 4);
+  return r64((size_t)(pl.g.kh * pl.g.kw) * 8) + r64(pl.band_floats * 4) + r64((size_t)(pl.band * pl.wq + 160) * 4);
 }
 
 /* f32 (x - xz) band of one plane (padding 0). */
@@ -148,12 +148,11 @@ void tsr_qconv_dw_run(tsr_conv_dw_row_fn rowsfn, tsr_qdw_requant_fn requant, con
     const int64_t oh0 = bi * pl.band, rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
     fill_band_qf(&pl, x + (n * g->c + m / g->mg) * g->h * g->w, op->src[0].dtype == TSR_DTYPE_I8, xz, oh0, rows, band);
     uint8_t *yp = y + ((n * g->m + m) * g->oh + oh0) * g->ow;
-    for (int64_t r = 0; r < rows; r += 4) {
-      const int64_t nr = rows - r < 4 ? rows - r : 4;
-      rowsfn(band + r * pl.wq, (size_t)pl.wq, toff, wf + m * taps, (size_t)taps, acc, (size_t)g->ow, (size_t)nr,
-             (size_t)g->ow, &ep, (size_t)m);
-      requant(acc, (size_t)(nr * g->ow), bias[m], mult[m], yz, lo, hi, yt == TSR_DTYPE_I8, yp + r * g->ow);
-    }
+    /* the band's flat grid (pitch wq) as 4 segments: 8 independent chains */
+    const int64_t cells = rows * pl.wq, seg = cdiv(cells, 4);
+    rowsfn(band, (size_t)seg, toff, wf + m * taps, (size_t)taps, acc, (size_t)seg, 4, (size_t)seg, &ep, (size_t)m);
+    for (int64_t r = 0; r < rows; ++r)
+      requant(acc + r * pl.wq, (size_t)g->ow, bias[m], mult[m], yz, lo, hi, yt == TSR_DTYPE_I8, yp + r * g->ow);
   }
 }
 

@@ -5,4 +5,5 @@
 #define TESSERA_KERNELS_REDUCE_H_
 #include "common/kernel.h"
 extern const tsr_kernel tsr_reduce_ref;
+extern const tsr_kernel tsr_reduce_f32_ukernel_u8__scalar;
 #endif

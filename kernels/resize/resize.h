@@ -56,5 +56,8 @@ static inline void tsr_resize_linear_taps(float v, int64_t len, int64_t *i0, int
 }
 
 extern const tsr_kernel tsr_resize_ref;
+extern const tsr_kernel tsr_resize_f32_ukernel_u16__avx512;
+extern const tsr_kernel tsr_resize_f32_ukernel_u8__avx2;
+extern const tsr_kernel tsr_resize_f32_ukernel_u1__scalar;
 
 #endif /* TESSERA_KERNELS_RESIZE_H_ */

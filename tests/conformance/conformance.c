@@ -484,7 +484,7 @@ uint32_t conf_case_count(tsr_op_type op, bool quick) {
     case TSR_OP_BINARY: return quick ? TSR_BINARY_COUNT : 4 * TSR_BINARY_COUNT;
     case TSR_OP_GET_ROWS: return quick ? N_WEIGHT_TYPES : 2 * N_WEIGHT_TYPES;
     case TSR_OP_SET_ROWS: return quick ? 4 : 8;
-    case TSR_OP_CONVERT: return quick ? 11 : 22;
+    case TSR_OP_CONVERT: return quick ? 11 : 22 + N_COPY_CASES; /* + same-dtype copies (conformance_vision.inc) */
     default: return conf_vision_count(op, quick);
   }
 }
@@ -503,7 +503,10 @@ static void make_case(tsr_op_type op, uint32_t idx, bool quick, uint64_t seed, c
     case TSR_OP_BINARY: make_binary(c, quick ? idx + TSR_BINARY_COUNT : idx, &rng); break;
     case TSR_OP_GET_ROWS: make_get_rows(c, idx, &rng); break;
     case TSR_OP_SET_ROWS: make_set_rows(c, quick ? idx + (idx % 2) * 4 : idx, &rng); break;
-    case TSR_OP_CONVERT: make_convert(c, quick ? idx * 2 + (idx % 2) : idx, &rng); break;
+    case TSR_OP_CONVERT:
+      if (!quick && idx >= 22) make_copy(c, idx - 22, &rng);
+      else make_convert(c, quick ? idx * 2 + (idx % 2) : idx, &rng);
+      break;
     default: conf_vision_make(c, op, idx, quick, &rng); break;
   }
 }
