@@ -52,6 +52,8 @@ typedef struct ox_value {
                                into in place, or -1 (lowering) */
   int64_t place_offset;     /* its start along the concat axis */
   bool placed;              /* it was: its tensor is that window */
+  float mm_alpha;           /* != 0: the value is tid * mm_alpha, which its
+                               only reader (a MatMul) applies */
 } ox_value;
 
 typedef struct ox_node {

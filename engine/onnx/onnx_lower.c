@@ -771,6 +771,16 @@ static tsr_status lower_binary(ox_ctx *c, ox_node *n) {
         alpha = -1.0f;
         beta = k;
       }
+      /* x * k read only as a MatMul's left operand: the matmul scales. */
+      ox_node *mm = sole_user(c, y);
+      if (n->op == OX_MUL && mm != NULL && mm->op == OX_MATMUL && ox_in(c, mm, 0) == y && ox_in(c, mm, 1) != y &&
+          x->ndim >= 2 && x->mm_alpha == 0.0f) {
+        int32_t xt = 0;
+        TSR_TRY(tid_of(c, x, &xt));
+        y->tid = xt;
+        y->mm_alpha = alpha;
+        return TSR_OK;
+      }
       return emit_unary(c, n, x, y, TSR_UNARY_SCALE, alpha, beta);
     }
   }
@@ -1009,10 +1019,15 @@ static tsr_status emit_matmul(ox_ctx *c, ox_node *n, int32_t a, int32_t b, ox_va
   return emit(c, TSR_OP_MATMUL, &p, src, src[2] >= 0 ? 3 : 2, dst, n->name);
 }
 
-/* Dense |v| promoted to at least 2-D: a 1-D a is [1, K]; a 1-D b is [K, 1]. */
+/* |v| promoted to at least 2-D: a 1-D a is [1, K]; a 1-D b is [K, 1].
+ * Rows may be strided (matmul takes a row stride) but not their elements. */
 static tsr_status matmul_operand(ox_ctx *c, ox_value *v, bool is_b, int32_t *out) {
   int32_t t = 0;
-  TSR_TRY(dense_in(c, v, &t));
+  TSR_TRY(tid_of(c, v, &t));
+  tsr_tensor d;
+  describe(c, t, &d);
+  if (v->ndim < 2 || (d.ndim > 0 && d.stride[d.ndim - 1] != (int64_t)tsr_dtype_block_bytes(d.dtype)))
+    TSR_TRY(contig(c, t, &t));
   if (v->ndim >= 2) {
     *out = t;
     return TSR_OK;
@@ -1039,8 +1054,8 @@ static tsr_status lower_matmul(ox_ctx *c, ox_node *n) {
     int32_t t = 0;
     TSR_TRY(tid_of(c, b, &t));
     if (b->ndim == 1) TSR_TRY(matmul_operand(c, b, true, &t));
+    /* Any strides: matmul packs b from them. */
     TSR_TRY(swap_last2(c, t, &tb));
-    TSR_TRY(contig(c, tb, &tb));
   }
   ox_value *bias = NULL;
   ox_node *add = sole_user(c, y);
@@ -1048,7 +1063,7 @@ static tsr_status lower_matmul(ox_ctx *c, ox_node *n) {
     add->done = true;
     y = ox_out(c, add, 0);
   }
-  return emit_matmul(c, n, ta, tb, bias, NULL, 1.0f, y);
+  return emit_matmul(c, n, ta, tb, bias, NULL, a->mm_alpha != 0.0f ? a->mm_alpha : 1.0f, y);
 }
 
 static tsr_status lower_gemm(ox_ctx *c, ox_node *n) {
