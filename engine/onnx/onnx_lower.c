@@ -1585,13 +1585,8 @@ static tsr_status lower_concat(ox_ctx *c, ox_node *n) {
   }
   int32_t dst = y->tid;
   if (dst < 0) TSR_TRY(value_out(c, y, &dst));
-  if (!any_placed && n->n_in <= TSR_OP_MAX_SRC) {
-    int32_t src[TSR_OP_MAX_SRC];
-    for (uint32_t i = 0; i < n->n_in; ++i) TSR_TRY(dense_in(c, ox_in(c, n, i), &src[i]));
-    p.concat.axis = (int32_t)axis;
-    return emit(c, TSR_OP_CONCAT, &p, src, n->n_in, dst, n->name);
-  }
-  /* Inputs written in place already; copy the others into their windows. */
+  /* Inputs written in place already; copy the others (any strides: a
+   * strided slice is copied once) into their windows. */
   tsr_tensor d;
   describe(c, dst, &d);
   int64_t off = 0;
