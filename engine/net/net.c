@@ -443,7 +443,6 @@ static tsr_status load_graph(tsr_net *net, const tsr_gguf *gg, tsr_error *err) {
     return TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "tsr: format version %llu (this build reads %u)", (unsigned long long)ver,
                      TSR_NET_FORMAT_VERSION);
   tsr_gguf_str s;
-  if (tsr_gguf_get_str(gg, K_PREFIX "source", &s, NULL) == TSR_OK) cstr(s, net->format, sizeof(net->format));
   if (tsr_gguf_get_str(gg, K_PREFIX "producer", &s, NULL) == TSR_OK) cstr(s, net->producer, sizeof(net->producer));
   uint64_t u = 0;
   if (tsr_gguf_get_u64(gg, K_PREFIX "opset", &u, NULL) == TSR_OK) net->opset = (int64_t)u;
