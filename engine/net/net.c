@@ -471,12 +471,16 @@ static tsr_status load_graph(tsr_net *net, const tsr_gguf *gg, tsr_error *err) {
     if (dt == TSR_DTYPE_NONE) return FMT("tsr: tensor %s has unknown dtype '%s'", name, dts);
     if (nd < 0 || nd > TSR_MAX_DIMS) return FMT("tsr: tensor %s has %lld dimensions", name, (long long)nd);
     if (kind < TSR_TENSOR_INTERNAL || kind > TSR_TENSOR_VIEW) return FMT("tsr: tensor %s has kind %lld", name, (long long)kind);
-    int64_t shape[TSR_MAX_DIMS], stride[TSR_MAX_DIMS];
+    int64_t shape[TSR_MAX_DIMS], stride[TSR_MAX_DIMS], numel = 1;
     for (int d = 0; d < TSR_MAX_DIMS; ++d) {
       shape[d] = tsr_gguf_arr_i64(tsh, i * TSR_MAX_DIMS + (uint64_t)d);
       stride[d] = tsr_gguf_arr_i64(tst, i * TSR_MAX_DIMS + (uint64_t)d);
-      if (d < nd && (shape[d] < 0 || shape[d] > ((int64_t)1 << 40)))
+      if (d >= nd) continue;
+      if (shape[d] < 0 || shape[d] > ((int64_t)1 << 40) || (shape[d] > 0 && numel > ((int64_t)1 << 40) / shape[d]))
         return FMT("tsr: tensor %s has extent %lld", name, (long long)shape[d]);
+      numel *= shape[d];
+      if (stride[d] < -((int64_t)1 << 48) || stride[d] > ((int64_t)1 << 48))
+        return FMT("tsr: tensor %s has stride %lld", name, (long long)stride[d]);
     }
     int32_t id = -1;
     tsr_status st;
@@ -484,6 +488,13 @@ static tsr_status load_graph(tsr_net *net, const tsr_gguf *gg, tsr_error *err) {
       int64_t base = tsr_gguf_arr_i64(tb, i);
       if (base < 0 || (uint64_t)base >= i) return FMT("tsr: view %s has base %lld", name, (long long)base);
       if (g->tensors[base].dtype != dt) return FMT("tsr: view %s differs in dtype from its base", name);
+      /* Keep the graph's extent check free of overflow. */
+      uint64_t off = (uint64_t)tsr_gguf_arr_i64(to, i);
+      if (off > ((uint64_t)1 << 56)) return FMT("tsr: view %s has offset %llu", name, (unsigned long long)off);
+      for (int d = 0; d < nd; ++d) {
+        if (shape[d] > 0 && stride[d] > 0 && (shape[d] - 1) > (((int64_t)1 << 56) / stride[d]))
+          return FMT("tsr: view %s spans too far", name);
+      }
       st = tsr_graph_add_view(g, (int32_t)base, name, (int32_t)nd, shape, stride, (uint64_t)tsr_gguf_arr_i64(to, i), &id);
     } else {
       tsr_tensor_desc d;
