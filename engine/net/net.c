@@ -476,9 +476,10 @@ static tsr_status load_graph(tsr_net *net, const tsr_gguf *gg, tsr_error *err) {
       shape[d] = tsr_gguf_arr_i64(tsh, i * TSR_MAX_DIMS + (uint64_t)d);
       stride[d] = tsr_gguf_arr_i64(tst, i * TSR_MAX_DIMS + (uint64_t)d);
       if (d >= nd) continue;
+      /* (Zero extents count as 1: the strides of the other dimensions still multiply.) */
       if (shape[d] < 0 || shape[d] > ((int64_t)1 << 40) || (shape[d] > 0 && numel > ((int64_t)1 << 40) / shape[d]))
         return FMT("tsr: tensor %s has extent %lld", name, (long long)shape[d]);
-      numel *= shape[d];
+      numel *= shape[d] > 0 ? shape[d] : 1;
       if (stride[d] < -((int64_t)1 << 48) || stride[d] > ((int64_t)1 << 48))
         return FMT("tsr: tensor %s has stride %lld", name, (long long)stride[d]);
     }

@@ -100,11 +100,11 @@ static tsr_status set_out(ox_ctx *c, const ox_node *n, uint32_t k, tsr_dtype dt,
   ox_value *v = ox_out(c, n, k);
   if (v == NULL) return TSR_OK;
   if (ndim > MAXD) return OX_UNSUPPORTED(c, n, "output %s would have %d dimensions (at most %d)", v->name, (int)ndim, MAXD);
-  int64_t numel = 1;
+  int64_t numel = 1; /* zero extents count as 1: the other extents still multiply into strides */
   for (int i = 0; i < ndim; ++i) {
     if (shape[i] < 0) return OX_BAD(c, n, "output %s gets a negative extent", v->name);
     if (shape[i] > 0 && numel > ((int64_t)1 << 40) / shape[i]) return OX_BAD(c, n, "output %s is impossibly large", v->name);
-    numel *= shape[i];
+    numel *= shape[i] > 0 ? shape[i] : 1;
   }
   v->dtype = dt;
   v->ndim = ndim;

@@ -37,6 +37,9 @@ static tsr_status gfail(ox_ctx *c, tsr_status s) {
 
 static tsr_status new_root(ox_ctx *c, const char *name, tsr_tensor_kind kind, tsr_dtype dt, int32_t nd,
                            const int64_t *shape, const void *data, int32_t *out) {
+  for (int i = 0; i < nd && kind != TSR_TENSOR_CONST; ++i) {
+    if (shape[i] == 0) return OX_FAIL(c, TSR_ERR_UNSUPPORTED, "onnx: %s would be an empty tensor", name);
+  }
   tsr_tensor_desc d;
   memset(&d, 0, sizeof(d));
   d.name = name;

@@ -280,12 +280,13 @@ tsr_status ox_decode_tensor(ox_ctx *c, const Onnx__TensorProto *t, const char *w
   if (t->n_dims > TSR_MAX_DIMS)
     return OX_FAIL(c, TSR_ERR_UNSUPPORTED, "onnx: tensor '%s' has %zu dimensions (at most %d supported)", nm,
                    t->n_dims, TSR_MAX_DIMS);
-  int64_t numel = 1;
+  int64_t numel = 1, bound = 1;
   for (size_t i = 0; i < t->n_dims; ++i) {
     if (t->dims[i] < 0) return OX_FAIL(c, TSR_ERR_FORMAT, "onnx: tensor '%s' has a negative dimension", nm);
-    if (t->dims[i] > 0 && numel > ((int64_t)1 << 40) / t->dims[i])
+    if (t->dims[i] > 0 && bound > ((int64_t)1 << 40) / t->dims[i])
       return OX_FAIL(c, TSR_ERR_FORMAT, "onnx: tensor '%s' is impossibly large", nm);
     numel *= t->dims[i];
+    bound *= t->dims[i] > 0 ? t->dims[i] : 1;
     v->shape[i] = t->dims[i];
   }
   v->ndim = (int32_t)t->n_dims;
