@@ -60,7 +60,7 @@ extern const tsr_kernel tsr_conv2d_ref;
 extern const tsr_kernel tsr_conv_transpose2d_ref;
 
 /* Fast CONV2D variants (conv_gemm.h: im2col / direct GEMM). */
-extern const tsr_kernel tsr_conv2d_f32_ukernel_8x32__avx512;
+extern const tsr_kernel tsr_conv2d_f32_ukernel_8x48__avx512;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_6x16__avx2;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_4x16__scalar;
 /* UNARY erf / GELU-erf (x86/unary_erf_*.c). */

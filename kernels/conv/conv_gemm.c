@@ -131,7 +131,7 @@ static size_t band_bytes(const tsr_conv_gemm_isa *isa, const gemm_plan *pl) {
 size_t tsr_conv_gemm_scratch(const tsr_conv_gemm_isa *isa, const tsr_op *op) {
   gemm_plan pl;
   plan_of(isa, op, &pl);
-  size_t n = 2 * round64((size_t)pl.k * sizeof(int64_t)) + band_bytes(isa, &pl);
+  size_t n = 2 * round64((size_t)(pl.k + TSR_CONV_PREFETCH) * sizeof(int64_t)) + band_bytes(isa, &pl);
   if (!weights_const(op)) n += round64(group_weights_floats(isa, &pl) * sizeof(float));
   return n;
 }
@@ -286,9 +286,9 @@ void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, 
   const size_t gw = group_weights_floats(isa, &pl);
   uint8_t *sp = ctx->scratch;
   int64_t *koff = (int64_t *)sp;
-  sp += round64((size_t)k * sizeof(int64_t));
+  sp += round64((size_t)(k + TSR_CONV_PREFETCH) * sizeof(int64_t));
   int64_t *koff_tail = (int64_t *)sp;
-  sp += round64((size_t)k * sizeof(int64_t));
+  sp += round64((size_t)(k + TSR_CONV_PREFETCH) * sizeof(int64_t));
   float *band = (float *)sp;
   sp += band_bytes(isa, &pl);
   float *wscratch = (float *)sp;
@@ -307,6 +307,7 @@ void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, 
   } else {
     tsr_conv_tap_offsets(g, g->cg, pl.wq, pl.rp, koff);
   }
+  for (int64_t kk = k; kk < k + TSR_CONV_PREFETCH; ++kk) koff[kk] = koff_tail[kk] = 0; /* prefetch targets */
   for (int64_t u = begin; u < end; ++u) {
     int64_t r = u;
     const int64_t mc = r % pl.mchunks;

@@ -27,6 +27,9 @@
 #include "conv/conv.h"
 
 #define TSR_CONV_MAX_MR 8
+/* Microkernels prefetch row k + TSR_CONV_PREFETCH of B: koff tables carry
+ * that many extra (valid) entries past K. */
+#define TSR_CONV_PREFETCH 8
 
 /* Epilogue of a block of output rows: bias, then the fused activation. */
 typedef struct tsr_conv_ep {

@@ -60,11 +60,11 @@ size_t tsr_conv_tgemm_shared(const tsr_op *op) {
   return (size_t)(pl.g.n * pl.g.groups * pl.mt * pl.p) * sizeof(float);
 }
 
-/* Per thread: koff [K] and koff_tail [K] (i64), a copied tail strip [K][NR]. */
+/* Per thread: koff and koff_tail [K + prefetch] (i64), a copied tail strip [K][NR]. */
 size_t tsr_conv_tgemm_scratch(const tsr_conv_gemm_isa *isa, const tsr_op *op) {
   tplan pl;
   tplan_of(isa, op, &pl);
-  return 2 * r64((size_t)pl.g.cg * 8) + r64((size_t)(pl.g.cg * isa->nr) * 4);
+  return 2 * r64((size_t)(pl.g.cg + TSR_CONV_PREFETCH) * 8) + r64((size_t)(pl.g.cg * isa->nr) * 4);
 }
 
 size_t tsr_conv_tgemm_packed_size(const tsr_conv_gemm_isa *isa, const tsr_op *op) {
@@ -103,14 +103,15 @@ void tsr_conv_tgemm_pre(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx,
   const int64_t nr = isa->nr, mr = isa->mr, k = g->cg, p = pl.p;
   uint8_t *sp = ctx->scratch;
   int64_t *koff = (int64_t *)sp;
-  sp += r64((size_t)k * 8);
+  sp += r64((size_t)(k + TSR_CONV_PREFETCH) * 8);
   int64_t *koff_tail = (int64_t *)sp;
-  sp += r64((size_t)k * 8);
+  sp += r64((size_t)(k + TSR_CONV_PREFETCH) * 8);
   float *tail = (float *)sp;
   for (int64_t c = 0; c < k; ++c) {
     koff[c] = c * p;
     koff_tail[c] = c * nr;
   }
+  for (int64_t c = k; c < k + TSR_CONV_PREFETCH; ++c) koff[c] = koff_tail[c] = 0; /* prefetch targets */
   const tsr_conv_ep raw = {NULL, NULL, -1, 0.0f, 0.0f};
   const float *a = ctx->packed, *x = op->src[0].data;
   float *cols = ctx->shared;

@@ -52,7 +52,7 @@ void tsr_conv_tgemm_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end);
                           .pre_units = sym##_pre_units,                                                        \
                           .pre = sym##_pre};
 
-extern const tsr_kernel tsr_conv_transpose2d_f32_ukernel_8x32__avx512;
+extern const tsr_kernel tsr_conv_transpose2d_f32_ukernel_8x48__avx512;
 extern const tsr_kernel tsr_conv_transpose2d_f32_ukernel_6x16__avx2;
 extern const tsr_kernel tsr_conv_transpose2d_f32_ukernel_4x16__scalar;
 

@@ -136,6 +136,12 @@ static void cp_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
       cp_row_offsets(&p, r, -1, &xo, &yo);
       if (p.mode == 0) {
         memcpy(y + yo, x + xo, (size_t)(n * es));
+      } else if (es == 4) {
+        /* strided 32-bit copies (slices with steps): fixed-size moves */
+        const uint8_t *s0 = x + xo;
+        uint8_t *d0 = y + yo;
+        const int64_t xs = p.xs[l], ys = p.ys[l];
+        for (int64_t j = 0; j < n; ++j) memcpy(d0 + j * ys, s0 + j * xs, 4);
       } else {
         for (int64_t j = 0; j < n; ++j) cp_elem(y + yo + j * p.ys[l], x + xo + j * p.xs[l], es);
       }

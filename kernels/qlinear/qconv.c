@@ -10,8 +10,10 @@
 typedef struct qplan {
   tsr_conv_geom g;
   int64_t c4, kq;   /* channel quads; k-quads = c4 * KH * KW */
-  int64_t wq, band, bands, rp;
-  size_t band_bytes;
+  int64_t wq;       /* grid pitch */
+  int64_t band, bands; /* output rows per band */
+  int64_t rp;       /* rows per row-phase plane of a band */
+  size_t plane_bytes, band_bytes; /* one phase plane; one band of all quads */
   int64_t mblocks, mchunk, mchunks;
 } qplan;
 
@@ -23,7 +25,8 @@ static void qband(qplan *pl, int64_t band) {
   pl->band = band;
   pl->bands = cdiv(g->oh, band);
   pl->rp = cdiv((band - 1) * g->sh + (g->kh - 1) * g->dh + 1, g->sh);
-  pl->band_bytes = (size_t)(pl->c4 * g->sh * g->sw * pl->rp * pl->wq * 4 + 4 * 64 + 64);
+  pl->plane_bytes = (size_t)(pl->rp * pl->wq * 4);
+  pl->band_bytes = r64((size_t)(pl->c4 * g->sh * g->sw) * pl->plane_bytes);
 }
 
 static void qplan_of(const tsr_qconv_isa *isa, const tsr_op *op, qplan *pl) {
@@ -33,18 +36,18 @@ static void qplan_of(const tsr_qconv_isa *isa, const tsr_op *op, qplan *pl) {
   pl->c4 = cdiv(g->cg, 4);
   pl->kq = pl->c4 * g->kh * g->kw;
   pl->wq = cdiv(g->w + g->pl + g->pr, g->sw);
+  /* Bands of about 16 strips (at least 4, or the plane) whose copy stays
+   * within ~128 KiB (compact for the caches and the TLB); the pre-pass fills
+   * each once, so output channels split freely into more units. */
   const int64_t min_rows = cdiv(4 * nr, pl->wq);
   int64_t band = cdiv(16 * nr, pl->wq);
   if (band > g->oh) band = g->oh;
   qband(pl, band);
-  while (pl->band > min_rows && pl->band_bytes > 256 * 1024)
-    qband(pl, pl->band / 2 > min_rows ? pl->band / 2 : min_rows);
-  while (pl->band > min_rows && planes * pl->bands < 8)
-    qband(pl, cdiv(pl->band, 2) > min_rows ? cdiv(pl->band, 2) : min_rows);
+  while (pl->band > min_rows && pl->band_bytes > 128 * 1024) qband(pl, pl->band / 2 > min_rows ? pl->band / 2 : min_rows);
   pl->mblocks = cdiv(g->mg, isa->mr);
   const int64_t base = planes * pl->bands;
   int64_t want = base >= 8 ? 1 : cdiv(8, base);
-  if (want > pl->mblocks / 2) want = pl->mblocks / 2;
+  if (want > pl->mblocks) want = pl->mblocks;
   if (want < 1) want = 1;
   pl->mchunk = cdiv(pl->mblocks, want);
   pl->mchunks = cdiv(pl->mblocks, pl->mchunk);
@@ -85,6 +88,8 @@ size_t tsr_qconv_packed_size(const tsr_qconv_isa *isa, const tsr_op *op) {
   qplan_of(isa, op, &pl);
   return a_bytes_all(isa, &pl) + 3 * r64((size_t)pl.g.m * 4) + 64;
 }
+
+static int64_t pre_units_of(const qplan *pl) { return pl->g.n * pl->g.groups * pl->bands * pl->c4; }
 
 static int32_t x_zp_u8(const tsr_op *op) {
   const int32_t xz = tsr_q_zp(op, 2, 0);
@@ -144,56 +149,92 @@ void tsr_qconv_pack(const tsr_qconv_isa *isa, const tsr_op *op, void *out) {
   }
 }
 
-/* Scratch: koff [kq] i64, colsum [64 strips][NR] i32, the ones panel
- * [kq][MR][4] (colsum pass), a pad row [W], the band. */
+/* Per-thread scratch: koff [kq] i64, colsum [64 strips][NR] i32, the ones
+ * panel [kq][MR][4] (colsum pass), a pad row [W] (pre-pass). */
 size_t tsr_qconv_scratch(const tsr_qconv_isa *isa, const tsr_op *op) {
   qplan pl;
   qplan_of(isa, op, &pl);
-  return r64((size_t)pl.kq * 8) + r64((size_t)QCONV_MAX_STRIPS * (size_t)isa->nr * 4) +
-         r64((size_t)(pl.kq * isa->mr * 4 * isa->a_bytes)) + r64((size_t)pl.g.w) + r64(pl.band_bytes);
+  return r64((size_t)(pl.kq + 8) * 8) + r64((size_t)QCONV_MAX_STRIPS * (size_t)isa->nr * 4) +
+         r64((size_t)(pl.kq * isa->mr * 4 * isa->a_bytes)) + r64((size_t)pl.g.w);
 }
 
-/* u8 band of the group's planes of x (i8 flipped), 4 channels interleaved
- * per pixel; rows and channels outside x read |padrow| (W bytes of pad ^ flip,
- * so that flipping gives pad). */
-static void fill_band_q8(const qplan *pl, const uint8_t *x, uint8_t flip, uint8_t pad, const uint8_t *padrow,
-                         int64_t oh0, int64_t rows, uint8_t *band) {
+/* Shared scratch: the padded input rows of every band of every (n, group) as
+ * u8 channel quads, plus slack for the last strips' reads. */
+size_t tsr_qconv_shared(const tsr_qconv_isa *isa, const tsr_op *op) {
+  qplan pl;
+  qplan_of(isa, op, &pl);
+  return (size_t)(pl.g.n * pl.g.groups * pl.bands) * pl.band_bytes + (size_t)(4 * isa->nr + 4 * pl.g.kw * pl.g.dw + 64);
+}
+
+int64_t tsr_qconv_pre_units(const tsr_qconv_isa *isa, const tsr_op *op) {
+  qplan pl;
+  qplan_of(isa, op, &pl);
+  return pl.g.n * pl.g.groups * pl.bands * pl.c4;
+}
+
+/* Channel quad |cq| of the group's planes of x (i8 flipped) for output rows
+ * [oh0, oh0 + rows), 4 channels interleaved per pixel; rows and channels
+ * outside x read |padrow| (W bytes of pad ^ flip, so that flipping gives
+ * pad). */
+static void fill_quad(const qplan *pl, const uint8_t *x, int64_t cq, int64_t oh0, int64_t rows, uint8_t flip,
+                      uint8_t pad, const uint8_t *padrow, uint8_t *bc) {
   const tsr_conv_geom *g = &pl->g;
-  const int64_t sh = g->sh, sw = g->sw, wq = pl->wq, rp = pl->rp, plane = rp * wq * 4;
+  const int64_t sh = g->sh, sw = g->sw, wq = pl->wq, rp = pl->rp, plane = (int64_t)pl->plane_bytes;
   const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
   const uint32_t flip4 = (uint32_t)flip * 0x01010101u;
-  for (int64_t cq = 0; cq < pl->c4; ++cq) {
-    uint8_t *bc = band + cq * sh * sw * plane;
-    for (int64_t r = 0; r < rp * sh; ++r) {
-      const int64_t ih = oh0 * sh + r - g->pt;
-      const uint8_t *src[4];
-      for (int64_t e = 0; e < 4; ++e) {
-        const int64_t c = cq * 4 + e;
-        src[e] = r < rows_in && ih >= 0 && ih < g->h && c < g->cg ? x + (c * g->h + ih) * g->w : padrow;
+  int64_t lo[8], hi[8];
+  const int64_t nph = sw < 8 ? sw : 8;
+  for (int64_t cp = 0; cp < nph; ++cp) {
+    int64_t l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
+    int64_t h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
+    if (l > wq) l = wq;
+    if (h > wq) h = wq;
+    if (h < l) h = l;
+    lo[cp] = l;
+    hi[cp] = h;
+  }
+  int64_t rph = 0, rrow = 0; /* r % sh, r / sh */
+  for (int64_t r = 0; r < rp * sh; ++r) {
+    const int64_t ih = oh0 * sh + r - g->pt;
+    const bool in = r < rows_in && ih >= 0 && ih < g->h;
+    const uint8_t *src[4];
+    for (int64_t e = 0; e < 4; ++e) {
+      const int64_t c = cq * 4 + e;
+      src[e] = in && c < g->cg ? x + (c * g->h + ih) * g->w : padrow;
+    }
+    uint8_t *rowbase = bc + rph * sw * plane + rrow * wq * 4;
+    if (++rph == sh) {
+      rph = 0;
+      ++rrow;
+    }
+    for (int64_t cp = 0; cp < sw; ++cp) {
+      uint8_t *d = rowbase + cp * plane;
+      int64_t l, h;
+      if (cp < 8) {
+        l = lo[cp];
+        h = hi[cp];
+      } else { /* strides above 8: rare */
+        l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
+        h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
+        if (l > wq) l = wq;
+        if (h > wq) h = wq;
+        if (h < l) h = l;
       }
-      for (int64_t cp = 0; cp < sw; ++cp) {
-        uint8_t *d = bc + ((r % sh) * sw + cp) * plane + (r / sh) * wq * 4;
-        int64_t lo = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
-        int64_t hi = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
-        if (lo > wq) lo = wq;
-        if (hi > wq) hi = wq;
-        if (hi < lo) hi = lo;
-        memset(d, pad, (size_t)(lo * 4));
-        memset(d + hi * 4, pad, (size_t)((wq - hi) * 4));
-        const int64_t off = lo * sw + cp - g->pl, n = hi - lo;
-        const uint8_t *s0 = src[0] + off, *s1 = src[1] + off, *s2 = src[2] + off, *s3 = src[3] + off;
-        uint8_t *dd = d + lo * 4;
-        if (sw == 1) {
-          for (int64_t t = 0; t < n; ++t) {
-            const uint32_t v = ((uint32_t)s0[t] | (uint32_t)s1[t] << 8 | (uint32_t)s2[t] << 16 | (uint32_t)s3[t] << 24) ^ flip4;
-            memcpy(dd + t * 4, &v, 4);
-          }
-        } else {
-          for (int64_t t = 0; t < n; ++t) {
-            const int64_t i = t * sw;
-            const uint32_t v = ((uint32_t)s0[i] | (uint32_t)s1[i] << 8 | (uint32_t)s2[i] << 16 | (uint32_t)s3[i] << 24) ^ flip4;
-            memcpy(dd + t * 4, &v, 4);
-          }
+      memset(d, pad, (size_t)(l * 4));
+      memset(d + h * 4, pad, (size_t)((wq - h) * 4));
+      const int64_t off = l * sw + cp - g->pl, n = h - l;
+      const uint8_t *s0 = src[0] + off, *s1 = src[1] + off, *s2 = src[2] + off, *s3 = src[3] + off;
+      uint8_t *dd = d + l * 4;
+      if (sw == 1) {
+        for (int64_t t = 0; t < n; ++t) {
+          const uint32_t v = ((uint32_t)s0[t] | (uint32_t)s1[t] << 8 | (uint32_t)s2[t] << 16 | (uint32_t)s3[t] << 24) ^ flip4;
+          memcpy(dd + t * 4, &v, 4);
+        }
+      } else {
+        for (int64_t t = 0; t < n; ++t) {
+          const int64_t i = t * sw;
+          const uint32_t v = ((uint32_t)s0[i] | (uint32_t)s1[i] << 8 | (uint32_t)s2[i] << 16 | (uint32_t)s3[i] << 24) ^ flip4;
+          memcpy(dd + t * 4, &v, 4);
         }
       }
     }
@@ -202,7 +243,7 @@ static void fill_band_q8(const qplan *pl, const uint8_t *x, uint8_t flip, uint8_
 
 static void qtap_offsets(const qplan *pl, int64_t *koff) {
   const tsr_conv_geom *g = &pl->g;
-  const int64_t plane = pl->rp * pl->wq * 4;
+  const int64_t plane = (int64_t)pl->plane_bytes;
   int64_t k = 0;
   for (int64_t cq = 0; cq < pl->c4; ++cq) {
     for (int64_t i = 0; i < g->kh; ++i) {
@@ -215,12 +256,37 @@ static void qtap_offsets(const qplan *pl, int64_t *koff) {
   }
 }
 
+void tsr_qconv_pre(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
+  const tsr_op *op = ctx->op;
+  qplan pl;
+  qplan_of(isa, op, &pl);
+  const tsr_conv_geom *g = &pl.g;
+  uint8_t *padrow = (uint8_t *)ctx->scratch + r64((size_t)(pl.kq + 8) * 8) + r64((size_t)QCONV_MAX_STRIPS * (size_t)isa->nr * 4) +
+                    r64((size_t)(pl.kq * isa->mr * 4 * isa->a_bytes));
+  const uint8_t flip = op->src[0].dtype == TSR_DTYPE_I8 ? 0x80 : 0;
+  const uint8_t pad = (uint8_t)x_zp_u8(op);
+  memset(padrow, pad ^ flip, (size_t)g->w);
+  const uint8_t *x = op->src[0].data;
+  uint8_t *shared = ctx->shared;
+  for (int64_t u = begin; u < end; ++u) {
+    const int64_t cq = u % pl.c4, nb = u / pl.c4, bi = nb % pl.bands, ng = nb / pl.bands;
+    const int64_t n = ng / g->groups, gi = ng % g->groups;
+    const int64_t oh0 = bi * pl.band, rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
+    fill_quad(&pl, x + (n * g->c + gi * g->cg) * g->h * g->w, cq, oh0, rows, flip, pad, padrow,
+              shared + (size_t)nb * pl.band_bytes + (size_t)(cq * g->sh * g->sw) * pl.plane_bytes);
+  }
+  if (begin < end && end == pre_units_of(&pl)) { /* the slack past the last band, once */
+    uint8_t *tail = shared + (size_t)(g->n * g->groups * pl.bands) * pl.band_bytes;
+    memset(tail, pad, (size_t)(4 * isa->nr + 4 * g->kw * g->dw + 64));
+  }
+}
+
 void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
   const tsr_op *op = ctx->op;
   qplan pl;
   qplan_of(isa, op, &pl);
   const tsr_conv_geom *g = &pl.g;
-  const int64_t nr = isa->nr, mr = isa->mr, ohw = g->oh * g->ow, hw = g->h * g->w;
+  const int64_t nr = isa->nr, mr = isa->mr, ohw = g->oh * g->ow;
   const uint8_t *pk = ctx->packed;
   const int32_t *corr = (const int32_t *)(pk + a_bytes_all(isa, &pl));
   const int32_t *wzp = (const int32_t *)((const uint8_t *)corr + r64((size_t)g->m * 4));
@@ -228,15 +294,12 @@ void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
   const int32_t need_colsum = *(const int32_t *)((const uint8_t *)mult + r64((size_t)g->m * 4));
   uint8_t *sp = ctx->scratch;
   int64_t *koff = (int64_t *)sp;
-  sp += r64((size_t)pl.kq * 8);
+  sp += r64((size_t)(pl.kq + 8) * 8);
   int32_t *colsum = (int32_t *)sp;
   sp += r64((size_t)QCONV_MAX_STRIPS * (size_t)nr * 4);
   uint8_t *ones = sp;
-  sp += r64((size_t)(pl.kq * mr * 4 * isa->a_bytes));
-  uint8_t *padrow = sp;
-  sp += r64((size_t)g->w);
-  uint8_t *band = sp;
   qtap_offsets(&pl, koff);
+  for (int64_t kk = pl.kq; kk < pl.kq + 8; ++kk) koff[kk] = 0; /* prefetch targets */
   if (need_colsum) {
     memset(ones, 0, (size_t)(pl.kq * mr * 4 * isa->a_bytes));
     for (int64_t kk = 0; kk < pl.kq; ++kk) {
@@ -253,10 +316,7 @@ void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
                      yt == TSR_DTYPE_I8, false};
   tsr_qconv_ep raw = ep;
   raw.raw = true;
-  const uint8_t flip = op->src[0].dtype == TSR_DTYPE_I8 ? 0x80 : 0;
-  const uint8_t pad = (uint8_t)x_zp_u8(op);
-  memset(padrow, pad ^ flip, (size_t)g->w);
-  const uint8_t *x = op->src[0].data;
+  const uint8_t *shared = ctx->shared;
   uint8_t *y = op->dst.data;
   const uint64_t full = nr == 64 ? ~(uint64_t)0 : (((uint64_t)1 << nr) - 1);
   const size_t agb = a_group_bytes(isa, &pl), ablock = (size_t)(pl.kq * mr * 4 * isa->a_bytes);
@@ -271,7 +331,7 @@ void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
     uint8_t *yg = y + (n * g->m + gi * g->mg) * ohw;
     const int64_t oh0 = bi * pl.band, rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
     const int64_t cells = rows * pl.wq, all = cdiv(cells, nr);
-    fill_band_q8(&pl, x + (n * g->c + gi * g->cg) * hw, flip, pad, padrow, oh0, rows, band);
+    const uint8_t *band = shared + (size_t)((n * g->groups + gi) * pl.bands + bi) * pl.band_bytes;
     for (int64_t sb = 0; sb < all; sb += QCONV_MAX_STRIPS) {
       const int64_t strips = all - sb < QCONV_MAX_STRIPS ? all - sb : QCONV_MAX_STRIPS;
       uint64_t masks[QCONV_MAX_STRIPS];

@@ -8,11 +8,14 @@
  * all in wrapping int32, so it equals the reference's sum bit for bit; then
  * ONNX Runtime's requantization (qlinear.h).
  *
- * k runs over (channel quad cq, i, j, channel in quad): a unit copies its band
- * of input rows as u8 with 4 channels interleaved per pixel ([C/4][sh][sw]
- * [rows][Wq][4], padding = xz', missing channels = xz'), so one k-quad of 16
- * pixels is 64 contiguous bytes at band + koff[kq] + 4 p: the operand of one
- * VNNI dot product (or two widened vpmaddwd). Packed weights:
+ * k runs over (channel quad cq, i, j, channel in quad): a pre-pass (split
+ * over bands and channel quads) copies the input rows each band of output
+ * rows reads into the shared scratch as u8 with 4 channels interleaved per
+ * pixel ([n, group, band][C/4][sh][sw][rows][Wq][4], padding = xz', missing
+ * channels = xz'), so one k-quad of 16 pixels
+ * is 64 contiguous bytes at band + koff[kq] + 4 p: the operand of one VNNI
+ * dot product (or two widened vpmaddwd). Run units: (n, group, band of
+ * output rows, m chunk), reading the shared copy. Packed weights:
  * [groups][ceil(Mg / MR)][K/4][MR][4] (s8, or s16 for the AVX2 variant),
  * then per output channel corr, wz' and the f32 multiplier. */
 #ifndef TESSERA_KERNELS_QCONV_H_
@@ -33,7 +36,8 @@ typedef struct tsr_qconv_ep {
   bool raw;             /* store the raw int32 sums (colsum pass) */
 } tsr_qconv_ep;
 
-/* Rows r < rows of v[r, q] = sum_kq a[(kq*MR + r)*4 + e] * b[koff[kq] + 4q + e],
+/* Microkernels may prefetch b + koff[k + 8]: koff has 8 extra entries.
+ * Rows r < rows of v[r, q] = sum_kq a[(kq*MR + r)*4 + e] * b[koff[kq] + 4q + e],
  * q < NR; stored (requantized, or raw int32) for the lanes in |mask|,
  * compressed, from c + r * ldc. Epilogue channel m0 + r. */
 typedef void (*tsr_qconv_ukernel)(size_t kq, const void *a, const uint8_t *b, const int64_t *koff, void *c,
@@ -48,6 +52,9 @@ typedef struct tsr_qconv_isa {
 bool tsr_qconv_match(const tsr_op *op);
 int64_t tsr_qconv_units(const tsr_qconv_isa *isa, const tsr_op *op);
 size_t tsr_qconv_scratch(const tsr_qconv_isa *isa, const tsr_op *op);
+size_t tsr_qconv_shared(const tsr_qconv_isa *isa, const tsr_op *op);
+int64_t tsr_qconv_pre_units(const tsr_qconv_isa *isa, const tsr_op *op);
+void tsr_qconv_pre(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end);
 size_t tsr_qconv_packed_size(const tsr_qconv_isa *isa, const tsr_op *op);
 void tsr_qconv_pack(const tsr_qconv_isa *isa, const tsr_op *op, void *out);
 void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end);
@@ -61,6 +68,12 @@ void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
   static size_t sym##_packed_size(const tsr_op *op) { return tsr_qconv_packed_size(&tab, op); }               \
   static void sym##_pack(const tsr_op *op, void *out) { tsr_qconv_pack(&tab, op, out); }                       \
   static void sym##_run(const tsr_kernel_ctx *ctx, int64_t b, int64_t e) { tsr_qconv_run(&tab, ctx, b, e); }   \
+  static size_t sym##_shared(const tsr_op *op) { return tsr_qconv_shared(&tab, op); }                          \
+  static int64_t sym##_pre_units(const tsr_op *op, const tsr_dyn_values *dyn) {                               \
+    (void)dyn;                                                                                                 \
+    return tsr_qconv_pre_units(&tab, op);                                                                      \
+  }                                                                                                            \
+  static void sym##_pre(const tsr_kernel_ctx *ctx, int64_t b, int64_t e) { tsr_qconv_pre(&tab, ctx, b, e); }   \
   const tsr_kernel sym = {.name = #sym,                                                                        \
                           .op = TSR_OP_QLINEAR_CONV,                                                           \
                           .isa = (isa_bits),                                                                   \
@@ -69,7 +82,10 @@ void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
                           .scratch = sym##_scratch,                                                            \
                           .packed_size = sym##_packed_size,                                                    \
                           .pack = sym##_pack,                                                                  \
-                          .run = sym##_run};
+                          .run = sym##_run,                                                            \
+                          .shared_scratch = sym##_shared,                                              \
+                          .pre_units = sym##_pre_units,                                                \
+                          .pre = sym##_pre};
 
 extern const tsr_kernel tsr_qlinear_conv_u8s8_ukernel_8x32__avx512vnni;
 extern const tsr_kernel tsr_qlinear_conv_u8s8_ukernel_6x8__avx2;

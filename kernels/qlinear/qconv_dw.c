@@ -71,11 +71,13 @@ void tsr_qconv_dw_pack(const tsr_op *op, void *out) {
   }
 }
 
-/* Scratch: tap offsets, the f32 band, the band's grid of f32 sums. */
+/* Scratch: tap offsets, the f32 band, the band's grid of f32 sums, the
+ * grid's output masks (16 cells each). */
 size_t tsr_qconv_dw_scratch(const tsr_op *op) {
   qdw_plan pl;
   qdw_plan_of(op, &pl);
-  return r64((size_t)(pl.g.kh * pl.g.kw) * 8) + r64(pl.band_floats * 4) + r64((size_t)(pl.band * pl.wq + 160) * 4);
+  return r64((size_t)(pl.g.kh * pl.g.kw) * 8) + r64(pl.band_floats * 4) + r64((size_t)(pl.band * pl.wq + 160) * 4) +
+         r64((size_t)(pl.band * pl.wq / 16 + 2) * 2);
 }
 
 /* f32 (x - xz) band of one plane (padding 0). */
@@ -84,39 +86,95 @@ static void fill_band_qf(const qdw_plan *pl, const uint8_t *x, bool x_signed, in
   const tsr_conv_geom *g = &pl->g;
   const int64_t sh = g->sh, sw = g->sw, wq = pl->wq, plane = pl->rp * wq;
   const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
+  const float fz = (float)xz; /* exact: |x - xz| < 2^9 */
+  int64_t lo[8], hi[8];
+  const int64_t nph = sw < 8 ? sw : 8;
+  for (int64_t cp = 0; cp < nph; ++cp) {
+    int64_t l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
+    int64_t h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
+    if (l > wq) l = wq;
+    if (h > wq) h = wq;
+    if (h < l) h = l;
+    lo[cp] = l;
+    hi[cp] = h;
+  }
+  int64_t rph = 0, rrow = 0; /* r % sh, r / sh */
   for (int64_t r = 0; r < pl->rp * sh; ++r) {
     const int64_t ih = oh0 * sh + r - g->pt;
     const bool in = r < rows_in && ih >= 0 && ih < g->h;
+    float *rowbase = band + rph * sw * plane + rrow * wq;
+    if (++rph == sh) {
+      rph = 0;
+      ++rrow;
+    }
     const uint8_t *src = x + ih * g->w;
-    for (int64_t cp = 0; cp < sw; ++cp) {
-      float *d = band + ((r % sh) * sw + cp) * plane + (r / sh) * wq;
-      int64_t lo = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
-      int64_t hi = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
-      if (lo > wq) lo = wq;
-      if (hi > wq) hi = wq;
-      if (hi < lo || !in) hi = lo;
-      for (int64_t t = 0; t < lo; ++t) d[t] = 0.0f;
-      const uint8_t *s0 = in ? src + lo * sw + cp - g->pl : NULL;
-      if (s0 != NULL && x_signed) {
-        const int8_t *s8 = (const int8_t *)s0;
-        for (int64_t t = 0; t < hi - lo; ++t) d[lo + t] = (float)((int32_t)s8[t * sw] - xz);
-      } else if (s0 != NULL) {
-        for (int64_t t = 0; t < hi - lo; ++t) d[lo + t] = (float)((int32_t)s0[t * sw] - xz);
+    if (in && sw == 2 && nph == 2 && !x_signed) {
+      /* stride 2, u8: both column phases in one pass (vectorizes) */
+      float *d0 = rowbase, *d1 = rowbase + plane;
+      for (int64_t t = 0; t < lo[0]; ++t) d0[t] = 0.0f;
+      for (int64_t t = 0; t < lo[1]; ++t) d1[t] = 0.0f;
+      const int64_t from = lo[0] > lo[1] ? lo[0] : lo[1], both = hi[0] < hi[1] ? hi[0] : hi[1];
+      const uint8_t *s2 = src - g->pl; /* s2[pc] = padded column pc (valid where inside) */
+      for (int64_t t = lo[0]; t < from && t < hi[0]; ++t) d0[t] = (float)s2[2 * t] - fz;
+      for (int64_t t = lo[1]; t < from && t < hi[1]; ++t) d1[t] = (float)s2[2 * t + 1] - fz;
+      for (int64_t t = from; t < both; ++t) {
+        d0[t] = (float)s2[2 * t] - fz;
+        d1[t] = (float)s2[2 * t + 1] - fz;
       }
-      for (int64_t t = hi; t < wq; ++t) d[t] = 0.0f;
+      for (int64_t t = both > from ? both : from; t < hi[0]; ++t) d0[t] = (float)s2[2 * t] - fz;
+      for (int64_t t = both > from ? both : from; t < hi[1]; ++t) d1[t] = (float)s2[2 * t + 1] - fz;
+      for (int64_t t = hi[0]; t < wq; ++t) d0[t] = 0.0f;
+      for (int64_t t = hi[1]; t < wq; ++t) d1[t] = 0.0f;
+      continue;
+    }
+    for (int64_t cp = 0; cp < sw; ++cp) {
+      float *d = rowbase + cp * plane;
+      int64_t l = 0, h = 0;
+      if (in && cp < 8) {
+        l = lo[cp];
+        h = hi[cp];
+      } else if (in) { /* strides above 8: rare */
+        l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
+        h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
+        if (l > wq) l = wq;
+        if (h > wq) h = wq;
+        if (h < l) h = l;
+      }
+      for (int64_t t = 0; t < l; ++t) d[t] = 0.0f;
+      float *dl = d + l;
+      const int64_t cnt = h - l;
+      if (cnt > 0) {
+        const uint8_t *s0 = src + l * sw + cp - g->pl;
+        if (sw == 1) { /* unit stride: vectorizes */
+          if (x_signed) {
+            const int8_t *s8 = (const int8_t *)s0;
+            for (int64_t t = 0; t < cnt; ++t) dl[t] = (float)s8[t] - fz;
+          } else {
+            for (int64_t t = 0; t < cnt; ++t) dl[t] = (float)s0[t] - fz;
+          }
+        } else if (x_signed) {
+          const int8_t *s8 = (const int8_t *)s0;
+          for (int64_t t = 0; t < cnt; ++t) dl[t] = (float)s8[t * sw] - fz;
+        } else {
+          for (int64_t t = 0; t < cnt; ++t) dl[t] = (float)s0[t * sw] - fz;
+        }
+      }
+      for (int64_t t = h > l ? h : l; t < wq; ++t) d[t] = 0.0f;
     }
   }
   for (int64_t t = sh * sw * plane; t < (int64_t)pl->band_floats; ++t) band[t] = 0.0f;
 }
 
-void tsr_qdw_requant__scalar(const float *acc, size_t n, int32_t bias, float mult, int32_t yz, float lo, float hi,
-                             bool y_signed, uint8_t *y) {
+void tsr_qdw_requant__scalar(const float *acc, size_t n, const uint16_t *masks, int32_t bias, float mult, int32_t yz,
+                             float lo, float hi, bool y_signed, uint8_t *y) {
   (void)lo;
   (void)hi;
   const tsr_dtype t = y_signed ? TSR_DTYPE_I8 : TSR_DTYPE_U8;
+  size_t o = 0;
   for (size_t q = 0; q < n; ++q) {
+    if (!((masks[q / 16] >> (q % 16)) & 1u)) continue;
     const int32_t v = (int32_t)((uint32_t)(int32_t)acc[q] + (uint32_t)bias);
-    tsr_q_store(t, y + q, tsr_q_round((float)v * mult, yz, t));
+    tsr_q_store(t, y + o++, tsr_q_round((float)v * mult, yz, t));
   }
 }
 
@@ -133,6 +191,9 @@ void tsr_qconv_dw_run(tsr_conv_dw_row_fn rowsfn, tsr_qdw_requant_fn requant, con
   float *band = (float *)sp;
   sp += r64(pl.band_floats * 4);
   float *acc = (float *)sp;
+  sp += r64((size_t)(pl.band * pl.wq + 160) * 4);
+  uint16_t *masks = (uint16_t *)sp;
+  int64_t masked_rows = -1; /* the band height |masks| describes */
   tsr_conv_tap_offsets(g, 1, pl.wq, pl.rp, toff);
   const float *wf = ctx->packed;
   const int32_t *bias = (const int32_t *)((const uint8_t *)ctx->packed + r64((size_t)(g->m * taps) * 4));
@@ -151,8 +212,17 @@ void tsr_qconv_dw_run(tsr_conv_dw_row_fn rowsfn, tsr_qdw_requant_fn requant, con
     /* the band's flat grid (pitch wq) as 4 segments: 8 independent chains */
     const int64_t cells = rows * pl.wq, seg = cdiv(cells, 4);
     rowsfn(band, (size_t)seg, toff, wf + m * taps, (size_t)taps, acc, (size_t)seg, 4, (size_t)seg, &ep, (size_t)m);
-    for (int64_t r = 0; r < rows; ++r)
-      requant(acc + r * pl.wq, (size_t)g->ow, bias[m], mult[m], yz, lo, hi, yt == TSR_DTYPE_I8, yp + r * g->ow);
+    if (masked_rows != rows) { /* grid cells that are outputs: column < OW */
+      for (int64_t q0 = 0; q0 < cells; q0 += 16) {
+        uint16_t mk = 0;
+        for (int64_t q = q0; q < q0 + 16 && q < cells; ++q) {
+          if (q % pl.wq < g->ow) mk |= (uint16_t)(1u << (q - q0));
+        }
+        masks[q0 / 16] = mk;
+      }
+      masked_rows = rows;
+    }
+    requant(acc, (size_t)cells, masks, bias[m], mult[m], yz, lo, hi, yt == TSR_DTYPE_I8, yp);
   }
 }
 

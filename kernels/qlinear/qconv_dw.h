@@ -10,9 +10,10 @@
 
 #include "conv/conv_dw.h"
 
-/* y[q] = saturate(rint((float)((int32)acc[q] + bias) * mult) + yz), q < n. */
-typedef void (*tsr_qdw_requant_fn)(const float *acc, size_t n, int32_t bias, float mult, int32_t yz, float lo, float hi,
-                                   bool y_signed, uint8_t *y);
+/* saturate(rint((float)((int32)acc[q] + bias) * mult) + yz) for q < n whose
+ * bit q % 16 is set in masks[q / 16], stored in order (compressed) from y. */
+typedef void (*tsr_qdw_requant_fn)(const float *acc, size_t n, const uint16_t *masks, int32_t bias, float mult,
+                                   int32_t yz, float lo, float hi, bool y_signed, uint8_t *y);
 
 bool tsr_qconv_dw_match(const tsr_op *op);
 int64_t tsr_qconv_dw_units(const tsr_op *op);
@@ -21,8 +22,8 @@ size_t tsr_qconv_dw_packed_size(const tsr_op *op);
 void tsr_qconv_dw_pack(const tsr_op *op, void *out);
 void tsr_qconv_dw_run(tsr_conv_dw_row_fn rows, tsr_qdw_requant_fn requant, const tsr_kernel_ctx *ctx, int64_t begin,
                       int64_t end);
-void tsr_qdw_requant__scalar(const float *acc, size_t n, int32_t bias, float mult, int32_t yz, float lo, float hi,
-                             bool y_signed, uint8_t *y);
+void tsr_qdw_requant__scalar(const float *acc, size_t n, const uint16_t *masks, int32_t bias, float mult, int32_t yz,
+                             float lo, float hi, bool y_signed, uint8_t *y);
 
 #define TSR_QCONV_DW_KERNEL(sym, rowsfn, requantfn, isa_bits)                                                   \
   static int64_t sym##_units(const tsr_op *op, const tsr_dyn_values *dyn) {                                   \

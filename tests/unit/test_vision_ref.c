@@ -9,6 +9,10 @@
 
 #include "kernels/common/kernel.h"
 
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
 static void tensor(tsr_tensor *t, tsr_dtype dt, int nd, const int64_t *shape, void *data) {
   CU_ASSERT_EQUAL_FATAL(tsr_tensor_init(t, dt, nd, shape, data), TSR_OK);
 }
@@ -457,6 +461,48 @@ static void test_qlinear_matmul_binary(void) {
   CU_ASSERT_EQUAL(qy, 18);
 }
 
+/* The fast f32 convolutions flush denormals while they run (conv_gemm.h):
+ * the caller's floating-point environment must come back unchanged, and
+ * denormal weights (pruned / BatchNorm-folded models) only change results
+ * below FLT_MIN. */
+static void test_fast_conv_denormals(void) {
+  enum { C = 5, H = 9, W = 11, M = 6 };
+  float x[C * H * W], w[M * C * 9], y[M * H * W], yr[M * H * W];
+  for (int i = 0; i < C * H * W; ++i) x[i] = frand();
+  for (int i = 0; i < M * C * 9; ++i) w[i] = (i % 3) ? frand() : 1e-39f * frand(); /* a third denormal */
+  tsr_op op = {.type = TSR_OP_CONV2D, .n_src = 2};
+  t4(&op.src[0], TSR_DTYPE_F32, 1, C, H, W, x);
+  t4(&op.src[1], TSR_DTYPE_F32, M, C, 3, 3, w);
+  op.src[1].flags = TSR_TENSOR_FLAG_CONST;
+  t4(&op.dst, TSR_DTYPE_F32, 1, M, H, W, y);
+  op.p.conv2d = (tsr_conv2d_params){{3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 1, {0, 0}, -1, 0, 0};
+  tsr_cpu_features f;
+  tsr_cpu_detect(&f);
+  const tsr_kernel *k = tsr_kernel_select(&op, f.isa, false);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+  void *packed = NULL;
+  if (k->packed_size && k->packed_size(&op)) {
+    packed = malloc(k->packed_size(&op));
+    k->pack(&op, packed);
+  }
+  void *scratch = malloc(tsr_kernel_serial_scratch(k, &op) + 64);
+#if defined(__x86_64__)
+  const unsigned before = _mm_getcsr();
+#endif
+  tsr_kernel_run_serial(k, &op, NULL, scratch, packed);
+#if defined(__x86_64__)
+  CU_ASSERT_EQUAL(_mm_getcsr(), before);
+#endif
+  tsr_op ref = op;
+  ref.dst.data = yr;
+  run_ref(&ref);
+  double worst = 0;
+  for (int i = 0; i < M * H * W; ++i) worst = fmax(worst, fabs((double)y[i] - yr[i]));
+  CU_ASSERT(worst < 1e-5);
+  free(packed);
+  free(scratch);
+}
+
 static void test_contract_messages(void) {
   float buf[64];
   tsr_error err;
@@ -538,6 +584,7 @@ int main(void) {
   CU_add_test(s, "quantize and dequantize", test_quantize_hand);
   CU_add_test(s, "qlinear_conv by hand and against f32", test_qlinear_conv);
   CU_add_test(s, "qlinear_matmul and qlinear_binary by hand", test_qlinear_matmul_binary);
+  CU_add_test(s, "fast conv: denormal weights, MXCSR restored", test_fast_conv_denormals);
   CU_add_test(s, "contract messages", test_contract_messages);
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();

@@ -15,6 +15,8 @@ static inline __attribute__((always_inline)) void q8_8x32(const int rows, size_t
   for (int r = 0; r < rows; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
   for (size_t k = 0; k < kq; ++k) {
     const uint8_t *bk = b + koff[k];
+    _mm_prefetch((const char *)(b + koff[k + 8]), _MM_HINT_T0);
+    _mm_prefetch((const char *)(b + koff[k + 8] + 64), _MM_HINT_T0);
     const __m512i b0 = _mm512_loadu_si512(bk), b1 = _mm512_loadu_si512(bk + 64);
     for (int r = 0; r < rows; ++r) {
       int32_t wq;
