@@ -1057,8 +1057,12 @@ static tsr_status lower_matmul(ox_ctx *c, ox_node *n) {
     int32_t t = 0;
     TSR_TRY(tid_of(c, b, &t));
     if (b->ndim == 1) TSR_TRY(matmul_operand(c, b, true, &t));
-    /* Any strides: matmul packs b from them. */
+    /* Rows of b may be strided (matmul packs b from strides), but a b whose
+     * rows are not contiguous packs slowly: make those dense. */
     TSR_TRY(swap_last2(c, t, &tb));
+    tsr_tensor bd;
+    describe(c, tb, &bd);
+    if (bd.stride[bd.ndim - 1] != (int64_t)tsr_dtype_block_bytes(bd.dtype)) TSR_TRY(contig(c, tb, &tb));
   }
   ox_value *bias = NULL;
   ox_node *add = sole_user(c, y);
