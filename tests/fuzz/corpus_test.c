@@ -42,7 +42,7 @@ static void test_corpus(void) {
 int main(void) {
   if (CU_initialize_registry() != CUE_SUCCESS) return 2;
   CU_pSuite s = CU_add_suite("fuzz corpus", NULL, NULL);
-  CU_add_test(s, "fuzz_gguf over tests/fuzz/corpus/gguf", test_corpus);
+  CU_add_test(s, "fuzz target over " TSR_FUZZ_CORPUS, test_corpus);
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned f = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "tools/tsr/commands.h"
+#include "tools/tsr/cmd_net.h"
 
 const tsr_command tsr_commands[] = {
     {"targets", tsr_cmd_targets},
@@ -9,6 +10,7 @@ const tsr_command tsr_commands[] = {
     {"run", tsr_cmd_run},
     {"bench", tsr_cmd_bench},
     {"info", tsr_cmd_info},
+    {"convert", tsr_cmd_convert},
     {"tokenize", tsr_cmd_tokenize},
     {"mkmodel", tsr_cmd_mkmodel},
     {NULL, NULL},

@@ -7,8 +7,11 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "tools/tsr/cmd_net.h"
+
 const tsr_model_handler tsr_model_handlers[] = {
     {"llm", ".gguf (llama), .bin (llama2.c)", tsr_llm_match, tsr_llm_cmd_run, tsr_llm_cmd_bench, tsr_llm_cmd_info},
+    {"net", ".onnx, .tsr", tsr_net_match, tsr_net_cmd_run, tsr_net_cmd_bench, tsr_net_cmd_info},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -14,6 +14,7 @@ static void usage(FILE *f) {
           "  run         run a model (-m MODEL): generate text, or run a network on inputs\n"
           "  bench       benchmark a model (-m MODEL)\n"
           "  info        describe a model: shapes, tensor types, memory needed\n"
+          "  convert     convert a network (ONNX) to Tessera's .tsr file (-o OUT.tsr)\n"
           "  tokenize    print the token ids of a text (-m MODEL [--bos] [--special] TEXT)\n"
           "  mkmodel     write a random-weight Llama GGUF of a given shape and type\n"
           "\n"

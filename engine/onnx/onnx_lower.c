@@ -1,0 +1,1863 @@
+/* ONNX import, pass 3: the remaining run-time nodes become graph nodes.
+ *
+ * Before lowering, uses are recounted for run time (folded nodes read
+ * nothing), int8 QDQ patterns are found (DequantizeLinear -> Conv ->
+ * QuantizeLinear becomes QLINEAR_CONV, DequantizeLinear x2 -> Add/Mul ->
+ * QuantizeLinear becomes QLINEAR_BINARY) and nodes whose results nobody
+ * reads are dropped. Then nodes are lowered in order; a node heading a
+ * pattern (Conv + BatchNorm + bias + activation, MatMul + bias, Sigmoid x Mul,
+ * the LayerNorm and GELU sub-graphs) consumes the nodes after it. Layout
+ * changes are views wherever the data need not move; an op that needs a
+ * dense input gets one copy (cached per tensor). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/graph_internal.h"
+#include "engine/onnx/onnx_ir.h"
+
+#define MAXD TSR_MAX_DIMS
+
+typedef enum plan_kind { PLAN_QCONV = 1, PLAN_QBINARY } plan_kind;
+
+/* An int8 pattern: the values the fused op reads, and the value it writes. */
+typedef struct ox_plan {
+  plan_kind kind;
+  int32_t src[9]; /* QCONV: xq xs xzp wq ws wzp ys yzp bq; QBINARY: aq as azp bq bs bzp ys yzp */
+  int32_t out;    /* the QuantizeLinear output the fused op produces */
+  int32_t binary; /* tsr_binary_kind for QBINARY */
+} ox_plan;
+
+/* ---- graph helpers ---- */
+
+static tsr_status gfail(ox_ctx *c, tsr_status s) {
+  if (s != TSR_OK) tsr_error_copy(c->err, tsr_graph_error(c->g));
+  return s;
+}
+
+static tsr_status new_root(ox_ctx *c, const char *name, tsr_tensor_kind kind, tsr_dtype dt, int32_t nd,
+                           const int64_t *shape, const void *data, int32_t *out) {
+  for (int i = 0; i < nd && kind != TSR_TENSOR_CONST; ++i) {
+    if (shape[i] == 0) return OX_FAIL(c, TSR_ERR_UNSUPPORTED, "onnx: %s would be an empty tensor", name);
+  }
+  tsr_tensor_desc d;
+  memset(&d, 0, sizeof(d));
+  d.name = name;
+  d.kind = kind;
+  d.dtype = dt;
+  d.ndim = nd;
+  for (int i = 0; i < nd; ++i) d.shape[i] = shape[i];
+  d.data = data;
+  return gfail(c, tsr_graph_add_tensor(c->g, &d, out));
+}
+
+static const char *mkname(char *buf, const char *base, const char *suffix) {
+  snprintf(buf, TSR_NAME_MAX, "%s:%s", base, suffix);
+  return buf;
+}
+
+static void describe(ox_ctx *c, int32_t tid, tsr_tensor *t) { tsr_graph_describe(c->g, tid, t); }
+
+static tsr_status emit(ox_ctx *c, tsr_op_type type, const tsr_op_params *p, const int32_t *src, uint32_t n,
+                       int32_t dst, const char *name) {
+  return gfail(c, tsr_graph_add_node(c->g, type, p, src, n, dst, name));
+}
+
+static tsr_status view(ox_ctx *c, int32_t base, const char *name, int32_t nd, const int64_t *shape,
+                       const int64_t *stride, uint64_t offset, int32_t *out) {
+  return gfail(c, tsr_graph_add_view(c->g, base, name, nd, shape, stride, offset, out));
+}
+
+/* A constant tensor holding a copy of |data|. */
+static tsr_status new_const(ox_ctx *c, const char *name, tsr_dtype dt, int32_t nd, const int64_t *shape,
+                            const void *data, int32_t *out) {
+  int64_t numel = 1;
+  for (int i = 0; i < nd; ++i) numel *= shape[i];
+  size_t nb = (size_t)numel * tsr_dtype_block_bytes(dt);
+  void *p = tsr_net_alloc(c->net, nb ? nb : 1, 64);
+  if (p == NULL) return OX_FAIL(c, TSR_ERR_OUT_OF_MEMORY, "onnx: %zu bytes for constant %s", nb, name);
+  if (nb) memcpy(p, data, nb);
+  return new_root(c, name, TSR_TENSOR_CONST, dt, nd, shape, p, out);
+}
+
+/* The tensor of value |v|: lowered already, or a constant made now. */
+static tsr_status tid_of(ox_ctx *c, ox_value *v, int32_t *out) {
+  if (v->tid >= 0) {
+    *out = v->tid;
+    return TSR_OK;
+  }
+  if (v->cdata == NULL) return OX_FAIL(c, TSR_ERR_FORMAT, "onnx: value %s is read before it is computed", v->name);
+  TSR_TRY(new_const(c, v->name, v->dtype, v->ndim, v->shape, v->cdata, &v->tid));
+  *out = v->tid;
+  return TSR_OK;
+}
+
+static bool is_contig(ox_ctx *c, int32_t tid) {
+  tsr_tensor t;
+  describe(c, tid, &t);
+  return tsr_tensor_is_contiguous(&t);
+}
+
+/* |tid| itself if dense, else a dense copy of it (made once per tensor). */
+static tsr_status contig(ox_ctx *c, int32_t tid, int32_t *out) {
+  if (is_contig(c, tid)) {
+    *out = tid;
+    return TSR_OK;
+  }
+  if ((uint32_t)tid >= c->contig_cap) {
+    uint32_t cap = c->contig_cap ? c->contig_cap : 256;
+    while (cap <= (uint32_t)tid) cap *= 2;
+    int32_t *a = ox_alloc(c, sizeof(int32_t) * cap);
+    if (a == NULL) return TSR_ERR_OUT_OF_MEMORY;
+    memset(a, 0xff, sizeof(int32_t) * cap);
+    if (c->contig) memcpy(a, c->contig, sizeof(int32_t) * c->contig_cap);
+    c->contig = a;
+    c->contig_cap = cap;
+  }
+  if (c->contig[tid] >= 0) {
+    *out = c->contig[tid];
+    return TSR_OK;
+  }
+  tsr_tensor t;
+  describe(c, tid, &t);
+  char nm[TSR_NAME_MAX];
+  int32_t d = 0;
+  TSR_TRY(new_root(c, mkname(nm, tsr_graph_tensor_name(c->g, tid), "dense"), TSR_TENSOR_INTERNAL, t.dtype, t.ndim,
+                   t.shape, NULL, &d));
+  tsr_op_params p;
+  memset(&p, 0, sizeof(p));
+  TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &tid, 1, d, nm));
+  c->contig[tid] = d;
+  *out = d;
+  return TSR_OK;
+}
+
+/* Dense tensor of input |v|. */
+static tsr_status dense_in(ox_ctx *c, ox_value *v, int32_t *out) {
+  int32_t t = 0;
+  TSR_TRY(tid_of(c, v, &t));
+  return contig(c, t, out);
+}
+
+static bool same_shape(int32_t na, const int64_t *a, int32_t nb, const int64_t *b) {
+  if (na != nb) return false;
+  for (int i = 0; i < na; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+/* The root tensor an op writes for value |v|, with the op's own shape: an
+ * OUTPUT when |v| is a graph output of exactly that shape. */
+static tsr_status value_out(ox_ctx *c, ox_value *v, int32_t *out);
+
+static int32_t concat_axis(ox_ctx *c, const ox_node *n) {
+  int64_t axis = 1;
+  if (ox_attr_int(c, n, "axis", 1, &axis) != TSR_OK) return -1;
+  const ox_value *y = ox_out(c, n, 0);
+  return (int32_t)(axis < 0 ? axis + y->ndim : axis);
+}
+
+/* The window of a Concat's output that value |v| is written into in place. */
+static tsr_status placed_window(ox_ctx *c, ox_value *v, int32_t *out) {
+  const ox_node *cn = &c->nodes[v->place_concat];
+  ox_value *y = ox_out(c, cn, 0);
+  int32_t yt = y->tid;
+  if (yt < 0) TSR_TRY(value_out(c, y, &yt));
+  tsr_tensor d;
+  describe(c, yt, &d);
+  int32_t axis = concat_axis(c, cn);
+  TSR_TRY(view(c, yt, v->name, v->ndim, v->shape, d.stride, (uint64_t)(v->place_offset * d.stride[axis]), out));
+  v->placed = true;
+  return TSR_OK;
+}
+
+static tsr_status value_root(ox_ctx *c, ox_value *v, tsr_dtype dt, int32_t nd, const int64_t *shape, int32_t *out) {
+  bool exact = dt == v->dtype && same_shape(nd, shape, v->ndim, v->shape);
+  if (exact && v->place_concat >= 0) return placed_window(c, v, out);
+  char nm[TSR_NAME_MAX];
+  const char *name = exact ? v->name : mkname(nm, v->name, "raw");
+  return new_root(c, name, (exact && v->graph_output) ? TSR_TENSOR_OUTPUT : TSR_TENSOR_INTERNAL, dt, nd, shape, NULL,
+                  out);
+}
+
+/* Strides viewing |t| as |s|, when the two shapes differ only by extents
+ * of 1 (any strides work then); false otherwise. */
+static bool unit_reshape(const tsr_tensor *t, int32_t nd, const int64_t *s, int64_t *st) {
+  int j = 0;
+  for (int i = 0; i < nd; ++i) {
+    st[i] = -1;
+    if (s[i] == 1) continue;
+    while (j < t->ndim && t->shape[j] == 1) ++j;
+    if (j >= t->ndim || t->shape[j] != s[i]) return false;
+    st[i] = t->stride[j++];
+  }
+  while (j < t->ndim && t->shape[j] == 1) ++j;
+  if (j != t->ndim) return false;
+  for (int i = nd - 1; i >= 0; --i) {
+    if (st[i] < 0) st[i] = i == nd - 1 ? (int64_t)tsr_dtype_block_bytes(t->dtype) : st[i + 1] * s[i + 1];
+  }
+  return true;
+}
+
+/* Gives |v| the tensor |tid| (reshaped to v's shape by a view if needed). */
+static tsr_status bind_value(ox_ctx *c, ox_value *v, int32_t tid) {
+  tsr_tensor t;
+  describe(c, tid, &t);
+  if (same_shape(t.ndim, t.shape, v->ndim, v->shape)) {
+    v->tid = tid;
+    return TSR_OK;
+  }
+  int64_t st[MAXD];
+  if (!tsr_tensor_is_contiguous(&t) && unit_reshape(&t, v->ndim, v->shape, st))
+    return view(c, tid, v->name, v->ndim, v->shape, st, 0, &v->tid);
+  if (!tsr_tensor_is_contiguous(&t)) TSR_TRY(contig(c, tid, &tid));
+  return view(c, tid, v->name, v->ndim, v->shape, NULL, 0, &v->tid);
+}
+
+static tsr_status value_out(ox_ctx *c, ox_value *v, int32_t *out) {
+  TSR_TRY(value_root(c, v, v->dtype, v->ndim, v->shape, out));
+  v->tid = *out;
+  return TSR_OK;
+}
+
+static void init_params(tsr_op_params *p) { memset(p, 0, sizeof(*p)); }
+
+/* ---- pattern helpers ---- */
+
+static int32_t vid(const ox_ctx *c, const ox_value *v) { return (int32_t)(v - c->values); }
+
+/* The one node still to run that reads |v|, if |v| has exactly one reader
+ * at run time and is not a graph output. */
+static ox_node *sole_user(ox_ctx *c, const ox_value *v) {
+  if ((c->flags & TSR_ONNX_NO_FUSION) || v == NULL || v->graph_output || v->n_uses != 1) return NULL;
+  int32_t id = vid(c, v);
+  if ((uint32_t)id >= c->csr_values) return NULL;
+  for (uint32_t k = c->use_start[id]; k < c->use_start[id + 1]; ++k) {
+    ox_node *u = &c->nodes[c->use_node[k]];
+    if (!u->done) return u;
+  }
+  return NULL;
+}
+
+/* The run-time readers of |v| (at most |cap|); -1 if there are more. */
+static int users(ox_ctx *c, const ox_value *v, ox_node **out, int cap) {
+  if ((c->flags & TSR_ONNX_NO_FUSION) || v->graph_output) return -1;
+  int32_t id = vid(c, v);
+  if ((uint32_t)id >= c->csr_values) return -1;
+  int n = 0;
+  for (uint32_t k = c->use_start[id]; k < c->use_start[id + 1]; ++k) {
+    ox_node *u = &c->nodes[c->use_node[k]];
+    if (u->done) continue;
+    bool dup = false;
+    for (int i = 0; i < n; ++i) dup = dup || out[i] == u;
+    if (dup) continue;
+    if (n == cap) return -1;
+    out[n++] = u;
+  }
+  return n;
+}
+
+static bool is_scalar_const(const ox_value *v) { return v != NULL && v->cdata != NULL && ox_numel(v) == 1 && v->dtype == TSR_DTYPE_F32; }
+
+static float scalar_of(const ox_value *v) { return (float)ox_get_f64(v, 0); }
+
+/* The input of binary node |n| that is not |v|, or NULL. */
+static ox_value *other_input(ox_ctx *c, const ox_node *n, const ox_value *v) {
+  if (n->n_in != 2) return NULL;
+  ox_value *a = ox_in(c, n, 0), *b = ox_in(c, n, 1);
+  if (a == v) return b;
+  if (b == v) return a;
+  return NULL;
+}
+
+/* An activation the conv can fuse: |v|'s only reader is one of them. */
+typedef struct act_match {
+  int32_t kind;
+  float alpha, beta;
+  ox_value *out;
+  ox_node *nodes[2];
+  int n_nodes;
+} act_match;
+
+static tsr_status clip_bounds(ox_ctx *c, const ox_node *n, float *lo, float *hi, bool *ok) {
+  *lo = -INFINITY;
+  *hi = INFINITY;
+  *ok = true;
+  if (c->opset < 11) {
+    TSR_TRY(ox_attr_float(c, n, "min", -INFINITY, lo));
+    TSR_TRY(ox_attr_float(c, n, "max", INFINITY, hi));
+    return TSR_OK;
+  }
+  ox_value *a = ox_in(c, n, 1), *b = ox_in(c, n, 2);
+  if ((a && !is_scalar_const(a)) || (b && !is_scalar_const(b))) {
+    *ok = false;
+    return TSR_OK;
+  }
+  if (a) *lo = scalar_of(a);
+  if (b) *hi = scalar_of(b);
+  return TSR_OK;
+}
+
+/* A PRelu slope that is one value for every channel. */
+static bool uniform_slope(const ox_value *s, float *alpha) {
+  if (s == NULL || s->cdata == NULL || s->dtype != TSR_DTYPE_F32) return false;
+  float a0 = (float)ox_get_f64(s, 0);
+  for (int64_t i = 1; i < ox_numel(s); ++i) {
+    if ((float)ox_get_f64(s, i) != a0) return false;
+  }
+  *alpha = a0;
+  return true;
+}
+
+/* The unary kind of a standalone activation node (its params too), or -1. */
+static tsr_status unary_kind(ox_ctx *c, const ox_node *u, int32_t *kind, float *alpha, float *beta) {
+  *kind = -1;
+  *alpha = *beta = 0;
+  switch (u->op) {
+    case OX_RELU: *kind = TSR_UNARY_RELU; break;
+    case OX_SIGMOID: *kind = TSR_UNARY_SIGMOID; break;
+    case OX_TANH: *kind = TSR_UNARY_TANH; break;
+    case OX_HARD_SWISH: *kind = TSR_UNARY_HARD_SWISH; break;
+    case OX_ERF: *kind = TSR_UNARY_ERF; break;
+    case OX_SQRT: *kind = TSR_UNARY_SQRT; break;
+    case OX_EXP: *kind = TSR_UNARY_EXP; break;
+    case OX_NEG: *kind = TSR_UNARY_NEG; break;
+    case OX_ABS: *kind = TSR_UNARY_ABS; break;
+    case OX_LEAKY_RELU:
+      *kind = TSR_UNARY_LEAKY_RELU;
+      TSR_TRY(ox_attr_float(c, u, "alpha", 0.01f, alpha));
+      break;
+    case OX_HARD_SIGMOID:
+      *kind = TSR_UNARY_HARD_SIGMOID;
+      TSR_TRY(ox_attr_float(c, u, "alpha", 0.2f, alpha));
+      TSR_TRY(ox_attr_float(c, u, "beta", 0.5f, beta));
+      break;
+    case OX_CLIP: {
+      bool ok;
+      TSR_TRY(clip_bounds(c, u, alpha, beta, &ok));
+      if (ok) *kind = TSR_UNARY_CLIP;
+      break;
+    }
+    case OX_PRELU: {
+      float a;
+      if (uniform_slope(ox_in(c, u, 1), &a) && ox_numel(ox_in(c, u, 1)) >= 1) {
+        *kind = TSR_UNARY_LEAKY_RELU;
+        *alpha = a;
+      }
+      break;
+    }
+    default: break;
+  }
+  return TSR_OK;
+}
+
+/* x * sigmoid(x): |s| is a Sigmoid of |x| whose only reader multiplies it by x. */
+static ox_node *silu_mul(ox_ctx *c, const ox_node *s, const ox_value *x) {
+  if (s->op != OX_SIGMOID || ox_in(c, s, 0) != x) return NULL;
+  ox_node *m = sole_user(c, ox_out(c, s, 0));
+  if (m == NULL || m->op != OX_MUL || other_input(c, m, ox_out(c, s, 0)) != x) return NULL;
+  return m;
+}
+
+static tsr_status match_act(ox_ctx *c, ox_value *v, act_match *m) {
+  memset(m, 0, sizeof(*m));
+  m->kind = -1;
+  if (c->flags & TSR_ONNX_NO_FUSION) return TSR_OK;
+  ox_node *us[3];
+  int nu = users(c, v, us, 3);
+  if (nu == 1 && v->n_uses == 1) {
+    ox_node *u = us[0];
+    if (ox_in(c, u, 0) != v || u->op == OX_ERF || u->op == OX_SQRT || u->op == OX_EXP || u->op == OX_NEG ||
+        u->op == OX_ABS)
+      return TSR_OK;
+    if (u->op == OX_PRELU && ox_in(c, u, 1) == v) return TSR_OK;
+    TSR_TRY(unary_kind(c, u, &m->kind, &m->alpha, &m->beta));
+    if (m->kind < 0) return TSR_OK;
+    m->out = ox_out(c, u, 0);
+    m->nodes[0] = u;
+    m->n_nodes = 1;
+    return TSR_OK;
+  }
+  if (nu == 2 && v->n_uses == 2) {
+    for (int i = 0; i < 2; ++i) {
+      ox_node *mul = silu_mul(c, us[i], v);
+      if (mul != NULL && mul == us[1 - i]) {
+        m->kind = TSR_UNARY_SILU;
+        m->out = ox_out(c, mul, 0);
+        m->nodes[0] = us[i];
+        m->nodes[1] = mul;
+        m->n_nodes = 2;
+        return TSR_OK;
+      }
+    }
+  }
+  return TSR_OK;
+}
+
+static void take(act_match *m) {
+  for (int i = 0; i < m->n_nodes; ++i) m->nodes[i]->done = true;
+}
+
+/* ---- convolution ---- */
+
+static void set_window(tsr_conv2d_params *p, const ox_window *w) {
+  for (int i = 0; i < 2; ++i) {
+    p->kernel[i] = (int32_t)w->kernel[i];
+    p->stride[i] = (int32_t)w->stride[i];
+    p->dilation[i] = (int32_t)w->dilation[i];
+  }
+  for (int i = 0; i < 4; ++i) p->pad[i] = (int32_t)w->pad[i];
+}
+
+/* 4-D shape of a model tensor whose spatial part may be 1-D. */
+static void as_4d(const ox_value *v, int64_t *s) {
+  s[0] = v->shape[0];
+  s[1] = v->shape[1];
+  if (v->ndim == 4) {
+    s[2] = v->shape[2];
+    s[3] = v->shape[3];
+  } else {
+    s[2] = 1;
+    s[3] = v->shape[2];
+  }
+}
+
+/* Dense 4-D tensor of a conv/pool input. */
+static tsr_status input_4d(ox_ctx *c, ox_value *x, int32_t *out) {
+  int32_t t = 0;
+  TSR_TRY(dense_in(c, x, &t));
+  if (x->ndim == 4) {
+    *out = t;
+    return TSR_OK;
+  }
+  int64_t s[4];
+  as_4d(x, s);
+  char nm[TSR_NAME_MAX];
+  return view(c, t, mkname(nm, x->name, "4d"), 4, s, NULL, 0, out);
+}
+
+/* Output |v| of a 4-D op whose model shape may be 3-D. */
+static tsr_status output_4d(ox_ctx *c, ox_value *v, int64_t n, int64_t ch, const ox_window *w, tsr_dtype dt,
+                            int32_t *out) {
+  int64_t s[4] = {n, ch, w->out[0], w->out[1]};
+  TSR_TRY(value_root(c, v, dt, 4, s, out));
+  return bind_value(c, v, *out);
+}
+
+static tsr_status lower_conv(ox_ctx *c, ox_node *n) {
+  bool tr = n->op == OX_CONV_TRANSPOSE;
+  ox_value *x = ox_in(c, n, 0), *w = ox_in(c, n, 1), *b = ox_in(c, n, 2), *y = ox_out(c, n, 0);
+  if (w->cdata == NULL) return OX_UNSUPPORTED(c, n, "run-time weights");
+  if (w->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "weight dtype %s", tsr_dtype_name(w->dtype));
+  if (b != NULL && (b->cdata == NULL || b->dtype != TSR_DTYPE_F32 || ox_numel(b) != y->shape[1]))
+    return OX_UNSUPPORTED(c, n, "a run-time or mis-shaped bias");
+  int64_t group = 1;
+  TSR_TRY(ox_attr_int(c, n, "group", 1, &group));
+  int32_t nsp = x->ndim - 2;
+  int64_t op[2] = {0, 0};
+  if (tr) {
+    int64_t v[4];
+    int nv;
+    TSR_TRY(ox_attr_ints(c, n, "output_padding", v, 4, &nv));
+    for (int i = 0; i < nv; ++i) op[2 - nsp + i] = v[i];
+  }
+  ox_window win;
+  TSR_TRY(ox_window_params(c, n, x->shape + 2, nsp, w->shape + 2, tr, tr ? op : NULL, &win));
+  const int64_t m = y->shape[1];
+  const int64_t wn = ox_numel(w);
+  /* Folded weights and bias, in scratch until made constants. */
+  float *wf = NULL, *bf = NULL;
+  bool wmod = false, bmod = false;
+  ox_value *cur = y;
+  if (!(c->flags & TSR_ONNX_NO_FUSION)) {
+    ox_node *u = sole_user(c, cur);
+    if (!tr && u != NULL && u->op == OX_BATCH_NORM && ox_in(c, u, 0) == cur) {
+      /* y' = (y - mean) * gamma / sqrt(var + eps) + beta, folded per output channel. */
+      float eps;
+      TSR_TRY(ox_attr_float(c, u, "epsilon", 1e-5f, &eps));
+      wf = ox_alloc(c, sizeof(float) * (size_t)wn);
+      bf = ox_alloc(c, sizeof(float) * (size_t)m);
+      if (!wf || !bf) return TSR_ERR_OUT_OF_MEMORY;
+      memcpy(wf, w->cdata, sizeof(float) * (size_t)wn);
+      for (int64_t k = 0; k < m; ++k) bf[k] = b ? (float)ox_get_f64(b, k) : 0.0f;
+      ox_value *ga = ox_in(c, u, 1), *be = ox_in(c, u, 2), *mu = ox_in(c, u, 3), *va = ox_in(c, u, 4);
+      int64_t per = wn / m;
+      for (int64_t k = 0; k < m; ++k) {
+        float s = (float)ox_get_f64(ga, k) / sqrtf((float)ox_get_f64(va, k) + eps);
+        for (int64_t i = 0; i < per; ++i) wf[k * per + i] *= s;
+        bf[k] = (bf[k] - (float)ox_get_f64(mu, k)) * s + (float)ox_get_f64(be, k);
+      }
+      wmod = bmod = true;
+      u->done = true;
+      cur = ox_out(c, u, 0);
+    }
+    u = sole_user(c, cur);
+    if (u != NULL && u->op == OX_ADD) {
+      /* A per-channel constant added to the output is bias. */
+      ox_value *o = other_input(c, u, cur);
+      bool ok = o != NULL && o->cdata != NULL && o->dtype == TSR_DTYPE_F32 && ox_numel(o) == m && o->ndim <= cur->ndim;
+      for (int i = 0; ok && i < o->ndim; ++i) {
+        int d = i + (cur->ndim - o->ndim);
+        ok = (d == 1) ? o->shape[i] == m : o->shape[i] == 1;
+      }
+      if (ok && same_shape(ox_out(c, u, 0)->ndim, ox_out(c, u, 0)->shape, cur->ndim, cur->shape)) {
+        if (bf == NULL) {
+          bf = ox_alloc(c, sizeof(float) * (size_t)m);
+          if (bf == NULL) return TSR_ERR_OUT_OF_MEMORY;
+          for (int64_t k = 0; k < m; ++k) bf[k] = b ? (float)ox_get_f64(b, k) : 0.0f;
+        }
+        for (int64_t k = 0; k < m; ++k) bf[k] += (float)ox_get_f64(o, k);
+        bmod = true;
+        u->done = true;
+        cur = ox_out(c, u, 0);
+      }
+    }
+  }
+  /* PRelu with one slope per output channel: the conv's slope operand. */
+  ox_value *slope = NULL;
+  {
+    ox_node *u = sole_user(c, cur);
+    float ua;
+    if (u != NULL && u->op == OX_PRELU && ox_in(c, u, 0) == cur && !uniform_slope(ox_in(c, u, 1), &ua)) {
+      ox_value *sl = ox_in(c, u, 1);
+      bool ok = sl->cdata != NULL && sl->dtype == TSR_DTYPE_F32 && ox_numel(sl) == m && sl->ndim <= cur->ndim &&
+                same_shape(ox_out(c, u, 0)->ndim, ox_out(c, u, 0)->shape, cur->ndim, cur->shape);
+      for (int i = 0; ok && i < sl->ndim; ++i) {
+        int d = i + (cur->ndim - sl->ndim);
+        ok = (d == 1) ? sl->shape[i] == m : sl->shape[i] == 1;
+      }
+      if (ok) {
+        slope = sl;
+        u->done = true;
+        cur = ox_out(c, u, 0);
+      }
+    }
+  }
+  act_match am;
+  if (slope == NULL) {
+    TSR_TRY(match_act(c, cur, &am));
+  } else {
+    memset(&am, 0, sizeof(am));
+    am.kind = -1;
+  }
+  tsr_op_params p;
+  init_params(&p);
+  set_window(&p.conv2d, &win);
+  p.conv2d.groups = (int32_t)group;
+  p.conv2d.output_padding[0] = (int32_t)op[0];
+  p.conv2d.output_padding[1] = (int32_t)op[1];
+  p.conv2d.activation = -1;
+  if (am.kind >= 0) {
+    p.conv2d.activation = am.kind;
+    p.conv2d.act_alpha = am.alpha;
+    p.conv2d.act_beta = am.beta;
+    take(&am);
+    cur = am.out;
+  }
+  if (slope != NULL) p.conv2d.activation = TSR_UNARY_LEAKY_RELU;
+  int32_t src[4] = {-1, -1, -1, -1};
+  TSR_TRY(input_4d(c, x, &src[0]));
+  if (slope != NULL) {
+    TSR_TRY(tid_of(c, slope, &src[3]));
+    if (slope->ndim != 1) TSR_TRY(view(c, src[3], slope->name, 1, &m, NULL, 0, &src[3]));
+  }
+  int64_t ws[4];
+  as_4d(w, ws);
+  char nm[TSR_NAME_MAX];
+  if (wmod || nsp == 1) {
+    TSR_TRY(new_const(c, wmod ? mkname(nm, w->name, "folded") : w->name, TSR_DTYPE_F32, 4, ws, wmod ? (void *)wf : w->cdata,
+                      &src[1]));
+  } else {
+    TSR_TRY(tid_of(c, w, &src[1]));
+  }
+  if (bmod) {
+    TSR_TRY(new_const(c, mkname(nm, n->name, "bias"), TSR_DTYPE_F32, 1, &m, bf, &src[2]));
+  } else if (b != NULL) {
+    TSR_TRY(tid_of(c, b, &src[2]));
+    if (b->ndim != 1) TSR_TRY(view(c, src[2], b->name, 1, &m, NULL, 0, &src[2]));
+  }
+  int32_t dst = 0;
+  TSR_TRY(output_4d(c, cur, y->shape[0], m, &win, TSR_DTYPE_F32, &dst));
+  return emit(c, tr ? TSR_OP_CONV_TRANSPOSE2D : TSR_OP_CONV2D, &p, src, src[3] >= 0 ? 4 : (src[2] >= 0 ? 3 : 2), dst,
+              n->name);
+}
+
+/* A constant zero point of |dt| when the model leaves it out. */
+static tsr_status zp_or_zero(ox_ctx *c, ox_value *zp, tsr_dtype dt, const char *base, int32_t *out) {
+  if (zp != NULL) return tid_of(c, zp, out);
+  uint8_t zero[8] = {0};
+  char nm[TSR_NAME_MAX];
+  return new_const(c, mkname(nm, base, "zero_point"), dt, 0, NULL, zero, out);
+}
+
+static tsr_status lower_qlinear_conv(ox_ctx *c, ox_node *n, const ox_plan *plan) {
+  /* src: x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias? */
+  ox_value *v[9];
+  ox_value *y = NULL;
+  if (plan != NULL) {
+    for (int i = 0; i < 9; ++i) v[i] = plan->src[i] >= 0 ? &c->values[plan->src[i]] : NULL;
+    y = &c->values[plan->out];
+  } else {
+    for (int i = 0; i < 9; ++i) v[i] = ox_in(c, n, (uint32_t)i);
+    y = ox_out(c, n, 0);
+  }
+  ox_value *x = v[0], *w = v[3];
+  if (w->cdata == NULL) return OX_UNSUPPORTED(c, n, "run-time weights");
+  if (v[8] != NULL && (v[8]->cdata == NULL || v[8]->dtype != TSR_DTYPE_I32)) return OX_UNSUPPORTED(c, n, "a non-int32 bias");
+  int64_t group = 1;
+  TSR_TRY(ox_attr_int(c, n, "group", 1, &group));
+  ox_window win;
+  TSR_TRY(ox_window_params(c, n, x->shape + 2, x->ndim - 2, w->shape + 2, false, NULL, &win));
+  tsr_op_params p;
+  init_params(&p);
+  set_window(&p.qop.conv, &win);
+  p.qop.conv.groups = (int32_t)group;
+  p.qop.conv.activation = -1;
+  int32_t src[9];
+  TSR_TRY(input_4d(c, x, &src[0]));
+  TSR_TRY(tid_of(c, v[1], &src[1]));
+  TSR_TRY(zp_or_zero(c, v[2], x->dtype, x->name, &src[2]));
+  if (w->ndim == 4) {
+    TSR_TRY(tid_of(c, w, &src[3]));
+  } else {
+    int64_t ws[4];
+    as_4d(w, ws);
+    TSR_TRY(new_const(c, w->name, w->dtype, 4, ws, w->cdata, &src[3]));
+  }
+  TSR_TRY(tid_of(c, v[4], &src[4]));
+  TSR_TRY(zp_or_zero(c, v[5], w->dtype, w->name, &src[5]));
+  TSR_TRY(tid_of(c, v[6], &src[6]));
+  TSR_TRY(zp_or_zero(c, v[7], y->dtype, y->name, &src[7]));
+  uint32_t ns = 8;
+  if (v[8] != NULL) {
+    TSR_TRY(tid_of(c, v[8], &src[8]));
+    ns = 9;
+  }
+  int32_t dst = 0;
+  TSR_TRY(output_4d(c, y, x->shape[0], y->shape[1], &win, y->dtype, &dst));
+  return emit(c, TSR_OP_QLINEAR_CONV, &p, src, ns, dst, n->name);
+}
+
+/* ---- pooling ---- */
+
+static tsr_status lower_pool(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  tsr_op_params p;
+  init_params(&p);
+  ox_window win;
+  memset(&win, 0, sizeof(win));
+  if (n->op == OX_GLOBAL_AVERAGE_POOL || n->op == OX_GLOBAL_MAX_POOL) {
+    if (x->ndim != 4 && x->ndim != 3) return OX_UNSUPPORTED(c, n, "input rank %d", (int)x->ndim);
+    p.pool2d.kind = n->op == OX_GLOBAL_AVERAGE_POOL ? TSR_POOL_GLOBAL_AVG : TSR_POOL_GLOBAL_MAX;
+    win.out[0] = win.out[1] = 1;
+  } else {
+    int64_t k0[2] = {0, 0};
+    TSR_TRY(ox_window_params(c, n, x->shape + 2, x->ndim - 2, k0, false, NULL, &win));
+    p.pool2d.kind = n->op == OX_MAX_POOL ? TSR_POOL_MAX : TSR_POOL_AVG;
+    for (int i = 0; i < 2; ++i) {
+      p.pool2d.kernel[i] = (int32_t)win.kernel[i];
+      p.pool2d.stride[i] = (int32_t)win.stride[i];
+      p.pool2d.dilation[i] = (int32_t)win.dilation[i];
+    }
+    for (int i = 0; i < 4; ++i) p.pool2d.pad[i] = (int32_t)win.pad[i];
+    int64_t cip = 0;
+    TSR_TRY(ox_attr_int(c, n, "count_include_pad", 0, &cip));
+    p.pool2d.count_include_pad = cip != 0;
+    p.pool2d.ceil_mode = win.ceil_mode;
+  }
+  int32_t src = 0, dst = 0;
+  TSR_TRY(input_4d(c, x, &src));
+  TSR_TRY(output_4d(c, y, x->shape[0], x->shape[1], &win, y->dtype, &dst));
+  if (x->dtype == TSR_DTYPE_F32) return emit(c, TSR_OP_POOL2D, &p, &src, 1, dst, n->name);
+  /* Max pooling of int8 values: max commutes with the exact widening to
+   * float (scale 1, zero point 0), so widen, pool in f32, narrow back. */
+  if (p.pool2d.kind != TSR_POOL_MAX && p.pool2d.kind != TSR_POOL_GLOBAL_MAX)
+    return OX_UNSUPPORTED(c, n, "average pooling of %s values", tsr_dtype_name(x->dtype));
+  char nm[TSR_NAME_MAX];
+  float one = 1.0f;
+  int32_t sc = 0, zp = 0, wide = 0, pooled = 0;
+  tsr_tensor tx, ty;
+  describe(c, src, &tx);
+  describe(c, dst, &ty);
+  TSR_TRY(new_const(c, mkname(nm, n->name, "unit_scale"), TSR_DTYPE_F32, 0, NULL, &one, &sc));
+  TSR_TRY(zp_or_zero(c, NULL, x->dtype, n->name, &zp));
+  TSR_TRY(new_root(c, mkname(nm, n->name, "wide"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 4, tx.shape, NULL, &wide));
+  TSR_TRY(new_root(c, mkname(nm, n->name, "pooled"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 4, ty.shape, NULL, &pooled));
+  tsr_op_params q;
+  init_params(&q);
+  int32_t s1[3] = {src, sc, zp}, s2[3] = {pooled, sc, zp};
+  TSR_TRY(emit(c, TSR_OP_DEQUANTIZE_LINEAR, &q, s1, 3, wide, mkname(nm, n->name, "widen")));
+  TSR_TRY(emit(c, TSR_OP_POOL2D, &p, &wide, 1, pooled, n->name));
+  return emit(c, TSR_OP_QUANTIZE_LINEAR, &q, s2, 3, dst, mkname(nm, n->name, "narrow"));
+}
+
+/* ---- elementwise ---- */
+
+static tsr_status emit_unary(ox_ctx *c, ox_node *n, ox_value *x, ox_value *y, int32_t kind, float alpha, float beta) {
+  tsr_op_params p;
+  init_params(&p);
+  p.unary.kind = kind;
+  p.unary.alpha = alpha;
+  p.unary.beta = beta;
+  int32_t src = 0, dst = 0;
+  TSR_TRY(dense_in(c, x, &src));
+  TSR_TRY(value_out(c, y, &dst));
+  return emit(c, TSR_OP_UNARY, &p, &src, 1, dst, n->name);
+}
+
+/* GELU written out: x / sqrt(2) -> Erf -> + 1 -> * x -> * 0.5, headed by the Div
+ * (or a Mul by 1/sqrt(2)). Returns the final node, or NULL. */
+static ox_node *match_gelu(ox_ctx *c, ox_node *n, ox_value **x_out) {
+  if (c->flags & TSR_ONNX_NO_FUSION) return NULL;
+  if (n->op != OX_DIV && n->op != OX_MUL) return NULL;
+  ox_value *x = ox_in(c, n, 0), *k = ox_in(c, n, 1);
+  if (n->op == OX_MUL && is_scalar_const(x)) {
+    ox_value *t = x;
+    x = k;
+    k = t;
+  }
+  if (x == NULL || !is_scalar_const(k) || x->cdata != NULL) return NULL;
+  float kv = scalar_of(k);
+  if (n->op == OX_DIV ? fabsf(kv - 1.41421356f) > 1e-4f : fabsf(kv - 0.70710678f) > 1e-4f) return NULL;
+  ox_node *e = sole_user(c, ox_out(c, n, 0));
+  if (e == NULL || e->op != OX_ERF) return NULL;
+  ox_node *a = sole_user(c, ox_out(c, e, 0));
+  if (a == NULL || a->op != OX_ADD) return NULL;
+  ox_value *one = other_input(c, a, ox_out(c, e, 0));
+  if (!is_scalar_const(one) || scalar_of(one) != 1.0f) return NULL;
+  ox_node *m1 = sole_user(c, ox_out(c, a, 0));
+  if (m1 == NULL || m1->op != OX_MUL || other_input(c, m1, ox_out(c, a, 0)) != x) return NULL;
+  ox_node *m2 = sole_user(c, ox_out(c, m1, 0));
+  if (m2 == NULL || m2->op != OX_MUL) return NULL;
+  ox_value *half = other_input(c, m2, ox_out(c, m1, 0));
+  if (!is_scalar_const(half) || scalar_of(half) != 0.5f) return NULL;
+  e->done = a->done = m1->done = m2->done = true;
+  *x_out = x;
+  return m2;
+}
+
+/* x (of rank r) is a stride-0 broadcast of a smaller tensor that |other|
+ * broadcasts against to the same result: use the small one. */
+static ox_value *unexpand(ox_ctx *c, ox_value *x, const ox_value *other, const ox_value *y) {
+  if (x->producer < 0 || c->nodes[x->producer].op != OX_EXPAND || c->nodes[x->producer].done) return x;
+  ox_value *src = ox_in(c, &c->nodes[x->producer], 0);
+  /* broadcast(src, other) must equal y. */
+  int32_t r = src->ndim > other->ndim ? src->ndim : other->ndim;
+  if (r != y->ndim) return x;
+  for (int i = 0; i < r; ++i) {
+    int ia = i - (r - src->ndim), ib = i - (r - other->ndim);
+    int64_t ea = ia >= 0 ? src->shape[ia] : 1, eb = ib >= 0 ? other->shape[ib] : 1;
+    if (ea != eb && ea != 1 && eb != 1) return x;
+    if ((ea == 1 ? eb : ea) != y->shape[i]) return x;
+  }
+  return src;
+}
+
+static tsr_status lower_binary(ox_ctx *c, ox_node *n) {
+  ox_value *gx = NULL;
+  ox_node *gelu = match_gelu(c, n, &gx);
+  if (gelu != NULL) return emit_unary(c, n, gx, ox_out(c, gelu, 0), TSR_UNARY_GELU_ERF, 0, 0);
+  ox_value *a = ox_in(c, n, 0), *b = ox_in(c, n, 1), *y = ox_out(c, n, 0);
+  /* A scalar constant operand: one affine unary. */
+  if (n->op == OX_MUL || n->op == OX_ADD || n->op == OX_SUB) {
+    bool sa = is_scalar_const(a) && b->cdata == NULL && same_shape(b->ndim, b->shape, y->ndim, y->shape);
+    bool sb = is_scalar_const(b) && a->cdata == NULL && same_shape(a->ndim, a->shape, y->ndim, y->shape);
+    if (sa || sb) {
+      ox_value *x = sa ? b : a;
+      float k = scalar_of(sa ? a : b);
+      float alpha = 1.0f, beta = 0.0f;
+      if (n->op == OX_MUL) alpha = k;
+      else if (n->op == OX_ADD) beta = k;
+      else if (sb) beta = -k;
+      else {
+        alpha = -1.0f;
+        beta = k;
+      }
+      /* x * k read only as a MatMul's left operand: the matmul scales. */
+      ox_node *mm = sole_user(c, y);
+      if (n->op == OX_MUL && mm != NULL && mm->op == OX_MATMUL && ox_in(c, mm, 0) == y && ox_in(c, mm, 1) != y &&
+          x->ndim >= 2 && x->mm_alpha == 0.0f) {
+        int32_t xt = 0;
+        TSR_TRY(tid_of(c, x, &xt));
+        y->tid = xt;
+        y->mm_alpha = alpha;
+        return TSR_OK;
+      }
+      return emit_unary(c, n, x, y, TSR_UNARY_SCALE, alpha, beta);
+    }
+  }
+  if (n->op == OX_POW && is_scalar_const(b) && a->cdata == NULL) {
+    float e = scalar_of(b);
+    if (e == 1.0f) return emit_unary(c, n, a, y, TSR_UNARY_SCALE, 1.0f, 0.0f);
+    if (e == 0.5f) return emit_unary(c, n, a, y, TSR_UNARY_SQRT, 0, 0);
+  }
+  tsr_op_params p;
+  init_params(&p);
+  switch (n->op) {
+    case OX_ADD: p.binary.kind = TSR_BINARY_ADD; break;
+    case OX_SUB: p.binary.kind = TSR_BINARY_SUB; break;
+    case OX_MUL: p.binary.kind = TSR_BINARY_MUL; break;
+    case OX_DIV: p.binary.kind = TSR_BINARY_DIV; break;
+    case OX_POW: p.binary.kind = TSR_BINARY_POW; break;
+    case OX_MAX: p.binary.kind = TSR_BINARY_MAX; break;
+    case OX_MIN: p.binary.kind = TSR_BINARY_MIN; break;
+    default: return OX_UNSUPPORTED(c, n, "binary op");
+  }
+  if (n->op == OX_POW && is_scalar_const(b) && scalar_of(b) == 2.0f) {
+    p.binary.kind = TSR_BINARY_MUL; /* x^2 as x*x */
+    b = a;
+  }
+  if (b->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "exponent dtype %s", tsr_dtype_name(b->dtype));
+  a = unexpand(c, a, b, y);
+  b = unexpand(c, b, a, y);
+  int32_t src[2], dst = 0;
+  TSR_TRY(dense_in(c, a, &src[0]));
+  TSR_TRY(dense_in(c, b, &src[1]));
+  TSR_TRY(value_out(c, y, &dst));
+  return emit(c, TSR_OP_BINARY, &p, src, 2, dst, n->name);
+}
+
+static tsr_status lower_unary(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  if (n->op == OX_SIGMOID) {
+    ox_node *m = silu_mul(c, n, x);
+    if (m != NULL && x->n_uses >= 2) {
+      m->done = true;
+      return emit_unary(c, n, x, ox_out(c, m, 0), TSR_UNARY_SILU, 0, 0);
+    }
+  }
+  int32_t kind;
+  float alpha, beta;
+  TSR_TRY(unary_kind(c, n, &kind, &alpha, &beta));
+  if (kind < 0) {
+    if (n->op == OX_CLIP) return OX_UNSUPPORTED(c, n, "run-time clip bounds");
+    return OX_UNSUPPORTED(c, n, "op %s on run-time values", ox_op_name(n));
+  }
+  return emit_unary(c, n, x, y, kind, alpha, beta);
+}
+
+static tsr_status lower_prelu(ox_ctx *c, ox_node *n) {
+  int32_t kind;
+  float alpha, beta;
+  TSR_TRY(unary_kind(c, n, &kind, &alpha, &beta));
+  ox_value *x = ox_in(c, n, 0), *s = ox_in(c, n, 1), *y = ox_out(c, n, 0);
+  if (kind >= 0 && same_shape(x->ndim, x->shape, y->ndim, y->shape)) return emit_unary(c, n, x, y, kind, alpha, beta);
+  tsr_op_params p;
+  init_params(&p);
+  p.binary.kind = TSR_BINARY_PRELU;
+  int32_t src[2], dst = 0;
+  TSR_TRY(dense_in(c, x, &src[0]));
+  TSR_TRY(dense_in(c, s, &src[1]));
+  TSR_TRY(value_out(c, y, &dst));
+  return emit(c, TSR_OP_BINARY, &p, src, 2, dst, n->name);
+}
+
+/* Standalone BatchNormalization: y = x * scale + shift per channel. */
+static tsr_status lower_batch_norm(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  float eps;
+  TSR_TRY(ox_attr_float(c, n, "epsilon", 1e-5f, &eps));
+  int64_t ch = x->shape[1];
+  float *sc = ox_alloc(c, sizeof(float) * (size_t)ch), *sh = ox_alloc(c, sizeof(float) * (size_t)ch);
+  if (!sc || !sh) return TSR_ERR_OUT_OF_MEMORY;
+  ox_value *ga = ox_in(c, n, 1), *be = ox_in(c, n, 2), *mu = ox_in(c, n, 3), *va = ox_in(c, n, 4);
+  for (int64_t k = 0; k < ch; ++k) {
+    sc[k] = (float)ox_get_f64(ga, k) / sqrtf((float)ox_get_f64(va, k) + eps);
+    sh[k] = (float)ox_get_f64(be, k) - (float)ox_get_f64(mu, k) * sc[k];
+  }
+  if (!(c->flags & TSR_ONNX_NO_FUSION) && (x->ndim == 4 || x->ndim == 3)) {
+    /* One pass: a depthwise 1x1 convolution (weight = scale, bias = shift),
+     * which also takes the activation after it (PRelu per channel too). */
+    ox_value *cur = y, *slope = NULL;
+    ox_node *u = sole_user(c, cur);
+    float ua;
+    if (u != NULL && u->op == OX_PRELU && ox_in(c, u, 0) == cur && !uniform_slope(ox_in(c, u, 1), &ua)) {
+      ox_value *sl = ox_in(c, u, 1);
+      bool ok = sl->cdata != NULL && sl->dtype == TSR_DTYPE_F32 && ox_numel(sl) == ch && sl->ndim <= cur->ndim &&
+                same_shape(ox_out(c, u, 0)->ndim, ox_out(c, u, 0)->shape, cur->ndim, cur->shape);
+      for (int i = 0; ok && i < sl->ndim; ++i) ok = (i + (cur->ndim - sl->ndim) == 1) ? sl->shape[i] == ch : sl->shape[i] == 1;
+      if (ok) {
+        slope = sl;
+        u->done = true;
+        cur = ox_out(c, u, 0);
+      }
+    }
+    act_match am;
+    memset(&am, 0, sizeof(am));
+    am.kind = -1;
+    if (slope == NULL) TSR_TRY(match_act(c, cur, &am));
+    tsr_op_params p;
+    init_params(&p);
+    p.conv2d.kernel[0] = p.conv2d.kernel[1] = 1;
+    p.conv2d.stride[0] = p.conv2d.stride[1] = 1;
+    p.conv2d.dilation[0] = p.conv2d.dilation[1] = 1;
+    p.conv2d.groups = (int32_t)ch;
+    p.conv2d.activation = slope ? TSR_UNARY_LEAKY_RELU : -1;
+    if (am.kind >= 0) {
+      p.conv2d.activation = am.kind;
+      p.conv2d.act_alpha = am.alpha;
+      p.conv2d.act_beta = am.beta;
+      take(&am);
+      cur = am.out;
+    }
+    char nm[TSR_NAME_MAX];
+    int64_t ws[4] = {ch, 1, 1, 1};
+    int32_t src[4] = {-1, -1, -1, -1}, dst = 0;
+    TSR_TRY(input_4d(c, x, &src[0]));
+    TSR_TRY(new_const(c, mkname(nm, n->name, "scale"), TSR_DTYPE_F32, 4, ws, sc, &src[1]));
+    TSR_TRY(new_const(c, mkname(nm, n->name, "shift"), TSR_DTYPE_F32, 1, &ch, sh, &src[2]));
+    if (slope != NULL) {
+      TSR_TRY(tid_of(c, slope, &src[3]));
+      if (slope->ndim != 1) TSR_TRY(view(c, src[3], slope->name, 1, &ch, NULL, 0, &src[3]));
+    }
+    ox_window win;
+    memset(&win, 0, sizeof(win));
+    int64_t s4[4];
+    as_4d(x, s4);
+    win.out[0] = s4[2];
+    win.out[1] = s4[3];
+    TSR_TRY(output_4d(c, cur, s4[0], ch, &win, TSR_DTYPE_F32, &dst));
+    return emit(c, TSR_OP_CONV2D, &p, src, slope ? 4 : 3, dst, n->name);
+  }
+  int64_t s[MAXD];
+  int32_t nd = x->ndim - 1;
+  s[0] = ch;
+  for (int i = 1; i < nd; ++i) s[i] = 1;
+  char nm[TSR_NAME_MAX];
+  int32_t src[2], tmp = 0, dst = 0, kshift = 0;
+  TSR_TRY(dense_in(c, x, &src[0]));
+  TSR_TRY(new_const(c, mkname(nm, n->name, "scale"), TSR_DTYPE_F32, nd, s, sc, &src[1]));
+  TSR_TRY(new_const(c, mkname(nm, n->name, "shift"), TSR_DTYPE_F32, nd, s, sh, &kshift));
+  TSR_TRY(new_root(c, mkname(nm, n->name, "scaled"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, x->ndim, x->shape, NULL, &tmp));
+  tsr_op_params p;
+  init_params(&p);
+  p.binary.kind = TSR_BINARY_MUL;
+  TSR_TRY(emit(c, TSR_OP_BINARY, &p, src, 2, tmp, nm));
+  TSR_TRY(value_out(c, y, &dst));
+  p.binary.kind = TSR_BINARY_ADD;
+  int32_t src2[2] = {tmp, kshift};
+  return emit(c, TSR_OP_BINARY, &p, src2, 2, dst, n->name);
+}
+
+/* ---- matmul ---- */
+
+/* A constant [.., K, N] as [.., N, K]. */
+static tsr_status transposed_const(ox_ctx *c, const ox_value *b, int32_t *out) {
+  int32_t nd = b->ndim;
+  int64_t k = b->shape[nd - 2], nn = b->shape[nd - 1], batch = ox_numel(b) / (k * nn > 0 ? k * nn : 1);
+  size_t es = tsr_dtype_block_bytes(b->dtype);
+  uint8_t *t = ox_alloc(c, (size_t)ox_numel(b) * es + 1);
+  if (t == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  const uint8_t *s = b->cdata;
+  for (int64_t bi = 0; bi < batch; ++bi)
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < nn; ++j)
+        memcpy(t + (size_t)((bi * nn + j) * k + i) * es, s + (size_t)((bi * k + i) * nn + j) * es, es);
+  int64_t shape[MAXD];
+  memcpy(shape, b->shape, sizeof(shape));
+  shape[nd - 2] = nn;
+  shape[nd - 1] = k;
+  char nm[TSR_NAME_MAX];
+  return new_const(c, mkname(nm, b->name, "T"), b->dtype, nd, shape, t, out);
+}
+
+/* Tensor |t| [.., K, N] seen as [.., N, K] (a strided view; dense if |t| was
+ * itself a transposed view of a dense tensor). */
+static tsr_status swap_last2(ox_ctx *c, int32_t t, int32_t *out) {
+  tsr_tensor d;
+  describe(c, t, &d);
+  int nd = d.ndim;
+  int64_t s[MAXD], st[MAXD];
+  memcpy(s, d.shape, sizeof(s));
+  memcpy(st, d.stride, sizeof(st));
+  s[nd - 2] = d.shape[nd - 1];
+  s[nd - 1] = d.shape[nd - 2];
+  st[nd - 2] = d.stride[nd - 1];
+  st[nd - 1] = d.stride[nd - 2];
+  char nm[TSR_NAME_MAX];
+  return view(c, t, mkname(nm, tsr_graph_tensor_name(c->g, t), "T"), nd, s, st, 0, out);
+}
+
+/* A bias the matmul can take: a constant Add operand of N elements spread
+ * along the last dimension only. */
+static ox_value *matmul_bias(ox_ctx *c, ox_node *add, ox_value *y) {
+  if (add == NULL || add->op != OX_ADD) return NULL;
+  ox_value *o = other_input(c, add, y);
+  int64_t nn = y->shape[y->ndim - 1];
+  if (o == NULL || o->cdata == NULL || o->dtype != TSR_DTYPE_F32 || ox_numel(o) != nn || o->ndim > y->ndim) return NULL;
+  if (o->ndim >= 1 && o->shape[o->ndim - 1] != nn) return NULL;
+  if (!same_shape(ox_out(c, add, 0)->ndim, ox_out(c, add, 0)->shape, y->ndim, y->shape)) return NULL;
+  return o;
+}
+
+static tsr_status emit_matmul(ox_ctx *c, ox_node *n, int32_t a, int32_t b, ox_value *bias, const float *bias_data,
+                              float alpha, ox_value *y) {
+  /* y may be 1-D promoted; the op writes [.., M, N]. */
+  tsr_tensor ta, tb;
+  describe(c, a, &ta);
+  describe(c, b, &tb);
+  int64_t s[MAXD];
+  int32_t nd = ta.ndim > tb.ndim ? ta.ndim : tb.ndim;
+  for (int i = 0; i < nd - 2; ++i) {
+    int ia = i - (nd - ta.ndim), ib = i - (nd - tb.ndim);
+    int64_t ea = ia >= 0 ? ta.shape[ia] : 1, eb = ib >= 0 ? tb.shape[ib] : 1;
+    s[i] = ea == 1 ? eb : ea;
+  }
+  s[nd - 2] = ta.shape[ta.ndim - 2];
+  s[nd - 1] = tb.shape[tb.ndim - 2];
+  tsr_op_params p;
+  init_params(&p);
+  p.matmul.alpha = alpha == 1.0f ? 0.0f : alpha;
+  int32_t src[3] = {a, b, -1}, dst;
+  char nm[TSR_NAME_MAX];
+  if (bias_data != NULL) {
+    TSR_TRY(new_const(c, mkname(nm, n->name, "bias"), TSR_DTYPE_F32, 1, &s[nd - 1], bias_data, &src[2]));
+  } else if (bias != NULL) {
+    TSR_TRY(tid_of(c, bias, &src[2]));
+    if (bias->ndim != 1) TSR_TRY(view(c, src[2], bias->name, 1, &s[nd - 1], NULL, 0, &src[2]));
+  }
+  TSR_TRY(value_root(c, y, TSR_DTYPE_F32, nd, s, &dst));
+  TSR_TRY(bind_value(c, y, dst));
+  return emit(c, TSR_OP_MATMUL, &p, src, src[2] >= 0 ? 3 : 2, dst, n->name);
+}
+
+/* |v| promoted to at least 2-D: a 1-D a is [1, K]; a 1-D b is [K, 1].
+ * Rows may be strided (matmul takes a row stride) but not their elements. */
+static tsr_status matmul_operand(ox_ctx *c, ox_value *v, bool is_b, int32_t *out) {
+  int32_t t = 0;
+  TSR_TRY(tid_of(c, v, &t));
+  tsr_tensor d;
+  describe(c, t, &d);
+  if (v->ndim < 2 || (d.ndim > 0 && d.stride[d.ndim - 1] != (int64_t)tsr_dtype_block_bytes(d.dtype)))
+    TSR_TRY(contig(c, t, &t));
+  if (v->ndim >= 2) {
+    *out = t;
+    return TSR_OK;
+  }
+  int64_t s[2] = {is_b ? v->shape[0] : 1, is_b ? 1 : v->shape[0]};
+  char nm[TSR_NAME_MAX];
+  return view(c, t, mkname(nm, v->name, "2d"), 2, s, NULL, 0, out);
+}
+
+static tsr_status lower_matmul(ox_ctx *c, ox_node *n) {
+  ox_value *a = ox_in(c, n, 0), *b = ox_in(c, n, 1), *y = ox_out(c, n, 0);
+  int32_t ta = 0, tb = 0;
+  TSR_TRY(matmul_operand(c, a, false, &ta));
+  if (b->cdata != NULL) {
+    ox_value b2 = *b;
+    if (b->ndim == 1) {
+      b2.ndim = 2;
+      b2.shape[0] = b->shape[0];
+      b2.shape[1] = 1;
+    }
+    TSR_TRY(transposed_const(c, &b2, &tb));
+  } else {
+    /* MatMul(x, Transpose(k)) reads k itself. */
+    int32_t t = 0;
+    TSR_TRY(tid_of(c, b, &t));
+    if (b->ndim == 1) TSR_TRY(matmul_operand(c, b, true, &t));
+    /* Rows of b may be strided (matmul packs b from strides), but a b whose
+     * rows are not contiguous packs slowly: make those dense. */
+    TSR_TRY(swap_last2(c, t, &tb));
+    tsr_tensor bd;
+    describe(c, tb, &bd);
+    if (bd.stride[bd.ndim - 1] != (int64_t)tsr_dtype_block_bytes(bd.dtype)) TSR_TRY(contig(c, tb, &tb));
+  }
+  ox_value *bias = NULL;
+  ox_node *add = sole_user(c, y);
+  if (y->ndim >= 1 && (bias = matmul_bias(c, add, y)) != NULL) {
+    add->done = true;
+    y = ox_out(c, add, 0);
+  }
+  return emit_matmul(c, n, ta, tb, bias, NULL, a->mm_alpha != 0.0f ? a->mm_alpha : 1.0f, y);
+}
+
+static tsr_status lower_gemm(ox_ctx *c, ox_node *n) {
+  ox_value *a = ox_in(c, n, 0), *b = ox_in(c, n, 1), *cc = ox_in(c, n, 2), *y = ox_out(c, n, 0);
+  int64_t ta = 0, tb = 0;
+  float alpha = 1.0f, beta = 1.0f;
+  TSR_TRY(ox_attr_int(c, n, "transA", 0, &ta));
+  TSR_TRY(ox_attr_int(c, n, "transB", 0, &tb));
+  TSR_TRY(ox_attr_float(c, n, "alpha", 1.0f, &alpha));
+  TSR_TRY(ox_attr_float(c, n, "beta", 1.0f, &beta));
+  if (alpha == 0.0f) return OX_UNSUPPORTED(c, n, "attribute 'alpha' = 0");
+  int32_t at = 0, bt = 0;
+  TSR_TRY(tid_of(c, a, &at));
+  if (ta) TSR_TRY(swap_last2(c, at, &at));
+  TSR_TRY(contig(c, at, &at));
+  if (b->cdata != NULL && !tb) {
+    TSR_TRY(transposed_const(c, b, &bt));
+  } else {
+    TSR_TRY(tid_of(c, b, &bt));
+    if (!tb) TSR_TRY(swap_last2(c, bt, &bt));
+    TSR_TRY(contig(c, bt, &bt));
+  }
+  int64_t nn = y->shape[1];
+  float *bias = NULL;
+  bool separate = false;
+  if (cc != NULL) {
+    bool vec = cc->cdata != NULL && cc->dtype == TSR_DTYPE_F32 && ox_numel(cc) == nn &&
+               (cc->ndim == 1 || (cc->ndim == 2 && cc->shape[0] == 1));
+    if (vec) {
+      bias = ox_alloc(c, sizeof(float) * (size_t)nn);
+      if (bias == NULL) return TSR_ERR_OUT_OF_MEMORY;
+      for (int64_t k = 0; k < nn; ++k) bias[k] = beta * (float)ox_get_f64(cc, k);
+    } else {
+      separate = beta != 0.0f;
+    }
+  }
+  if (!separate) return emit_matmul(c, n, at, bt, NULL, bias, alpha, y);
+  if (beta != 1.0f) return OX_UNSUPPORTED(c, n, "attribute 'beta' != 1 with a full-size C");
+  char nm[TSR_NAME_MAX];
+  int64_t s[2] = {y->shape[0], y->shape[1]};
+  int32_t mm = 0, cs = 0, dst = 0;
+  TSR_TRY(new_root(c, mkname(nm, n->name, "ab"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 2, s, NULL, &mm));
+  tsr_op_params p;
+  init_params(&p);
+  p.matmul.alpha = alpha == 1.0f ? 0.0f : alpha;
+  int32_t src[2] = {at, bt};
+  TSR_TRY(emit(c, TSR_OP_MATMUL, &p, src, 2, mm, nm));
+  TSR_TRY(dense_in(c, cc, &cs));
+  TSR_TRY(value_out(c, y, &dst));
+  init_params(&p);
+  p.binary.kind = TSR_BINARY_ADD;
+  int32_t src2[2] = {mm, cs};
+  return emit(c, TSR_OP_BINARY, &p, src2, 2, dst, n->name);
+}
+
+static tsr_status lower_qlinear_matmul(ox_ctx *c, ox_node *n) {
+  /* src: a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp */
+  ox_value *v[8];
+  for (int i = 0; i < 8; ++i) v[i] = ox_in(c, n, (uint32_t)i);
+  ox_value *y = ox_out(c, n, 0);
+  if (v[0]->ndim < 2 || v[3]->ndim < 2) return OX_UNSUPPORTED(c, n, "1-D operands");
+  int32_t src[8];
+  TSR_TRY(dense_in(c, v[0], &src[0]));
+  TSR_TRY(tid_of(c, v[1], &src[1]));
+  TSR_TRY(zp_or_zero(c, v[2], v[0]->dtype, v[0]->name, &src[2]));
+  /* b as [.., N, K], as MATMUL takes it. */
+  if (v[3]->cdata != NULL) {
+    TSR_TRY(transposed_const(c, v[3], &src[3]));
+  } else {
+    int32_t t = 0;
+    TSR_TRY(tid_of(c, v[3], &t));
+    TSR_TRY(swap_last2(c, t, &src[3]));
+    TSR_TRY(contig(c, src[3], &src[3]));
+  }
+  TSR_TRY(tid_of(c, v[4], &src[4]));
+  TSR_TRY(zp_or_zero(c, v[5], v[3]->dtype, v[3]->name, &src[5]));
+  TSR_TRY(tid_of(c, v[6], &src[6]));
+  TSR_TRY(zp_or_zero(c, v[7], y->dtype, y->name, &src[7]));
+  int32_t dst = 0;
+  TSR_TRY(value_out(c, y, &dst));
+  tsr_op_params p;
+  init_params(&p);
+  p.qop.conv.activation = -1;
+  return emit(c, TSR_OP_QLINEAR_MATMUL, &p, src, 8, dst, n->name);
+}
+
+static tsr_status lower_qlinear_binary(ox_ctx *c, ox_node *n, const ox_plan *plan) {
+  ox_value *v[8], *y = NULL;
+  int32_t kind;
+  if (plan != NULL) {
+    for (int i = 0; i < 8; ++i) v[i] = plan->src[i] >= 0 ? &c->values[plan->src[i]] : NULL;
+    y = &c->values[plan->out];
+    kind = plan->binary;
+  } else {
+    for (int i = 0; i < 8; ++i) v[i] = ox_in(c, n, (uint32_t)i);
+    y = ox_out(c, n, 0);
+    kind = n->op == OX_QLINEAR_ADD ? TSR_BINARY_ADD : TSR_BINARY_MUL;
+  }
+  int32_t src[8];
+  TSR_TRY(dense_in(c, v[0], &src[0]));
+  TSR_TRY(tid_of(c, v[1], &src[1]));
+  TSR_TRY(zp_or_zero(c, v[2], v[0]->dtype, v[0]->name, &src[2]));
+  TSR_TRY(dense_in(c, v[3], &src[3]));
+  TSR_TRY(tid_of(c, v[4], &src[4]));
+  TSR_TRY(zp_or_zero(c, v[5], v[3]->dtype, v[3]->name, &src[5]));
+  TSR_TRY(tid_of(c, v[6], &src[6]));
+  TSR_TRY(zp_or_zero(c, v[7], y->dtype, y->name, &src[7]));
+  int32_t dst = 0;
+  TSR_TRY(value_out(c, y, &dst));
+  tsr_op_params p;
+  init_params(&p);
+  p.qop.kind = kind;
+  p.qop.conv.activation = -1;
+  return emit(c, TSR_OP_QLINEAR_BINARY, &p, src, 8, dst, n->name);
+}
+
+/* ---- normalization, softmax, reductions ---- */
+
+/* LayerNorm written out over the last axis:
+ *   m = ReduceMean(x); d = x - m; v = ReduceMean(d^2); y = d / sqrt(v + eps)
+ *   [* gamma] [+ beta]
+ * headed by the first ReduceMean. Returns true when matched and emitted. */
+static bool last_axis_mean(ox_ctx *c, const ox_node *r, const ox_value *x) {
+  if (r == NULL || r->op != OX_REDUCE_MEAN || ox_in(c, r, 0) != x) return false;
+  uint32_t mask;
+  bool keep;
+  if (ox_reduce_axes(c, r, x, &mask, &keep) != TSR_OK) return false;
+  return keep && mask == (1u << (x->ndim - 1));
+}
+
+static tsr_status match_layernorm(ox_ctx *c, ox_node *r1, bool *done) {
+  *done = false;
+  if (c->flags & TSR_ONNX_NO_FUSION) return TSR_OK;
+  ox_value *x = ox_in(c, r1, 0);
+  if (x->cdata != NULL || x->dtype != TSR_DTYPE_F32 || x->ndim < 1 || !last_axis_mean(c, r1, x)) return TSR_OK;
+  ox_node *sub = sole_user(c, ox_out(c, r1, 0));
+  if (sub == NULL || sub->op != OX_SUB || ox_in(c, sub, 0) != x || ox_in(c, sub, 1) != ox_out(c, r1, 0)) return TSR_OK;
+  ox_value *d = ox_out(c, sub, 0);
+  ox_node *us[2];
+  if (users(c, d, us, 2) != 2 || d->n_uses != 2) return TSR_OK;
+  ox_node *sq = NULL, *div = NULL, *cast = NULL;
+  for (int i = 0; i < 2; ++i) {
+    if (us[i]->op == OX_DIV && ox_in(c, us[i], 0) == d) div = us[i];
+    else sq = us[i];
+  }
+  if (sq == NULL || div == NULL) return TSR_OK;
+  ox_value *dd = d;
+  if (sq->op == OX_CAST) {
+    if (ox_out(c, sq, 0)->dtype != TSR_DTYPE_F32) return TSR_OK;
+    cast = sq;
+    dd = ox_out(c, cast, 0);
+    sq = sole_user(c, dd);
+    if (sq == NULL) return TSR_OK;
+  }
+  bool square = (sq->op == OX_POW && ox_in(c, sq, 0) == dd && is_scalar_const(ox_in(c, sq, 1)) &&
+                 scalar_of(ox_in(c, sq, 1)) == 2.0f) ||
+                (sq->op == OX_MUL && ox_in(c, sq, 0) == dd && ox_in(c, sq, 1) == dd);
+  if (!square) return TSR_OK;
+  ox_node *r2 = sole_user(c, ox_out(c, sq, 0));
+  if (!last_axis_mean(c, r2, ox_out(c, sq, 0))) return TSR_OK;
+  ox_node *add = sole_user(c, ox_out(c, r2, 0));
+  if (add == NULL || add->op != OX_ADD) return TSR_OK;
+  ox_value *eps = other_input(c, add, ox_out(c, r2, 0));
+  if (!is_scalar_const(eps) || !(scalar_of(eps) >= 0)) return TSR_OK;
+  ox_node *rt = sole_user(c, ox_out(c, add, 0));
+  if (rt == NULL || rt->op != OX_SQRT) return TSR_OK;
+  if (sole_user(c, ox_out(c, rt, 0)) != div || ox_in(c, div, 1) != ox_out(c, rt, 0)) return TSR_OK;
+  ox_value *y = ox_out(c, div, 0), *gamma = NULL, *beta = NULL;
+  int64_t nn = x->shape[x->ndim - 1];
+  ox_node *mul = sole_user(c, y), *badd = NULL;
+  if (mul != NULL && mul->op == OX_MUL) {
+    ox_value *g = other_input(c, mul, y);
+    if (g != NULL && g->cdata != NULL && g->dtype == TSR_DTYPE_F32 && ox_numel(g) == nn && g->shape[g->ndim - 1] == nn &&
+        same_shape(ox_out(c, mul, 0)->ndim, ox_out(c, mul, 0)->shape, y->ndim, y->shape)) {
+      gamma = g;
+      badd = sole_user(c, ox_out(c, mul, 0));
+      if (badd != NULL && badd->op == OX_ADD) {
+        ox_value *bb = other_input(c, badd, ox_out(c, mul, 0));
+        if (bb != NULL && bb->cdata != NULL && bb->dtype == TSR_DTYPE_F32 && ox_numel(bb) == nn &&
+            bb->shape[bb->ndim - 1] == nn && same_shape(ox_out(c, badd, 0)->ndim, ox_out(c, badd, 0)->shape, y->ndim, y->shape))
+          beta = bb;
+      }
+    }
+  }
+  sub->done = sq->done = r2->done = add->done = rt->done = div->done = true;
+  if (cast) cast->done = true;
+  ox_value *out = y;
+  if (gamma) {
+    mul->done = true;
+    out = ox_out(c, mul, 0);
+  }
+  if (beta) {
+    badd->done = true;
+    out = ox_out(c, badd, 0);
+  }
+  tsr_op_params p;
+  init_params(&p);
+  p.norm.eps = scalar_of(eps);
+  int32_t src[3] = {-1, -1, -1}, dst;
+  TSR_TRY(dense_in(c, x, &src[0]));
+  if (gamma) {
+    TSR_TRY(tid_of(c, gamma, &src[1]));
+    if (gamma->ndim != 1) TSR_TRY(view(c, src[1], gamma->name, 1, &nn, NULL, 0, &src[1]));
+  }
+  if (beta) {
+    TSR_TRY(tid_of(c, beta, &src[2]));
+    if (beta->ndim != 1) TSR_TRY(view(c, src[2], beta->name, 1, &nn, NULL, 0, &src[2]));
+  }
+  TSR_TRY(value_out(c, out, &dst));
+  *done = true;
+  return emit(c, TSR_OP_LAYERNORM, &p, src, 3, dst, r1->name);
+}
+
+static tsr_status lower_reduce(ox_ctx *c, ox_node *n) {
+  if (n->op == OX_REDUCE_MEAN) {
+    bool done;
+    TSR_TRY(match_layernorm(c, n, &done));
+    if (done) return TSR_OK;
+  }
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  uint32_t mask;
+  bool keep;
+  TSR_TRY(ox_reduce_axes(c, n, x, &mask, &keep));
+  tsr_op_params p;
+  init_params(&p);
+  p.reduce.axes = mask;
+  switch (n->op) {
+    case OX_REDUCE_MEAN: p.reduce.kind = TSR_REDUCE_MEAN; break;
+    case OX_REDUCE_SUM: p.reduce.kind = TSR_REDUCE_SUM; break;
+    case OX_REDUCE_MAX: p.reduce.kind = TSR_REDUCE_MAX; break;
+    default: p.reduce.kind = TSR_REDUCE_MIN; break;
+  }
+  int64_t s[MAXD];
+  for (int i = 0; i < x->ndim; ++i) s[i] = (mask & (1u << i)) ? 1 : x->shape[i];
+  int32_t src = 0, dst = 0;
+  TSR_TRY(dense_in(c, x, &src));
+  TSR_TRY(value_root(c, y, TSR_DTYPE_F32, x->ndim, s, &dst));
+  TSR_TRY(bind_value(c, y, dst));
+  return emit(c, TSR_OP_REDUCE, &p, &src, 1, dst, n->name);
+}
+
+static tsr_status lower_softmax(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int64_t axis = 0;
+  TSR_TRY(ox_attr_int(c, n, "axis", c->opset < 13 ? 1 : -1, &axis));
+  if (axis < 0) axis += x->ndim;
+  if (axis < 0 || axis >= x->ndim) return OX_BAD(c, n, "axis out of range");
+  int32_t src = 0, dst = 0;
+  TSR_TRY(dense_in(c, x, &src));
+  tsr_op_params p;
+  init_params(&p);
+  if (axis == x->ndim - 1) {
+    TSR_TRY(value_out(c, y, &dst));
+    return emit(c, TSR_OP_SOFTMAX, &p, &src, 1, dst, n->name);
+  }
+  if (c->opset >= 13) return OX_UNSUPPORTED(c, n, "attribute 'axis' = %lld (only the last axis)", (long long)axis);
+  /* Opset < 13: softmax over everything from |axis| on, as a 2-D view. */
+  int64_t s[2] = {1, 1};
+  for (int i = 0; i < x->ndim; ++i) s[i < axis ? 0 : 1] *= x->shape[i];
+  char nm[TSR_NAME_MAX];
+  TSR_TRY(view(c, src, mkname(nm, x->name, "2d"), 2, s, NULL, 0, &src));
+  TSR_TRY(value_root(c, y, TSR_DTYPE_F32, 2, s, &dst));
+  TSR_TRY(bind_value(c, y, dst));
+  return emit(c, TSR_OP_SOFTMAX, &p, &src, 1, dst, n->name);
+}
+
+static tsr_status lower_layer_norm(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *sc = ox_in(c, n, 1), *bi = ox_in(c, n, 2), *y = ox_out(c, n, 0);
+  int64_t axis = 0;
+  float eps;
+  TSR_TRY(ox_attr_int(c, n, "axis", -1, &axis));
+  TSR_TRY(ox_attr_float(c, n, "epsilon", 1e-5f, &eps));
+  if (axis < 0) axis += x->ndim;
+  if (axis != x->ndim - 1) return OX_UNSUPPORTED(c, n, "attribute 'axis' = %lld (only the last axis)", (long long)axis);
+  int64_t nn = x->shape[x->ndim - 1];
+  int32_t src[3] = {-1, -1, -1}, dst;
+  TSR_TRY(dense_in(c, x, &src[0]));
+  ox_value *pv[2] = {sc, bi};
+  for (int i = 0; i < 2; ++i) {
+    if (pv[i] == NULL) continue;
+    if (pv[i]->cdata == NULL || ox_numel(pv[i]) != nn || pv[i]->dtype != TSR_DTYPE_F32)
+      return OX_UNSUPPORTED(c, n, "a run-time or mis-shaped scale/bias");
+    TSR_TRY(tid_of(c, pv[i], &src[1 + i]));
+    if (pv[i]->ndim != 1) TSR_TRY(view(c, src[1 + i], pv[i]->name, 1, &nn, NULL, 0, &src[1 + i]));
+  }
+  tsr_op_params p;
+  init_params(&p);
+  p.norm.eps = eps;
+  TSR_TRY(value_out(c, y, &dst));
+  return emit(c, TSR_OP_LAYERNORM, &p, src, 3, dst, n->name);
+}
+
+/* ---- resize ---- */
+
+static tsr_status lower_resize(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  if (x->ndim != 4) return OX_UNSUPPORTED(c, n, "input rank %d (4-D NCHW only)", (int)x->ndim);
+  if (y->shape[0] != x->shape[0] || y->shape[1] != x->shape[1]) return OX_UNSUPPORTED(c, n, "resizing N or C");
+  char mode[32], coord[40], nearest[40];
+  TSR_TRY(ox_attr_str(c, n, "mode", "nearest", mode, sizeof(mode)));
+  bool legacy = n->op == OX_UPSAMPLE || c->opset < 11;
+  TSR_TRY(ox_attr_str(c, n, "coordinate_transformation_mode", legacy ? "asymmetric" : "half_pixel", coord, sizeof(coord)));
+  TSR_TRY(ox_attr_str(c, n, "nearest_mode", legacy ? "floor" : "round_prefer_floor", nearest, sizeof(nearest)));
+  int64_t aa = 0;
+  TSR_TRY(ox_attr_int(c, n, "antialias", 0, &aa));
+  if (aa) return OX_UNSUPPORTED(c, n, "attribute 'antialias' = 1");
+  char pol[32];
+  TSR_TRY(ox_attr_str(c, n, "keep_aspect_ratio_policy", "stretch", pol, sizeof(pol)));
+  if (strcmp(pol, "stretch") != 0) return OX_UNSUPPORTED(c, n, "attribute 'keep_aspect_ratio_policy' = %s", pol);
+  tsr_op_params p;
+  init_params(&p);
+  if (strcmp(mode, "nearest") == 0) p.resize.mode = TSR_RESIZE_NEAREST;
+  else if (strcmp(mode, "linear") == 0 || strcmp(mode, "bilinear") == 0) p.resize.mode = TSR_RESIZE_LINEAR;
+  else return OX_UNSUPPORTED(c, n, "attribute 'mode' = %s", mode);
+  if (strcmp(coord, "half_pixel") == 0) p.resize.coord = TSR_RESIZE_HALF_PIXEL;
+  else if (strcmp(coord, "asymmetric") == 0) p.resize.coord = TSR_RESIZE_ASYMMETRIC;
+  else if (strcmp(coord, "align_corners") == 0) p.resize.coord = TSR_RESIZE_ALIGN_CORNERS;
+  else if (strcmp(coord, "pytorch_half_pixel") == 0) p.resize.coord = TSR_RESIZE_PYTORCH_HALF_PIXEL;
+  else return OX_UNSUPPORTED(c, n, "attribute 'coordinate_transformation_mode' = %s", coord);
+  if (strcmp(nearest, "round_prefer_floor") == 0) p.resize.nearest = TSR_NEAREST_ROUND_PREFER_FLOOR;
+  else if (strcmp(nearest, "round_prefer_ceil") == 0) p.resize.nearest = TSR_NEAREST_ROUND_PREFER_CEIL;
+  else if (strcmp(nearest, "floor") == 0) p.resize.nearest = TSR_NEAREST_FLOOR;
+  else if (strcmp(nearest, "ceil") == 0) p.resize.nearest = TSR_NEAREST_CEIL;
+  else return OX_UNSUPPORTED(c, n, "attribute 'nearest_mode' = %s", nearest);
+  int64_t s[MAXD];
+  float sc[MAXD];
+  TSR_TRY(ox_resize_sizes(c, n, x, s, sc));
+  if (sc[0] != 0 && (sc[0] != 1.0f || sc[1] != 1.0f)) return OX_UNSUPPORTED(c, n, "resizing N or C");
+  p.resize.scale[0] = sc[2];
+  p.resize.scale[1] = sc[3];
+  int32_t src = 0, dst = 0;
+  TSR_TRY(dense_in(c, x, &src));
+  TSR_TRY(value_out(c, y, &dst));
+  return emit(c, TSR_OP_RESIZE, &p, &src, 1, dst, n->name);
+}
+
+/* ---- quantization ---- */
+
+static tsr_status lower_qdq(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *s = ox_in(c, n, 1), *zp = ox_in(c, n, 2), *y = ox_out(c, n, 0);
+  tsr_op_params p;
+  init_params(&p);
+  int64_t axis = 1;
+  TSR_TRY(ox_attr_int(c, n, "axis", x->ndim == 1 ? 0 : 1, &axis));
+  if (axis < 0) axis += x->ndim;
+  p.qlinear.axis = ox_numel(s) == 1 ? 0 : (int32_t)axis;
+  bool q = n->op == OX_QUANTIZE_LINEAR;
+  int32_t src[3], dst = 0;
+  TSR_TRY(dense_in(c, x, &src[0]));
+  TSR_TRY(tid_of(c, s, &src[1]));
+  TSR_TRY(zp_or_zero(c, zp, q ? y->dtype : x->dtype, n->name, &src[2]));
+  TSR_TRY(value_out(c, y, &dst));
+  return emit(c, q ? TSR_OP_QUANTIZE_LINEAR : TSR_OP_DEQUANTIZE_LINEAR, &p, src, 3, dst, n->name);
+}
+
+/* ---- data movement ---- */
+
+static tsr_status lower_alias(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int32_t t = 0;
+  TSR_TRY(tid_of(c, x, &t));
+  if (n->op == OX_CAST && x->dtype != y->dtype) {
+    int32_t dst = 0;
+    TSR_TRY(value_out(c, y, &dst));
+    tsr_op_params p;
+    init_params(&p);
+    return emit(c, TSR_OP_CONVERT, &p, &t, 1, dst, n->name);
+  }
+  return bind_value(c, y, t);
+}
+
+static tsr_status lower_transpose(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int32_t perm[MAXD], t = 0;
+  TSR_TRY(ox_transpose_perm(c, n, x->ndim, perm));
+  TSR_TRY(tid_of(c, x, &t));
+  tsr_tensor d;
+  describe(c, t, &d);
+  int64_t s[MAXD], st[MAXD];
+  for (int i = 0; i < x->ndim; ++i) {
+    s[i] = d.shape[perm[i]];
+    st[i] = d.stride[perm[i]];
+  }
+  return view(c, t, y->name, x->ndim, s, st, 0, &y->tid);
+}
+
+static tsr_status lower_slice(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  ox_slice sl;
+  TSR_TRY(ox_slice_params(c, n, x, &sl));
+  int32_t t = 0;
+  TSR_TRY(tid_of(c, x, &t));
+  tsr_tensor d;
+  describe(c, t, &d);
+  int64_t st[MAXD];
+  uint64_t off = 0;
+  for (int i = 0; i < x->ndim; ++i) {
+    if (sl.count[i] == 0) return OX_UNSUPPORTED(c, n, "an empty slice");
+    off += (uint64_t)(sl.start[i] * d.stride[i]);
+    st[i] = d.stride[i] * sl.step[i];
+  }
+  return view(c, t, y->name, x->ndim, sl.count, st, off, &y->tid);
+}
+
+static tsr_status lower_split(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0);
+  int32_t ax = 0, t = 0;
+  int64_t sizes[64];
+  TSR_TRY(ox_split_params(c, n, x, &ax, sizes));
+  TSR_TRY(tid_of(c, x, &t));
+  tsr_tensor d;
+  describe(c, t, &d);
+  int64_t off = 0;
+  for (uint32_t k = 0; k < n->n_out; ++k) {
+    ox_value *y = ox_out(c, n, k);
+    if (y != NULL && y->n_uses > 0) {
+      if (sizes[k] == 0) return OX_UNSUPPORTED(c, n, "an empty split");
+      TSR_TRY(view(c, t, y->name, x->ndim, y->shape, d.stride, (uint64_t)(off * d.stride[ax]), &y->tid));
+    }
+    off += sizes[k];
+  }
+  return TSR_OK;
+}
+
+static tsr_status lower_gather(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *ix = ox_in(c, n, 1), *y = ox_out(c, n, 0);
+  int64_t axis = 0;
+  TSR_TRY(ox_attr_int(c, n, "axis", 0, &axis));
+  if (axis < 0) axis += x->ndim;
+  int32_t t = 0;
+  TSR_TRY(tid_of(c, x, &t));
+  if (ix->cdata != NULL && x->cdata == NULL) {
+    /* Constant indices that pick a range: a view. */
+    int64_t m = ox_numel(ix), k0 = ox_get_i64(ix, 0);
+    if (k0 < 0) k0 += x->shape[axis];
+    bool range = ix->ndim <= 1 && m >= 1;
+    for (int64_t i = 1; range && i < m; ++i) {
+      int64_t k = ox_get_i64(ix, i);
+      if (k < 0) k += x->shape[axis];
+      range = k == k0 + i;
+    }
+    if (range) {
+      tsr_tensor d;
+      describe(c, t, &d);
+      int64_t s[MAXD], st[MAXD];
+      int32_t nd = 0;
+      for (int i = 0; i < x->ndim; ++i) {
+        if (i == axis && ix->ndim == 0) continue;
+        s[nd] = i == axis ? m : x->shape[i];
+        st[nd++] = d.stride[i];
+      }
+      return view(c, t, y->name, nd, s, st, (uint64_t)(k0 * d.stride[axis]), &y->tid);
+    }
+  }
+  tsr_op_params p;
+  init_params(&p);
+  p.gather.axis = (int32_t)axis;
+  int32_t src[2], dst = 0;
+  TSR_TRY(contig(c, t, &src[0]));
+  TSR_TRY(dense_in(c, ix, &src[1]));
+  TSR_TRY(value_out(c, y, &dst));
+  return emit(c, TSR_OP_GATHER, &p, src, 2, dst, n->name);
+}
+
+static tsr_status lower_expand(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int32_t t = 0;
+  TSR_TRY(tid_of(c, x, &t));
+  tsr_tensor d;
+  describe(c, t, &d);
+  int64_t st[MAXD];
+  for (int i = 0; i < y->ndim; ++i) {
+    int xi = i - (y->ndim - x->ndim);
+    st[i] = (xi >= 0 && x->shape[xi] == y->shape[i]) ? d.stride[xi] : 0;
+  }
+  return view(c, t, y->name, y->ndim, y->shape, st, 0, &y->tid);
+}
+
+static tsr_status lower_concat(ox_ctx *c, ox_node *n) {
+  ox_value *y = ox_out(c, n, 0);
+  int64_t axis = concat_axis(c, n);
+  tsr_op_params p;
+  init_params(&p);
+  bool any_placed = false;
+  for (uint32_t i = 0; i < n->n_in; ++i) any_placed = any_placed || ox_in(c, n, i)->placed;
+  ox_node *tr = any_placed ? NULL : sole_user(c, y);
+  if (tr != NULL && tr->op == OX_TRANSPOSE && ox_in(c, tr, 0) == y) {
+    /* Concat then Transpose: each input is copied, permuted, straight into
+     * its window of the transposed result (one pass instead of two). */
+    int32_t perm[MAXD], zt = 0, p_axis = -1;
+    TSR_TRY(ox_transpose_perm(c, tr, y->ndim, perm));
+    for (int k = 0; k < y->ndim; ++k) p_axis = perm[k] == axis ? k : p_axis;
+    ox_value *z = ox_out(c, tr, 0);
+    TSR_TRY(value_out(c, z, &zt));
+    tsr_tensor zd;
+    describe(c, zt, &zd);
+    int64_t off = 0;
+    for (uint32_t i = 0; i < n->n_in; ++i) {
+      ox_value *x = ox_in(c, n, i);
+      int32_t src = 0, psrc = 0, win = 0;
+      TSR_TRY(tid_of(c, x, &src));
+      tsr_tensor xd;
+      describe(c, src, &xd);
+      int64_t s[MAXD], st[MAXD];
+      for (int k = 0; k < y->ndim; ++k) {
+        s[k] = xd.shape[perm[k]];
+        st[k] = xd.stride[perm[k]];
+      }
+      char nm[TSR_NAME_MAX];
+      snprintf(nm, sizeof(nm), "%s:part%u", n->name, (unsigned)i);
+      TSR_TRY(view(c, src, mkname(nm, x->name, "T"), y->ndim, s, st, 0, &psrc));
+      snprintf(nm, sizeof(nm), "%s:part%u", n->name, (unsigned)i);
+      TSR_TRY(view(c, zt, nm, y->ndim, s, zd.stride, (uint64_t)(off * zd.stride[p_axis]), &win));
+      TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &psrc, 1, win, nm));
+      off += x->shape[axis];
+    }
+    tr->done = true;
+    return TSR_OK;
+  }
+  int32_t dst = y->tid;
+  if (dst < 0) TSR_TRY(value_out(c, y, &dst));
+  /* Inputs written in place already; copy the others (any strides: a
+   * strided slice is copied once) into their windows. */
+  tsr_tensor d;
+  describe(c, dst, &d);
+  int64_t off = 0;
+  for (uint32_t i = 0; i < n->n_in; ++i) {
+    ox_value *x = ox_in(c, n, i);
+    if (x->placed) {
+      off += x->shape[axis];
+      continue;
+    }
+    int32_t src = 0, win = 0;
+    TSR_TRY(tid_of(c, x, &src));
+    char nm[TSR_NAME_MAX];
+    snprintf(nm, sizeof(nm), "%s:part%u", n->name, (unsigned)i);
+    TSR_TRY(view(c, dst, nm, y->ndim, x->shape, d.stride, (uint64_t)(off * d.stride[axis]), &win));
+    TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &src, 1, win, nm));
+    off += x->shape[axis];
+  }
+  return TSR_OK;
+}
+
+/* ---- pre-passes ---- */
+
+static void drop_uses(ox_ctx *c, const ox_node *n) {
+  for (uint32_t k = 0; k < n->n_in; ++k) {
+    if (n->in[k] >= 0) c->values[n->in[k]].n_uses--;
+  }
+}
+
+/* Run-time DequantizeLinear with a scalar scale: its input, scale, zero point. */
+static bool runtime_dq(ox_ctx *c, const ox_value *v, int32_t *q, int32_t *s, int32_t *zp) {
+  if (v == NULL || v->cdata != NULL || v->producer < 0) return false;
+  const ox_node *d = &c->nodes[v->producer];
+  if (d->op != OX_DEQUANTIZE_LINEAR || d->done) return false;
+  ox_value *x = ox_in(c, d, 0), *sc = ox_in(c, d, 1), *z = ox_in(c, d, 2);
+  if (x->cdata != NULL || (x->dtype != TSR_DTYPE_I8 && x->dtype != TSR_DTYPE_U8) || ox_numel(sc) != 1) return false;
+  *q = d->in[0];
+  *s = d->in[1];
+  *zp = z ? d->in[2] : -1;
+  return true;
+}
+
+/* A constant that a folded DequantizeLinear made: its quantized source. */
+static const ox_node *folded_dq(ox_ctx *c, const ox_value *v) {
+  if (v == NULL || v->cdata == NULL || v->producer < 0) return NULL;
+  const ox_node *d = &c->nodes[v->producer];
+  if (d->op != OX_DEQUANTIZE_LINEAR || !d->done) return NULL;
+  return d;
+}
+
+/* The run-time QuantizeLinear (scalar scale) that alone reads |v|. */
+static ox_node *sole_quantize(ox_ctx *c, const ox_value *v) {
+  ox_node *q = sole_user(c, v);
+  if (q == NULL || q->op != OX_QUANTIZE_LINEAR || ox_in(c, q, 0) != v || ox_numel(ox_in(c, q, 1)) != 1) return NULL;
+  return q;
+}
+
+static tsr_status plan_qdq(ox_ctx *c) {
+  if (c->flags & (TSR_ONNX_NO_FUSION | TSR_ONNX_QDQ_FLOAT)) return TSR_OK;
+  c->plans = ox_alloc(c, sizeof(ox_plan) * (c->n_nodes + 1));
+  if (c->plans == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  for (uint32_t i = 0; i < c->n_nodes; ++i) {
+    ox_node *n = &c->nodes[i];
+    if (n->done) continue;
+    ox_plan pl;
+    memset(&pl, 0, sizeof(pl));
+    for (int k = 0; k < 9; ++k) pl.src[k] = -1;
+    if (n->op == OX_CONV && n->n_in >= 2) {
+      ox_value *x = ox_in(c, n, 0), *w = ox_in(c, n, 1), *b = ox_in(c, n, 2), *y = ox_out(c, n, 0);
+      if (x->ndim != 4 || !runtime_dq(c, x, &pl.src[0], &pl.src[1], &pl.src[2])) continue;
+      const ox_node *dw = folded_dq(c, w);
+      if (dw == NULL) continue;
+      ox_value *wq = ox_in(c, dw, 0), *ws = ox_in(c, dw, 1), *wz = ox_in(c, dw, 2);
+      int64_t wax = 1;
+      if (ox_attr_int(c, dw, "axis", 1, &wax) != TSR_OK) continue;
+      if (wq->dtype != TSR_DTYPE_I8 || (ox_numel(ws) != 1 && (wax != 0 || ws->ndim != 1))) continue;
+      ox_node *q = sole_quantize(c, y);
+      if (q == NULL) continue;
+      const ox_value *xs = &c->values[pl.src[1]];
+      if (b != NULL) {
+        /* The bias must be int32 at scale x_scale * w_scale, zero point 0. */
+        const ox_node *db = folded_dq(c, b);
+        if (db == NULL) continue;
+        ox_value *bq = ox_in(c, db, 0), *bs = ox_in(c, db, 1), *bz = ox_in(c, db, 2);
+        if (bq->dtype != TSR_DTYPE_I32 || (ox_numel(bs) != ox_numel(ws) && ox_numel(bs) != 1)) continue;
+        bool ok = true;
+        for (int64_t k = 0; ok && k < ox_numel(bq); ++k) {
+          int64_t wi = ox_numel(ws) == 1 ? 0 : k, bi = ox_numel(bs) == 1 ? 0 : k;
+          float want = (float)ox_get_f64(xs, 0) * (float)ox_get_f64(ws, wi), got = (float)ox_get_f64(bs, bi);
+          ok = fabsf(want - got) <= 1e-6f * fabsf(want) && (bz == NULL || ox_get_i64(bz, bi) == 0);
+        }
+        if (!ok) continue;
+        pl.src[8] = db->in[0];
+      }
+      pl.kind = PLAN_QCONV;
+      pl.src[3] = dw->in[0];
+      pl.src[4] = dw->in[1];
+      pl.src[5] = wz ? dw->in[2] : -1;
+      pl.src[6] = q->in[1];
+      pl.src[7] = q->n_in > 2 ? q->in[2] : -1;
+      pl.out = q->out[0];
+      q->done = true;
+      drop_uses(c, q);        /* y is no longer read */
+      x->n_uses--;            /* the conv reads the int8 tensor instead */
+      c->values[pl.src[0]].n_uses++;
+    } else if ((n->op == OX_ADD || n->op == OX_MUL) && n->n_in == 2) {
+      ox_value *a = ox_in(c, n, 0), *b = ox_in(c, n, 1), *y = ox_out(c, n, 0);
+      if (!runtime_dq(c, a, &pl.src[0], &pl.src[1], &pl.src[2])) continue;
+      if (!runtime_dq(c, b, &pl.src[3], &pl.src[4], &pl.src[5])) continue;
+      if (c->values[pl.src[0]].dtype != c->values[pl.src[3]].dtype) continue;
+      ox_node *q = sole_quantize(c, y);
+      if (q == NULL || ox_out(c, q, 0)->dtype != c->values[pl.src[0]].dtype) continue;
+      pl.kind = PLAN_QBINARY;
+      pl.binary = n->op == OX_ADD ? TSR_BINARY_ADD : TSR_BINARY_MUL;
+      pl.src[6] = q->in[1];
+      pl.src[7] = q->n_in > 2 ? q->in[2] : -1;
+      pl.out = q->out[0];
+      q->done = true;
+      drop_uses(c, q);
+      a->n_uses--;
+      b->n_uses--;
+      c->values[pl.src[0]].n_uses++;
+      c->values[pl.src[3]].n_uses++;
+    } else {
+      continue;
+    }
+    c->plan_of[i] = (int32_t)c->n_plans;
+    c->plans[c->n_plans++] = pl;
+  }
+  return TSR_OK;
+}
+
+/* Concat inputs are written by their producers straight into their window
+ * of its output (when the windows are dense: the dimensions before the axis
+ * all have extent 1), so the Concat moves nothing; other readers of an input
+ * read its window. */
+static void plan_concats(ox_ctx *c) {
+  if (c->flags & TSR_ONNX_NO_FUSION) return;
+  for (uint32_t i = 0; i < c->n_nodes; ++i) {
+    ox_node *n = &c->nodes[i];
+    if (n->done || n->op != OX_CONCAT) continue;
+    ox_value *y = ox_out(c, n, 0);
+    int32_t axis = concat_axis(c, n);
+    if (y == NULL || axis < 0 || axis >= y->ndim) continue;
+    int64_t outer = 1;
+    for (int d = 0; d < axis; ++d) outer *= y->shape[d];
+    if (outer != 1) continue;
+    int64_t off = 0;
+    for (uint32_t k = 0; k < n->n_in; ++k) {
+      ox_value *x = ox_in(c, n, k);
+      if (x == NULL) break;
+      /* Other readers of x read the window (a dense tensor) instead. */
+      bool twice = false;
+      for (uint32_t j = 0; j < n->n_in; ++j) twice = twice || (j != k && n->in[j] == n->in[k]);
+      if (x->cdata == NULL && !x->graph_input && !x->graph_output && x->producer >= 0 && !twice &&
+          x->place_concat < 0 && !c->nodes[x->producer].done) {
+        x->place_concat = (int32_t)i;
+        x->place_offset = off;
+      }
+      off += x->shape[axis];
+    }
+  }
+}
+
+/* Drops nodes nobody reads (last to first, so chains go at once). */
+static void drop_dead(ox_ctx *c) {
+  for (uint32_t i = c->n_nodes; i-- > 0;) {
+    ox_node *n = &c->nodes[i];
+    if (n->done) continue;
+    bool live = false;
+    for (uint32_t k = 0; k < n->n_out && !live; ++k) {
+      ox_value *v = ox_out(c, n, k);
+      live = v != NULL && v->n_uses > 0;
+    }
+    /* A fused int8 pattern writes its QuantizeLinear's output instead. */
+    if (c->plan_of[i] >= 0) live = c->values[c->plans[c->plan_of[i]].out].n_uses > 0;
+    if (!live) {
+      n->done = true;
+      drop_uses(c, n);
+    }
+  }
+}
+
+/* ---- the pass ---- */
+
+static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
+  const ox_plan *plan = c->plan_of[index] >= 0 ? &c->plans[c->plan_of[index]] : NULL;
+  if (plan != NULL && plan->kind == PLAN_QCONV) return lower_qlinear_conv(c, n, plan);
+  if (plan != NULL && plan->kind == PLAN_QBINARY) return lower_qlinear_binary(c, n, plan);
+  switch (n->op) {
+    case OX_CONV: case OX_CONV_TRANSPOSE: return lower_conv(c, n);
+    case OX_QLINEAR_CONV: return lower_qlinear_conv(c, n, NULL);
+    case OX_MAX_POOL: case OX_AVERAGE_POOL: case OX_GLOBAL_AVERAGE_POOL: case OX_GLOBAL_MAX_POOL: return lower_pool(c, n);
+    case OX_ADD: case OX_SUB: case OX_MUL: case OX_DIV: case OX_POW: case OX_MAX: case OX_MIN:
+      if (n->n_in == 1) return lower_alias(c, n);
+      return lower_binary(c, n);
+    case OX_RELU: case OX_SIGMOID: case OX_TANH: case OX_ERF: case OX_SQRT: case OX_EXP: case OX_NEG: case OX_ABS:
+    case OX_LEAKY_RELU: case OX_HARD_SIGMOID: case OX_HARD_SWISH: case OX_CLIP:
+      return lower_unary(c, n);
+    case OX_PRELU: return lower_prelu(c, n);
+    case OX_BATCH_NORM: return lower_batch_norm(c, n);
+    case OX_MATMUL: return lower_matmul(c, n);
+    case OX_GEMM: return lower_gemm(c, n);
+    case OX_QLINEAR_MATMUL: return lower_qlinear_matmul(c, n);
+    case OX_QLINEAR_ADD: case OX_QLINEAR_MUL: return lower_qlinear_binary(c, n, NULL);
+    case OX_REDUCE_MEAN: case OX_REDUCE_SUM: case OX_REDUCE_MAX: case OX_REDUCE_MIN: return lower_reduce(c, n);
+    case OX_SOFTMAX: return lower_softmax(c, n);
+    case OX_LAYER_NORM: return lower_layer_norm(c, n);
+    case OX_RESIZE: case OX_UPSAMPLE: return lower_resize(c, n);
+    case OX_QUANTIZE_LINEAR: case OX_DEQUANTIZE_LINEAR: return lower_qdq(c, n);
+    case OX_IDENTITY: case OX_DROPOUT: case OX_CAST: case OX_RESHAPE: case OX_FLATTEN: case OX_SQUEEZE:
+    case OX_UNSQUEEZE:
+      return lower_alias(c, n);
+    case OX_TRANSPOSE: return lower_transpose(c, n);
+    case OX_SLICE: return lower_slice(c, n);
+    case OX_SPLIT: return lower_split(c, n);
+    case OX_GATHER: return lower_gather(c, n);
+    case OX_EXPAND: return lower_expand(c, n);
+    case OX_CONCAT: return lower_concat(c, n);
+    default: return OX_UNSUPPORTED(c, n, "op %s on run-time values", ox_op_name(n));
+  }
+}
+
+tsr_status ox_lower(ox_ctx *c) {
+  c->plan_of = ox_alloc(c, sizeof(int32_t) * (c->n_nodes + 1));
+  if (c->plan_of == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  memset(c->plan_of, 0xff, sizeof(int32_t) * (c->n_nodes + 1));
+  /* Folded nodes read nothing at run time. */
+  for (uint32_t i = 0; i < c->n_nodes; ++i) {
+    if (c->nodes[i].done) drop_uses(c, &c->nodes[i]);
+  }
+  TSR_TRY(plan_qdq(c));
+  drop_dead(c);
+  plan_concats(c);
+  /* Inputs. */
+  for (uint32_t i = 0; i < c->n_values; ++i) {
+    ox_value *v = &c->values[i];
+    if (!v->graph_input) continue;
+    if (c->net->n_inputs >= TSR_NET_MAX_IO) return OX_FAIL(c, TSR_ERR_UNSUPPORTED, "onnx: more than %d inputs", TSR_NET_MAX_IO);
+    TSR_TRY(new_root(c, v->name, TSR_TENSOR_INPUT, v->dtype, v->ndim, v->shape, NULL, &v->tid));
+    TSR_TRY(tsr_net_add_io(c->net, true, v->name, v->tid, c->err));
+  }
+  for (uint32_t i = 0; i < c->n_nodes; ++i) {
+    ox_node *n = &c->nodes[i];
+    if (n->done) continue;
+    n->done = true;
+    TSR_TRY(lower_node(c, n, i));
+  }
+  /* Outputs: each must be an OUTPUT root; copy views, inputs and constants. */
+  const Onnx__GraphProto *g = c->model->graph;
+  for (size_t i = 0; i < g->n_output; ++i) {
+    ox_value *v = &c->values[ox_find(c, g->output[i]->name)];
+    if (c->net->n_outputs >= TSR_NET_MAX_IO) return OX_FAIL(c, TSR_ERR_UNSUPPORTED, "onnx: more than %d outputs", TSR_NET_MAX_IO);
+    int32_t t = 0;
+    TSR_TRY(tid_of(c, v, &t));
+    const tsr_gtensor *gt = &c->g->tensors[t];
+    if (gt->kind != TSR_TENSOR_OUTPUT) {
+      int32_t dst = 0;
+      TSR_TRY(new_root(c, v->name, TSR_TENSOR_OUTPUT, v->dtype, v->ndim, v->shape, NULL, &dst));
+      tsr_op_params p;
+      init_params(&p);
+      TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &t, 1, dst, v->name));
+      t = dst;
+    }
+    TSR_TRY(tsr_net_add_io(c->net, false, v->name, t, c->err));
+  }
+  return TSR_OK;
+}

@@ -1,0 +1,330 @@
+/* Network inputs: image decoding (stb_image) and preprocessing, raw tensors. */
+#include "tools/tsr/net_input.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stb/stb_image.h>
+
+void tsr_pre_default(tsr_pre *p) {
+  memset(p, 0, sizeof(*p));
+  p->resize = TSR_PRE_LINEAR;
+  p->letterbox = -1;
+  p->scale = 1.0f / 255.0f;
+  for (int i = 0; i < 3; ++i) p->std[i] = 1.0f;
+}
+
+static bool parse_list(const char *v, float *out, char *err, size_t n) {
+  float vals[3];
+  int k = 0;
+  const char *s = v;
+  while (*s && k < 3) {
+    char *end;
+    vals[k++] = strtof(s, &end);
+    if (end == s) {
+      snprintf(err, n, "bad number in '%s'", v);
+      return false;
+    }
+    s = *end == '/' ? end + 1 : end;
+    if (*end != '/' && *end != '\0') {
+      snprintf(err, n, "bad list '%s' (use A/B/C)", v);
+      return false;
+    }
+  }
+  if (*s != '\0' || k == 0) {
+    snprintf(err, n, "bad list '%s' (use A/B/C)", v);
+    return false;
+  }
+  for (int i = 0; i < 3; ++i) out[i] = vals[k == 1 ? 0 : (i < k ? i : k - 1)];
+  return true;
+}
+
+static bool preset(const char *name, tsr_pre *p) {
+  if (strcmp(name, "pilotnet") == 0) { /* gray, area, x / 127.5 - 1 */
+    p->gray = true;
+    p->resize = TSR_PRE_AREA;
+    p->scale = 1.0f / 127.5f;
+    p->mean[0] = p->mean[1] = p->mean[2] = 1.0f;
+  } else if (strcmp(name, "yolox") == 0) { /* BGR 0..255, letterbox 114 */
+    p->bgr = true;
+    p->scale = 1.0f;
+    p->letterbox = 114;
+  } else if (strcmp(name, "imagenet") == 0 || strcmp(name, "vittrack") == 0) {
+    static const float m[3] = {0.485f, 0.456f, 0.406f}, s[3] = {0.229f, 0.224f, 0.225f};
+    p->bgr = strcmp(name, "vittrack") == 0; /* TrackerVit keeps OpenCV's BGR */
+    p->scale = 1.0f / 255.0f;
+    memcpy(p->mean, m, sizeof(m));
+    memcpy(p->std, s, sizeof(s));
+  } else if (strcmp(name, "twinlitenet") == 0) {
+    p->scale = 1.0f / 255.0f;
+  } else if (strcmp(name, "raw") == 0) {
+    p->scale = 1.0f;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool tsr_pre_parse(const char *spec, tsr_pre *p, char *err, size_t n) {
+  char buf[512];
+  snprintf(buf, sizeof(buf), "%s", spec);
+  for (char *tok = strtok(buf, ","); tok != NULL; tok = strtok(NULL, ",")) {
+    char *eq = strchr(tok, '=');
+    const char *val = eq ? eq + 1 : NULL;
+    if (eq) *eq = '\0';
+    if (preset(tok, p)) continue;
+    if (strcmp(tok, "gray") == 0 || strcmp(tok, "grayscale") == 0) p->gray = true;
+    else if (strcmp(tok, "rgb") == 0) p->bgr = false;
+    else if (strcmp(tok, "bgr") == 0) p->bgr = true;
+    else if (strcmp(tok, "nchw") == 0) p->layout = TSR_PRE_NCHW;
+    else if (strcmp(tok, "nhwc") == 0) p->layout = TSR_PRE_NHWC;
+    else if (strcmp(tok, "letterbox") == 0) p->letterbox = val ? atoi(val) : 114;
+    else if (strcmp(tok, "resize") == 0 && val) {
+      if (strcmp(val, "linear") == 0) p->resize = TSR_PRE_LINEAR;
+      else if (strcmp(val, "area") == 0) p->resize = TSR_PRE_AREA;
+      else if (strcmp(val, "nearest") == 0) p->resize = TSR_PRE_NEAREST;
+      else {
+        snprintf(err, n, "resize=%s: use linear, area or nearest", val);
+        return false;
+      }
+    } else if (strcmp(tok, "scale") == 0 && val) {
+      char *end;
+      p->scale = strtof(val, &end);
+      if (end == val || *end) {
+        snprintf(err, n, "bad scale '%s'", val);
+        return false;
+      }
+    } else if (strcmp(tok, "mean") == 0 && val) {
+      if (!parse_list(val, p->mean, err, n)) return false;
+    } else if (strcmp(tok, "std") == 0 && val) {
+      if (!parse_list(val, p->std, err, n)) return false;
+      for (int i = 0; i < 3; ++i) {
+        if (p->std[i] == 0.0f) {
+          snprintf(err, n, "std must not be 0");
+          return false;
+        }
+      }
+    } else {
+      snprintf(err, n, "unknown preprocessing option '%s'", tok);
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool ends_with_ci(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  if (a < b) return false;
+  for (size_t i = 0; i < b; ++i) {
+    char c = s[a - b + i];
+    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+    if (c != suffix[i]) return false;
+  }
+  return true;
+}
+
+bool tsr_pre_is_image(const char *path) {
+  static const char *const ext[] = {".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".pnm"};
+  for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); ++i) {
+    if (ends_with_ci(path, ext[i])) return true;
+  }
+  return false;
+}
+
+/* Resizes |src| (w x h x c, 8-bit) to |dst| (ow x oh x c), 8-bit rounded. */
+static void resize_u8(const uint8_t *src, int w, int h, int c, uint8_t *dst, int ow, int oh, int mode) {
+  double sx = (double)w / ow, sy = (double)h / oh;
+  for (int y = 0; y < oh; ++y) {
+    for (int x = 0; x < ow; ++x) {
+      for (int k = 0; k < c; ++k) {
+        double v = 0;
+        if (mode == TSR_PRE_NEAREST || (w == ow && h == oh)) {
+          int ix = (int)floor(x * sx), iy = (int)floor(y * sy);
+          ix = ix < w ? ix : w - 1;
+          iy = iy < h ? iy : h - 1;
+          v = src[((size_t)iy * w + ix) * c + k];
+        } else if (mode == TSR_PRE_AREA && sx >= 1.0 && sy >= 1.0) {
+          double x0 = x * sx, x1 = x0 + sx, y0 = y * sy, y1 = y0 + sy, acc = 0, wsum = 0;
+          for (int iy = (int)floor(y0); iy < (int)ceil(y1) && iy < h; ++iy) {
+            double wy = fmin(y1, iy + 1.0) - fmax(y0, (double)iy);
+            if (wy <= 0) continue;
+            for (int ix = (int)floor(x0); ix < (int)ceil(x1) && ix < w; ++ix) {
+              double wx = fmin(x1, ix + 1.0) - fmax(x0, (double)ix);
+              if (wx <= 0) continue;
+              acc += wx * wy * src[((size_t)iy * w + ix) * c + k];
+              wsum += wx * wy;
+            }
+          }
+          v = wsum > 0 ? acc / wsum : 0;
+        } else { /* bilinear, half-pixel centres, clamped */
+          double fx = (x + 0.5) * sx - 0.5, fy = (y + 0.5) * sy - 0.5;
+          int ix = (int)floor(fx), iy = (int)floor(fy);
+          double ax = fx - ix, ay = fy - iy;
+          if (ix < 0) ix = 0, ax = 0;
+          if (iy < 0) iy = 0, ay = 0;
+          if (ix >= w - 1) ix = w - 1, ax = 0;
+          if (iy >= h - 1) iy = h - 1, ay = 0;
+          int ix1 = ix + 1 < w ? ix + 1 : ix, iy1 = iy + 1 < h ? iy + 1 : iy;
+          double p00 = src[((size_t)iy * w + ix) * c + k], p01 = src[((size_t)iy * w + ix1) * c + k];
+          double p10 = src[((size_t)iy1 * w + ix) * c + k], p11 = src[((size_t)iy1 * w + ix1) * c + k];
+          v = (1 - ay) * ((1 - ax) * p00 + ax * p01) + ay * ((1 - ax) * p10 + ax * p11);
+        }
+        long r = lround(v);
+        dst[((size_t)y * ow + x) * c + k] = (uint8_t)(r < 0 ? 0 : (r > 255 ? 255 : r));
+      }
+    }
+  }
+}
+
+bool tsr_pre_image(const char *path, const tsr_pre *p, int32_t ndim, const int64_t *shape, float *dst, char *err,
+                   size_t n) {
+  if (ndim != 4 && ndim != 3) {
+    snprintf(err, n, "an image needs a 3-D or 4-D input, this one has %d dimensions", (int)ndim);
+    return false;
+  }
+  int64_t s[4] = {1, 0, 0, 0};
+  for (int i = 0; i < ndim; ++i) s[4 - ndim + i] = shape[i];
+  bool nhwc = p->layout == TSR_PRE_NHWC ||
+              (p->layout == TSR_PRE_AUTO && (s[3] == 1 || s[3] == 3) && s[1] != 1 && s[1] != 3);
+  int64_t ch = nhwc ? s[3] : s[1], oh = nhwc ? s[1] : s[2], ow = nhwc ? s[2] : s[3];
+  if (ch != 1 && ch != 3) {
+    snprintf(err, n, "the input has %lld channels; images give 1 or 3", (long long)ch);
+    return false;
+  }
+  if (oh <= 0 || ow <= 0 || oh > 16384 || ow > 16384) {
+    snprintf(err, n, "input extent %lldx%lld", (long long)ow, (long long)oh);
+    return false;
+  }
+  int w = 0, h = 0, comp = 0;
+  int want = (p->gray || ch == 1) ? 1 : 3;
+  uint8_t *img = stbi_load(path, &w, &h, &comp, 3);
+  if (img == NULL) {
+    snprintf(err, n, "%s: cannot decode the image (%s)", path, stbi_failure_reason());
+    return false;
+  }
+  size_t npx = (size_t)w * (size_t)h;
+  uint8_t *src = img;
+  uint8_t *gray = NULL;
+  if (want == 1) {
+    gray = malloc(npx);
+    if (gray == NULL) {
+      stbi_image_free(img);
+      snprintf(err, n, "out of memory");
+      return false;
+    }
+    for (size_t i = 0; i < npx; ++i) {
+      /* OpenCV's fixed-point BGR2GRAY weights. */
+      unsigned r = img[3 * i], g = img[3 * i + 1], b = img[3 * i + 2];
+      gray[i] = (uint8_t)((r * 4899u + g * 9617u + b * 1868u + 8192u) >> 14);
+    }
+    src = gray;
+  }
+  /* Resize into a canvas (letterboxed: scaled to fit, at the top left). */
+  int cw = (int)ow, chh = (int)oh, rw = cw, rh = chh;
+  if (p->letterbox >= 0) {
+    double r = fmin((double)cw / w, (double)chh / h);
+    rw = (int)(w * r);
+    rh = (int)(h * r);
+    if (rw < 1) rw = 1;
+    if (rh < 1) rh = 1;
+  }
+  uint8_t *canvas = malloc((size_t)cw * chh * want), *rs = malloc((size_t)rw * rh * want);
+  if (canvas == NULL || rs == NULL) {
+    free(canvas);
+    free(rs);
+    free(gray);
+    stbi_image_free(img);
+    snprintf(err, n, "out of memory");
+    return false;
+  }
+  resize_u8(src, w, h, want, rs, rw, rh, p->resize);
+  memset(canvas, p->letterbox >= 0 ? p->letterbox : 0, (size_t)cw * chh * want);
+  for (int y = 0; y < rh; ++y) memcpy(canvas + (size_t)y * cw * want, rs + (size_t)y * rw * want, (size_t)rw * want);
+  /* Normalise and lay out, batch entries repeated. */
+  int64_t per = ch * oh * ow;
+  for (int64_t b = 0; b < s[0]; ++b) {
+    for (int64_t y = 0; y < oh; ++y) {
+      for (int64_t x = 0; x < ow; ++x) {
+        for (int64_t k = 0; k < ch; ++k) {
+          int sk = want == 1 ? 0 : (p->bgr ? 2 - (int)k : (int)k);
+          float v = canvas[((size_t)y * cw + x) * want + sk];
+          int mk = ch == 1 ? 0 : (int)k;
+          float val = (v * p->scale - p->mean[mk]) / p->std[mk];
+          int64_t idx = nhwc ? (y * ow + x) * ch + k : (k * oh + y) * ow + x;
+          dst[b * per + idx] = val;
+        }
+      }
+    }
+  }
+  free(canvas);
+  free(rs);
+  free(gray);
+  stbi_image_free(img);
+  return true;
+}
+
+tsr_dtype tsr_raw_dtype(const char *path) {
+  if (ends_with_ci(path, ".f32")) return TSR_DTYPE_F32;
+  if (ends_with_ci(path, ".u8")) return TSR_DTYPE_U8;
+  if (ends_with_ci(path, ".i8")) return TSR_DTYPE_I8;
+  if (ends_with_ci(path, ".i32")) return TSR_DTYPE_I32;
+  if (ends_with_ci(path, ".i64")) return TSR_DTYPE_I64;
+  return TSR_DTYPE_NONE;
+}
+
+static double load_elem(tsr_dtype t, const uint8_t *p) {
+  switch (t) {
+    case TSR_DTYPE_F32: { float f; memcpy(&f, p, 4); return f; }
+    case TSR_DTYPE_U8: return *p;
+    case TSR_DTYPE_I8: return (int8_t)*p;
+    case TSR_DTYPE_I32: { int32_t v; memcpy(&v, p, 4); return v; }
+    case TSR_DTYPE_I64: { int64_t v; memcpy(&v, p, 8); return (double)v; }
+    default: return 0;
+  }
+}
+
+static void store_elem(tsr_dtype t, uint8_t *p, double v) {
+  switch (t) {
+    case TSR_DTYPE_F32: { float f = (float)v; memcpy(p, &f, 4); break; }
+    case TSR_DTYPE_U8: *p = (uint8_t)(v < 0 ? 0 : (v > 255 ? 255 : lrint(v))); break;
+    case TSR_DTYPE_I8: *p = (uint8_t)(int8_t)(v < -128 ? -128 : (v > 127 ? 127 : lrint(v))); break;
+    case TSR_DTYPE_I32: { int32_t x = (int32_t)v; memcpy(p, &x, 4); break; }
+    case TSR_DTYPE_I64: { int64_t x = (int64_t)v; memcpy(p, &x, 8); break; }
+    default: break;
+  }
+}
+
+bool tsr_raw_read(const char *path, tsr_dtype ft, int64_t count, tsr_dtype dt, void *dst, char *err, size_t n) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    snprintf(err, n, "%s: cannot open", path);
+    return false;
+  }
+  size_t es = tsr_dtype_block_bytes(ft), ds = tsr_dtype_block_bytes(dt);
+  fseek(f, 0, SEEK_END);
+  long size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  if (size < 0 || (uint64_t)size != (uint64_t)count * es) {
+    fclose(f);
+    snprintf(err, n, "%s holds %ld bytes; the input needs %lld %s values (%llu bytes)", path, size, (long long)count,
+             tsr_dtype_name(ft), (unsigned long long)((uint64_t)count * es));
+    return false;
+  }
+  uint8_t *buf = malloc((size_t)size + 1);
+  bool ok = buf != NULL && fread(buf, 1, (size_t)size, f) == (size_t)size;
+  fclose(f);
+  if (!ok) {
+    free(buf);
+    snprintf(err, n, "%s: read failed", path);
+    return false;
+  }
+  if (ft == dt) {
+    memcpy(dst, buf, (size_t)size);
+  } else {
+    for (int64_t i = 0; i < count; ++i) store_elem(dt, (uint8_t *)dst + (size_t)i * ds, load_elem(ft, buf + (size_t)i * es));
+  }
+  free(buf);
+  return true;
+}
