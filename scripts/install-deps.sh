@@ -11,8 +11,17 @@ PACKAGES=(
   glslc libshaderc-dev glslang-dev glslang-tools spirv-tools
   opencl-headers ocl-icd-opencl-dev pocl-opencl-icd clinfo
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user
+  g++-aarch64-linux-gnu g++-arm-linux-gnueabihf
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev libstb-dev
   python3 python3-venv
+)
+
+# Target libraries for the ARM cross builds (Debian multiarch): CUnit for
+# the tests; the Vulkan and OpenCL loaders so those targets build for arm64.
+CROSS_ARCHS=(arm64 armhf)
+PACKAGES+=(
+  libcunit1-dev:arm64 libcunit1-dev:armhf
+  libvulkan-dev:arm64 ocl-icd-opencl-dev:arm64
 )
 
 missing=()
@@ -27,5 +36,9 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo
 fi
 echo "install-deps: installing ${missing[*]}"
-$SUDO apt-get update -qq
+for a in "${CROSS_ARCHS[@]}"; do
+  dpkg --print-foreign-architectures | grep -qx "$a" || $SUDO dpkg --add-architecture "$a"
+done
+# A mirror caught mid-sync fails one index; the install below says if that mattered.
+$SUDO apt-get update -qq || echo "install-deps: apt-get update reported errors; trying the install anyway" >&2
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

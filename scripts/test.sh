@@ -20,4 +20,6 @@ echo "== ASan + UBSan build, all tests"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs"
+
+scripts/test-arm.sh
 echo "== all tests passed"

@@ -3,7 +3,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 struct tsr_bench_state {
   benchmark::State *state;
@@ -13,7 +15,12 @@ extern "C" void tsr_bench_register(const char *name, tsr_bench_fn fn, void *arg)
   benchmark::RegisterBenchmark(std::string(name).c_str(), [fn, arg](benchmark::State &s) {
     tsr_bench_state st{&s};
     fn(&st, arg);
-  })->UseRealTime();
+  })
+      ->UseRealTime()
+      /* with --benchmark_repetitions: the best and worst repetitions too
+       * (on a shared machine the best is the one least disturbed) */
+      ->ComputeStatistics("min", [](const std::vector<double> &v) { return *std::min_element(v.begin(), v.end()); })
+      ->ComputeStatistics("max", [](const std::vector<double> &v) { return *std::max_element(v.begin(), v.end()); });
 }
 
 extern "C" bool tsr_bench_keep_running(tsr_bench_state *st) { return st->state->KeepRunning(); }

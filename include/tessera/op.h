@@ -204,13 +204,39 @@ typedef struct tsr_convert_params {
   int32_t reserved;
 } tsr_convert_params;
 
-/* src: 1..TSR_OP_MAX_SRC tensors equal except on |axis|. */
+/* CONCAT. src: 1..TSR_OP_MAX_SRC tensors of one plain dtype (f32, f16, bf16,
+ * i8, u8, i32, i64), all of the same rank, with equal extents except on
+ * |axis|; y: same dtype and rank, extent on |axis| the sum of the sources'.
+ * axis in [0, ndim) (the importer resolves negative axes). Any strides.
+ * More than TSR_OP_MAX_SRC inputs: chain several CONCATs into views of y. */
 typedef struct tsr_concat_params {
   int32_t axis;
 } tsr_concat_params;
 
-/* src: x [N, C, H, W], w [M, C/groups, kh, kw], bias? [M]; y [N, M, OH, OW].
- * pads: top, left, bottom, right. activation: fused unary (-1 none). */
+/* Geometry shared by CONV2D, CONV_TRANSPOSE2D and QLINEAR_CONV.
+ *
+ * CONV2D. src: x f32 [N, C, H, W], w f32 [M, C/groups, KH, KW], bias? f32 [M],
+ * slope? f32 [M]; y f32 [N, M, OH, OW] with
+ *   OH = (H + pad[0] + pad[2] - dilation[0] * (KH - 1) - 1) / stride[0] + 1
+ *   OW = (W + pad[1] + pad[3] - dilation[1] * (KW - 1) - 1) / stride[1] + 1
+ * (floor division; OH and OW must be >= 1).
+ * - kernel: (KH, KW), or (0, 0) to take them from w. stride, dilation: >= 1
+ *   (0 is read as 1). pad: top, left, bottom, right, >= 0 (ONNX "pads" order
+ *   [h_begin, w_begin, h_end, w_end]); auto_pad is resolved by the importer.
+ * - groups >= 1 (0 is read as 1) divides C and M; depthwise is groups == C.
+ * - Fused activation after the bias: |activation| is a tsr_unary_kind applied
+ *   with act_alpha / act_beta exactly as UNARY does, or -1 for none. With
+ *   |slope| (src 3) present the activation must be TSR_UNARY_LEAKY_RELU and
+ *   output channel m uses slope[m] as its alpha (ONNX PRelu, per channel).
+ * - output_padding: CONV_TRANSPOSE2D only, must be 0 for the others.
+ * x and y may have any strides; fast kernels want contiguous tensors.
+ *
+ * CONV_TRANSPOSE2D. src: x f32 [N, C, H, W], w f32 [C, M/groups, KH, KW],
+ * bias? f32 [M], slope? f32 [M]; y f32 [N, M, OH, OW] with
+ *   OH = stride[0] * (H - 1) + output_padding[0] + dilation[0] * (KH - 1) + 1
+ *        - pad[0] - pad[2]   (likewise OW)
+ * output_padding[i] < max(stride[i], dilation[i]). ONNX output_shape is
+ * resolved into pads by the importer. Activation as CONV2D. */
 typedef struct tsr_conv2d_params {
   int32_t kernel[2];
   int32_t stride[2];
@@ -223,7 +249,19 @@ typedef struct tsr_conv2d_params {
   float act_beta;
 } tsr_conv2d_params;
 
-/* src: x [N, C, H, W]; y [N, C, OH, OW]. pads: top, left, bottom, right. */
+/* POOL2D. src: x f32 [N, C, H, W]; y f32 [N, C, OH, OW].
+ * MAX / AVG: a kernel[0] x kernel[1] window moved by |stride|, taps spaced
+ * |dilation| (stride, dilation 0 are read as 1), |pad| top, left, bottom,
+ * right. OH = ROUND((H + pad[0] + pad[2] - dilation[0] * (kernel[0] - 1) - 1)
+ * / stride[0]) + 1 with ROUND floor, or ceil with |ceil_mode|, where a last
+ * window that would start at or after H + pad[0] is dropped (ONNX Runtime and
+ * PyTorch); likewise OW. Padding never wins a max. AVG divides the sum of the
+ * taps inside the input by their count, or, with |count_include_pad|, by the
+ * number of taps inside the padded extent [-pad_begin, H + pad_end) (taps in
+ * the ceil_mode overhang never count). A window with no tap inside the input
+ * gives 0 (AVG) or -inf (MAX). MAX over NaN inputs is unspecified.
+ * GLOBAL_AVG / GLOBAL_MAX: over all of H x W; y [N, C, 1, 1]; the other
+ * fields are ignored. */
 typedef struct tsr_pool2d_params {
   int32_t kind; /* tsr_pool_kind */
   int32_t kernel[2];
@@ -234,39 +272,77 @@ typedef struct tsr_pool2d_params {
   bool ceil_mode;
 } tsr_pool2d_params;
 
-/* src: x [N, C, H, W]; y [N, C, OH, OW]. scale = OH / H unless given. */
+/* RESIZE. src: x f32 [N, C, H, W]; y f32 [N, C, OH, OW] (ONNX Resize with
+ * scales 1 on N and C; the importer checks that). For output index o the
+ * source coordinate is, with s = scale[i] (0: OH / H resp. OW / W, as when
+ * ONNX "sizes" are given) and L = the input extent:
+ *   HALF_PIXEL:          (o + 0.5) / s - 0.5
+ *   ASYMMETRIC:          o / s
+ *   ALIGN_CORNERS:       o * (L - 1) / (OL - 1)   (0 when OL == 1)
+ *   PYTORCH_HALF_PIXEL:  OL > 1 ? (o + 0.5) / s - 0.5 : 0
+ * computed in f32 by tsr_resize_coord_f32 (kernels/resize/resize.h).
+ * NEAREST rounds it with |nearest| (round_prefer_floor rounds halves down,
+ * round_prefer_ceil up) and clamps to [0, L - 1]. LINEAR clamps the
+ * coordinate to [0, L - 1] and interpolates bilinearly between floor and
+ * floor + 1 (ONNX Runtime's rule). Cubic, exclude_outside, extrapolation and
+ * tf_crop_and_resize are not supported (the importer refuses them). */
 typedef struct tsr_resize_params {
   int32_t mode;     /* tsr_resize_mode */
   int32_t coord;    /* tsr_resize_coord */
-  int32_t nearest;  /* tsr_resize_nearest */
-  float scale[2];   /* 0: derived from the shapes */
+  int32_t nearest;  /* tsr_resize_nearest (NEAREST only) */
+  float scale[2];   /* H, W scale factors; 0: derived from the shapes */
 } tsr_resize_params;
 
-/* src: x; y has the shape of x with the reduced axes set to 1. */
+/* REDUCE. src: x f32 (any strides, ndim >= 1); y f32 with the shape of x
+ * where every reduced axis has extent 1 (keepdims; keepdims=0 is a view of y
+ * made by the importer). |axes| bit i reduces dimension i; 0 is invalid
+ * (ONNX noop_with_empty_axes is resolved by the importer). MEAN and SUM add
+ * in double in row-major order; MAX / MIN over NaN inputs are unspecified. */
 typedef struct tsr_reduce_params {
   int32_t kind;  /* tsr_reduce_kind */
   uint32_t axes; /* bit i: reduce dimension i */
 } tsr_reduce_params;
 
-/* src: x, indices (i32/i64); y = x indexed along |axis|; negative indices
- * count from the end. */
+/* GATHER. src: x (any plain dtype: f32, f16, bf16, i8, u8, i32, i64),
+ * indices i32 / i64 of any shape (rank q); y of x's dtype with shape
+ * x.shape[:axis] + indices.shape + x.shape[axis+1:]. Negative indices count
+ * from the end (ONNX); an index still outside [0, x.shape[axis]) writes
+ * zeros. axis in [0, ndim(x)). */
 typedef struct tsr_gather_params {
   int32_t axis;
 } tsr_gather_params;
 
-/* QUANTIZE_LINEAR: src x f32, scale f32, zero_point? (i8/u8); y i8/u8.
- * DEQUANTIZE_LINEAR: src x i8/u8/i32, scale f32, zero_point?; y f32.
- * scale and zero point are scalars or per-channel along |axis|. */
+/* QUANTIZE_LINEAR. src: x f32, scale f32, zero_point? (i8 / u8); y i8 / u8
+ * (the zero point's dtype when present) with x's shape:
+ *   y = saturate(round_half_even(x / scale) + zero_point)   (f32 division)
+ * DEQUANTIZE_LINEAR. src: x i8 / u8 / i32, scale f32, zero_point? (x's
+ * dtype); y f32 = (float)(x - zero_point) * scale.
+ * scale (and zero_point, same shape) is a scalar (ndim 0 or one element) or a
+ * vector [x.shape[axis]] (per channel along |axis|, in [0, ndim(x))). */
 typedef struct tsr_qlinear_params {
   int32_t axis;
 } tsr_qlinear_params;
 
-/* QLINEAR_CONV: src x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias?
- * (i32); geometry as CONV2D. QLINEAR_MATMUL: src a, a_scale, a_zp, b,
- * b_scale, b_zp, y_scale, y_zp. QLINEAR_BINARY: a, a_scale, a_zp, b, b_scale,
- * b_zp, y_scale, y_zp with |kind| ADD or MUL. Requantization follows ONNX
- * Runtime: mult = float(a_scale * b_scale) / y_scale in float32, round half
- * to even, saturate. */
+/* The int8 ops with ONNX semantics. Requantization follows ONNX Runtime:
+ *   mult = (float)(x_scale * w_scale[m]) / y_scale          (all in f32)
+ *   y = saturate(round_half_even((float)acc * mult) + y_zp)
+ * where acc is the exact int32 sum (x - x_zp) * (w - w_zp) (+ bias).
+ * Scalar operands have ndim 0 or one element. The quantized dtypes are i8 or
+ * u8, independently for x, w and y; each zero point has its tensor's dtype.
+ *
+ * QLINEAR_CONV. src: x [N, C, H, W], x_scale f32, x_zp, w [M, C/groups, KH,
+ * KW], w_scale f32 (scalar or [M]), w_zp (scalar or [M]), y_scale f32, y_zp,
+ * bias? i32 [M]; y [N, M, OH, OW]; geometry as CONV2D in |conv|
+ * (activation must be -1 and output_padding 0).
+ * QLINEAR_MATMUL. src: a [.., M, K], a_scale f32, a_zp, b [.., N, K] (ONNX's
+ * [K, N] as a transposed view, as MATMUL), b_scale f32 (scalar or [N]), b_zp
+ * (scalar or [N]), y_scale f32, y_zp; y [.., M, N]; batch dims broadcast.
+ * QLINEAR_BINARY. src: a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp (all
+ * scalars but a and b, numpy broadcasting); |kind| TSR_BINARY_ADD or MUL
+ * (com.microsoft QLinearAdd / QLinearMul):
+ *   va = a_scale * (float)(a - a_zp); vb = b_scale * (float)(b - b_zp)
+ *   y = saturate(round_half_even((va + vb) / y_scale) + y_zp)   (ADD; MUL: va * vb)
+ * all in f32, as ONNX Runtime's reference loop. */
 typedef struct tsr_qlinear_op_params {
   tsr_conv2d_params conv;
   int32_t kind; /* tsr_binary_kind for QLINEAR_BINARY */

@@ -9,4 +9,5 @@ extern const tsr_kernel tsr_attention_ref;
 extern const tsr_kernel tsr_attention_f32_ukernel_u16__avx512;
 extern const tsr_kernel tsr_attention_f32_ukernel_u8__avx2;
 #endif
+#include "attention/arm/attention_arm.h"
 #endif

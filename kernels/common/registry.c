@@ -9,6 +9,7 @@
 #include "rope/rope.h"
 #include "rows/rows.h"
 #include "softmax/softmax.h"
+#include "vision.h" /* perception ops: conv, pool, resize, reduce, concat, gather, qlinear */
 
 extern const tsr_kernel tsr_convert_ref;
 
@@ -19,9 +20,12 @@ static const tsr_kernel *const kKernels[] = {
 #include "softmax/softmax.inc"
 #include "rope/rope.inc"
 #include "attention/attention.inc"
+#include "conv/unary_erf.inc" /* erf / GELU-erf, before the reference */
 #include "elementwise/elementwise.inc"
 #include "rows/rows.inc"
+#include "copy/copy.inc" /* fast same-dtype CONVERT, before the reference */
 #include "convert/convert.inc"
+#include "vision.inc"
 };
 #undef TSR_KERNEL_ENTRY
 

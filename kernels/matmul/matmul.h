@@ -43,4 +43,5 @@ extern const tsr_kernel tsr_matmul_q6_k_f32_ukernel_4x8__avx2;
 extern const tsr_kernel tsr_matmul_f32_f32_ukernel_6x32__avx512;
 extern const tsr_kernel tsr_matmul_f32_f32_ukernel_6x16__avx2;
 #endif
+#include "matmul/arm/matmul_arm.h"
 #endif

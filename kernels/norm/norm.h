@@ -12,4 +12,5 @@ extern const tsr_kernel tsr_layernorm_f32_ukernel_u16__avx512;
 extern const tsr_kernel tsr_rmsnorm_f32_ukernel_u8__avx2;
 extern const tsr_kernel tsr_layernorm_f32_ukernel_u8__avx2;
 #endif
+#include "norm/arm/norm_arm.h"
 #endif

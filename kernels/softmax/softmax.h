@@ -8,4 +8,5 @@ extern const tsr_kernel tsr_softmax_ref;
 extern const tsr_kernel tsr_softmax_f32_ukernel_u16__avx512;
 extern const tsr_kernel tsr_softmax_f32_ukernel_u8__avx2;
 #endif
+#include "softmax/arm/softmax_arm.h"
 #endif

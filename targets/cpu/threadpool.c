@@ -48,12 +48,12 @@ static bool work(tsr_pool *p, uint32_t thread) {
   }
 }
 
+#ifndef TSR_NO_THREADS
 static bool has_work(tsr_pool *p) {
   uint64_t t = atomic_load(&p->ticket);
   return ticket_next(t) < ticket_count(t);
 }
 
-#ifndef TSR_NO_THREADS
 static void *worker_main(void *arg) {
   struct tsr_pool_worker *w = arg;
   tsr_pool *p = w->pool;

@@ -34,6 +34,19 @@ conf_tolerance conf_tolerance_for(tsr_op_type op, tsr_dtype dt) {
     case TSR_OP_UNARY:
     case TSR_OP_SOFTMAX:
     case TSR_OP_ROPE: return (conf_tolerance){1e-9, 1e-4};
+    /* perception ops: f32 convolutions like f32 matmul; moves and int8 ops exact */
+    case TSR_OP_CONV2D:
+    case TSR_OP_CONV_TRANSPOSE2D: return (conf_tolerance){1e-10, 1e-4};
+    case TSR_OP_CONCAT:
+    case TSR_OP_GATHER:
+    case TSR_OP_QUANTIZE_LINEAR:
+    case TSR_OP_DEQUANTIZE_LINEAR:
+    case TSR_OP_QLINEAR_CONV:
+    case TSR_OP_QLINEAR_MATMUL:
+    case TSR_OP_QLINEAR_BINARY: return (conf_tolerance){0.0, 0.0};
+    case TSR_OP_POOL2D:
+    case TSR_OP_RESIZE:
+    case TSR_OP_REDUCE: return (conf_tolerance){1e-12, 1e-6};
     default: return (conf_tolerance){1e-10, 1e-5};
   }
 }
@@ -457,6 +470,8 @@ static void make_convert(conf_case *c, uint32_t idx, uint64_t *rng) {
            (long long)rows, (long long)cols, i == n - 1 ? " strided source" : "");
 }
 
+#include "conformance_vision.inc"
+
 uint32_t conf_case_count(tsr_op_type op, bool quick) {
   switch (op) {
     case TSR_OP_MATMUL: return matmul_count(quick);
@@ -469,8 +484,8 @@ uint32_t conf_case_count(tsr_op_type op, bool quick) {
     case TSR_OP_BINARY: return quick ? TSR_BINARY_COUNT : 4 * TSR_BINARY_COUNT;
     case TSR_OP_GET_ROWS: return quick ? N_WEIGHT_TYPES : 2 * N_WEIGHT_TYPES;
     case TSR_OP_SET_ROWS: return quick ? 4 : 8;
-    case TSR_OP_CONVERT: return quick ? 11 : 22;
-    default: return 0;
+    case TSR_OP_CONVERT: return quick ? 11 : 22 + N_COPY_CASES; /* + same-dtype copies (conformance_vision.inc) */
+    default: return conf_vision_count(op, quick);
   }
 }
 
@@ -488,8 +503,11 @@ static void make_case(tsr_op_type op, uint32_t idx, bool quick, uint64_t seed, c
     case TSR_OP_BINARY: make_binary(c, quick ? idx + TSR_BINARY_COUNT : idx, &rng); break;
     case TSR_OP_GET_ROWS: make_get_rows(c, idx, &rng); break;
     case TSR_OP_SET_ROWS: make_set_rows(c, quick ? idx + (idx % 2) * 4 : idx, &rng); break;
-    case TSR_OP_CONVERT: make_convert(c, quick ? idx * 2 + (idx % 2) : idx, &rng); break;
-    default: break;
+    case TSR_OP_CONVERT:
+      if (!quick && idx >= 22) make_copy(c, idx - 22, &rng);
+      else make_convert(c, quick ? idx * 2 + (idx % 2) : idx, &rng);
+      break;
+    default: conf_vision_make(c, op, idx, quick, &rng); break;
   }
 }
 

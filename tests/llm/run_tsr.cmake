@@ -1,7 +1,7 @@
 # Runs `tsr ARGS` (ARGS separated by '|') and compares its stdout byte for byte
 # with the file EXPECTED, or matches it against the regular expression MATCH. Fixtures listed in FIXTURES ('|'-separated) that are
 # missing make the test print SKIPPED (ctest: SKIP_REGULAR_EXPRESSION).
-# Usage: cmake -DTSR=... -DARGS=... -DEXPECTED=... -DFIXTURES=... -DOUT=... -P run_tsr.cmake
+# Usage: cmake -DTSR=... [-DEMULATOR=qemu-aarch64|-L|...] -DARGS=... -DEXPECTED=... -DFIXTURES=... -DOUT=... -P run_tsr.cmake
 string(REPLACE "|" ";" args "${ARGS}")
 string(REPLACE "|" ";" fixtures "${FIXTURES}")
 foreach(f IN LISTS fixtures)
@@ -10,7 +10,8 @@ foreach(f IN LISTS fixtures)
     return()
   endif()
 endforeach()
-execute_process(COMMAND "${TSR}" ${args} OUTPUT_FILE "${OUT}" ERROR_VARIABLE err RESULT_VARIABLE rc)
+string(REPLACE "|" ";" emulator "${EMULATOR}") # empty, or e.g. qemu-aarch64;-L;...
+execute_process(COMMAND ${emulator} "${TSR}" ${args} OUTPUT_FILE "${OUT}" ERROR_VARIABLE err RESULT_VARIABLE rc)
 message("${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "tsr exited with ${rc}")

@@ -1,6 +1,6 @@
 /* The greedy stories260K text (llama2.c's, 200 tokens from BOS) on every
  * CPU variant this machine has (cpu, cpu:scalar, cpu:avx2, cpu:avx512,
- * cpu:ref) with 1 and 2 threads, from the llama2.c checkpoint and from the
+ * cpu:neon, cpu:neondot, cpu:ref) with 1 and 2 threads, from the llama2.c checkpoint and from the
  * GGUF: the fast kernels must not change a single token. A variant the CPU
  * lacks is skipped (and said so). */
 #include <CUnit/Basic.h>
@@ -31,7 +31,9 @@ static bool collect(void *user, int32_t id, const char *text, size_t len) {
   return true;
 }
 
-static const char *const kVariants[] = {"cpu", "cpu:scalar", "cpu:avx2", "cpu:avx512", "cpu:ref"};
+/* "cpu" is the top level (avx512vnni, or neoni8mm on an i8mm ARM core). */
+static const char *const kVariants[] = {"cpu",         "cpu:scalar", "cpu:avx2", "cpu:avx512",
+                                        "cpu:neon",    "cpu:neondot", "cpu:ref"};
 
 static void golden_on_variants(const char *rel) {
   char path[1024], tok[1024], gpath[1024];

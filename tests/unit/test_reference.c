@@ -329,7 +329,8 @@ static void test_validate_errors(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "blk.0.ffn"));
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "inner dimensions"));
   op.type = TSR_OP_CONV2D;
-  CU_ASSERT_EQUAL(tsr_op_validate(&op, &err), TSR_ERR_UNSUPPORTED);
+  CU_ASSERT_EQUAL(tsr_op_validate(&op, &err), TSR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "4-D"));
   op.type = (tsr_op_type)999;
   CU_ASSERT_EQUAL(tsr_op_validate(&op, &err), TSR_ERR_INVALID_ARGUMENT);
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hal/backends.h"
 #include "tests/conformance/conformance.h"
 #include "tools/tsr/commands.h"
 
@@ -39,6 +40,22 @@ int tsr_cmd_targets(int argc, char **argv) {
       if (caps.features[0]) printf("%-16s      %s\n", "", caps.features);
     }
     tsr_target_destroy(t);
+  }
+  /* Built-in backends with no device here: say why. */
+  for (size_t b = 0; b < tsr_backend_count; ++b) {
+    size_t l = strlen(tsr_backends[b].name);
+    bool listed = false;
+    for (uint32_t i = 0; i < n && i < 32; ++i) listed = listed || (strncmp(names[i], tsr_backends[b].name, l) == 0);
+    if (listed) continue;
+    tsr_target *t = NULL;
+    tsr_error err;
+    tsr_target_options o = {0};
+    o.allow_cpu_device = true;
+    if (tsr_target_create(tsr_backends[b].name, &o, &a, &t, &err) == TSR_OK) {
+      tsr_target_destroy(t);
+      continue;
+    }
+    printf("%-16s unavailable: %s\n", tsr_backends[b].name, err.message);
   }
   return 0;
 }

@@ -1,0 +1,32 @@
+/* ARM matmul variants (kernels/matmul/arm/), listed in matmul_arm.inc. */
+#ifndef TESSERA_KERNELS_MATMUL_ARM_H_
+#define TESSERA_KERNELS_MATMUL_ARM_H_
+#include "common/kernel.h"
+
+#if defined(TSR_KERNELS_AARCH64)
+extern const tsr_kernel tsr_matmul_q8_0_f32_ukernel_4x8__neoni8mm;
+extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_4x8__neoni8mm;
+extern const tsr_kernel tsr_matmul_q4_k_f32_ukernel_4x8__neoni8mm;
+extern const tsr_kernel tsr_matmul_q5_k_f32_ukernel_4x8__neoni8mm;
+extern const tsr_kernel tsr_matmul_q6_k_f32_ukernel_4x8__neoni8mm;
+extern const tsr_kernel tsr_matmul_q8_0_f32_ukernel_4x8__neondot;
+extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_4x8__neondot;
+extern const tsr_kernel tsr_matmul_q4_k_f32_ukernel_4x8__neondot;
+extern const tsr_kernel tsr_matmul_q5_k_f32_ukernel_4x8__neondot;
+extern const tsr_kernel tsr_matmul_q6_k_f32_ukernel_4x8__neondot;
+extern const tsr_kernel tsr_matmul_q8_0_f32_ukernel_4x8__neon;
+extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_4x8__neon;
+extern const tsr_kernel tsr_matmul_q4_k_f32_ukernel_4x8__neon;
+extern const tsr_kernel tsr_matmul_q5_k_f32_ukernel_4x8__neon;
+extern const tsr_kernel tsr_matmul_q6_k_f32_ukernel_4x8__neon;
+extern const tsr_kernel tsr_matmul_f32_f32_ukernel_6x8__neon;
+#elif defined(TSR_KERNELS_ARM32)
+extern const tsr_kernel tsr_matmul_q8_0_f32_ukernel_2x8__neon;
+extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_2x8__neon;
+extern const tsr_kernel tsr_matmul_q4_k_f32_ukernel_2x8__neon;
+extern const tsr_kernel tsr_matmul_q5_k_f32_ukernel_2x8__neon;
+extern const tsr_kernel tsr_matmul_q6_k_f32_ukernel_2x8__neon;
+extern const tsr_kernel tsr_matmul_f32_f32_ukernel_4x8__neon;
+#endif
+
+#endif /* TESSERA_KERNELS_MATMUL_ARM_H_ */

@@ -1,0 +1,34 @@
+# Runs `tsr ARGS` (ARGS separated by '|') on the OpenCL target and compares
+# its stdout byte for byte with the file EXPECTED; stderr's summary line must
+# name an OpenCL target (tsr falls back to the CPU when the target is
+# unavailable, which would prove nothing). Prints SKIPPED (ctest:
+# SKIP_REGULAR_EXPRESSION) when a fixture is missing or this machine has no
+# OpenCL device.
+# Usage: cmake -DTSR=... -DARGS=... -DEXPECTED=... -DFIXTURES=... -DOUT=... -P run_tsr_opencl.cmake
+string(REPLACE "|" ";" args "${ARGS}")
+string(REPLACE "|" ";" fixtures "${FIXTURES}")
+foreach(f IN LISTS fixtures)
+  if(NOT EXISTS "${f}")
+    message("SKIPPED: fixture ${f} not found")
+    return()
+  endif()
+endforeach()
+execute_process(COMMAND "${TSR}" targets OUTPUT_VARIABLE targets RESULT_VARIABLE rc)
+if(NOT targets MATCHES "\nopencl:[0-9]+:[0-9]+ +gpu ")
+  message("SKIPPED: no OpenCL device on this machine\n${targets}")
+  return()
+endif()
+execute_process(COMMAND "${TSR}" ${args} OUTPUT_FILE "${OUT}" ERROR_VARIABLE err RESULT_VARIABLE rc)
+message("${err}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "tsr exited with ${rc}")
+endif()
+if(NOT err MATCHES "\\[opencl:[0-9]+:[0-9]+\\]")
+  message(FATAL_ERROR "tsr did not run on an OpenCL target:\n${err}")
+endif()
+execute_process(COMMAND "${CMAKE_COMMAND}" -E compare_files "${OUT}" "${EXPECTED}" RESULT_VARIABLE diff)
+if(NOT diff EQUAL 0)
+  file(READ "${OUT}" got)
+  file(READ "${EXPECTED}" want)
+  message(FATAL_ERROR "stdout differs from ${EXPECTED}\n--- got:\n${got}\n--- expected:\n${want}")
+endif()
