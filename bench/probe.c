@@ -45,6 +45,8 @@ __attribute__((target("avx2"))) static uint64_t read_avx2(const uint64_t *p, siz
   __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
+    _mm_prefetch((const char *)(p + i) + 4096, _MM_HINT_T0); /* as the kernels do */
+    _mm_prefetch((const char *)(p + i) + 4096 + 64, _MM_HINT_T0);
     a0 = _mm256_xor_si256(a0, _mm256_load_si256((const __m256i *)(const void *)(p + i)));
     a1 = _mm256_xor_si256(a1, _mm256_load_si256((const __m256i *)(const void *)(p + i + 4)));
     a2 = _mm256_xor_si256(a2, _mm256_load_si256((const __m256i *)(const void *)(p + i + 8)));
@@ -150,7 +152,6 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) static double vnni_once(v
   double t0 = now_s();
   for (int it = 0; it < PEAK_ITERS; ++it) {
     for (int i = 0; i < 12; ++i) a[i] = _mm512_dpbusd_epi32(a[i], u, s);
-    __asm__ volatile("" : "+v"(a[0]), "+v"(a[1]), "+v"(a[2]), "+v"(a[3]), "+v"(a[4]), "+v"(a[5]));
   }
   double dt = now_s() - t0;
   int sink = 0;
@@ -162,11 +163,12 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) static double vnni_once(v
 __attribute__((target("avx512f,avx512bw"))) static double avx512_int8_once(void) {
   __m512i a[8];
   const __m512i u = _mm512_set1_epi8(3), s = _mm512_set1_epi8(5), one = _mm512_set1_epi16(1);
+  __m512i uu = u, ss = s;
   for (int i = 0; i < 8; ++i) a[i] = _mm512_set1_epi32(i);
   double t0 = now_s();
   for (int it = 0; it < PEAK_ITERS; ++it) {
-    for (int i = 0; i < 8; ++i) a[i] = _mm512_add_epi32(a[i], _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), one));
-    __asm__ volatile("" : "+v"(a[0]), "+v"(a[1]), "+v"(a[2]), "+v"(a[3]));
+    __asm__ volatile("" : "+v"(uu), "+v"(ss)); /* keep the products in the loop */
+    for (int i = 0; i < 8; ++i) a[i] = _mm512_add_epi32(a[i], _mm512_madd_epi16(_mm512_maddubs_epi16(uu, ss), one));
   }
   double dt = now_s() - t0;
   int sink = 0;
@@ -199,7 +201,6 @@ __attribute__((target("avx512f"))) static double avx512_fma_once(void) {
   double t0 = now_s();
   for (int it = 0; it < PEAK_ITERS; ++it) {
     for (int i = 0; i < 12; ++i) a[i] = _mm512_fmadd_ps(a[i], x, y);
-    __asm__ volatile("" : "+v"(a[0]), "+v"(a[1]), "+v"(a[2]), "+v"(a[3]));
   }
   double dt = now_s() - t0;
   float sink = 0;

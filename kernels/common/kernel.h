@@ -52,7 +52,10 @@ typedef struct tsr_kernel {
   /* Per-thread scratch bytes. NULL: none. */
   size_t (*scratch)(const tsr_op *op);
   /* Optional load-time repacking of constant operands: bytes needed and the
-   * packing itself (reads op sources, writes |out|). NULL: none. */
+   * packing itself (reads op sources, writes |out|). NULL: none. The result
+   * may depend only on the op's constant sources (data, dtype, shape,
+   * strides): a target shares one packing between ops with the same kernel
+   * and the same constant sources (e.g. an LLM's decode and prefill). */
   size_t (*packed_size)(const tsr_op *op);
   void (*pack)(const tsr_op *op, void *out);
   tsr_kernel_fn run;

@@ -11,6 +11,18 @@
 #include "kernels/common/kernel.h"
 #include "targets/cpu/threadpool.h"
 
+/* One load-time packing of constant operands, shared by every step (of any
+ * command list, e.g. the decode and prefill entries of an LLM) that runs the
+ * same kernel on the same constant tensors. */
+typedef struct cpu_pack {
+  struct cpu_pack *next;
+  const tsr_kernel *kernel;
+  tsr_op key;  /* the op it was packed for (its constant sources matter) */
+  size_t size;
+  void *data;
+  uint32_t refs;
+} cpu_pack;
+
 typedef struct cpu_target {
   tsr_target base;
   tsr_cpu_features features;
@@ -18,12 +30,14 @@ typedef struct cpu_target {
   bool reference_only;
   char name[32];
   tsr_pool pool;
+  cpu_pack *packs;       /* live packings */
 } cpu_target;
 
 typedef struct cpu_step {
   tsr_op op;
   const tsr_kernel *kernel;
   void *packed;
+  cpu_pack *pack; /* owner of |packed| */
   bool run_pre;  /* false: the shared scratch already holds this step's pre-pass */
   int32_t pre_src; /* the step whose pre-pass this step reads (-1: none) */
   int64_t grain; /* fewest units per chunk */
@@ -66,6 +80,12 @@ static void cpu_deinit(tsr_target *t) {
   cpu_target *c = cpu_cast(t);
   tsr_pool_deinit(&c->pool);
   const tsr_allocator *a = t->allocator;
+  while (c->packs != NULL) { /* lists the caller never released */
+    cpu_pack *p = c->packs;
+    c->packs = p->next;
+    tsr_free(a, p->data);
+    tsr_free(a, p);
+  }
   tsr_free(a, c);
 }
 
@@ -129,10 +149,22 @@ static tsr_status cpu_download(tsr_target *t, const tsr_buffer *buf, uint64_t of
   return TSR_OK;
 }
 
+static void unref_pack(cpu_target *c, cpu_pack *p) {
+  if (p == NULL || --p->refs > 0) return;
+  for (cpu_pack **q = &c->packs; *q != NULL; q = &(*q)->next) {
+    if (*q == p) {
+      *q = p->next;
+      break;
+    }
+  }
+  tsr_free(c->base.allocator, p->data);
+  tsr_free(c->base.allocator, p);
+}
+
 static void cpu_release(tsr_target *t, tsr_cmdlist *list) {
   if (list == NULL) return;
   const tsr_allocator *a = t->allocator;
-  for (uint32_t i = 0; i < list->n_steps; ++i) tsr_free(a, list->steps[i].packed);
+  for (uint32_t i = 0; i < list->n_steps; ++i) unref_pack(cpu_cast(t), list->steps[i].pack);
   tsr_free(a, list->steps);
   tsr_free(a, list->batches);
   tsr_free(a, list->scratch);
@@ -154,6 +186,47 @@ static void *alloc_packed(const tsr_allocator *a, size_t n) {
 }
 
 static bool host_bound(const tsr_tensor *t) { return t->dtype == TSR_DTYPE_NONE || t->data != NULL; }
+
+static bool same_tensor(const tsr_tensor *a, const tsr_tensor *b) {
+  if (a->dtype != b->dtype || a->ndim != b->ndim || a->data != b->data || a->flags != b->flags) return false;
+  for (int i = 0; i < a->ndim; ++i) {
+    if (a->shape[i] != b->shape[i] || a->stride[i] != b->stride[i]) return false;
+  }
+  return true;
+}
+
+/* The packing of |op| by |k| (|size| bytes): an existing one with the same
+ * kernel and the same constant sources, or a new one. NULL: out of memory. */
+static cpu_pack *get_pack(cpu_target *c, const tsr_kernel *k, const tsr_op *op, size_t size) {
+  for (cpu_pack *p = c->packs; p != NULL; p = p->next) {
+    if (p->kernel != k || p->size != size || p->key.type != op->type || p->key.n_src != op->n_src) continue;
+    bool same = true;
+    for (uint32_t i = 0; i < op->n_src && same; ++i) {
+      bool ca = (op->src[i].flags & TSR_TENSOR_FLAG_CONST) != 0, cb = (p->key.src[i].flags & TSR_TENSOR_FLAG_CONST) != 0;
+      same = ca == cb && (!ca || same_tensor(&op->src[i], &p->key.src[i]));
+    }
+    if (same) {
+      p->refs++;
+      return p;
+    }
+  }
+  const tsr_allocator *a = c->base.allocator;
+  cpu_pack *p = tsr_alloc(a, sizeof(*p), 0);
+  if (p == NULL) return NULL;
+  p->data = alloc_packed(a, size);
+  if (p->data == NULL) {
+    tsr_free(a, p);
+    return NULL;
+  }
+  k->pack(op, p->data);
+  p->kernel = k;
+  p->key = *op;
+  p->size = size;
+  p->refs = 1;
+  p->next = c->packs;
+  c->packs = p;
+  return p;
+}
 
 /* The bytes [lo, hi) a host tensor's elements span. */
 static void span_of(const tsr_tensor *t, uintptr_t *lo, uintptr_t *hi) {
@@ -284,6 +357,7 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
     }
     s->op = *op;
     s->packed = NULL;
+    s->pack = NULL;
     s->run_pre = false;
     s->kernel = tsr_kernel_select(op, c->isa, c->reference_only);
     if (s->kernel == NULL) {
@@ -295,12 +369,12 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
     if (s->kernel->packed_size && s->kernel->pack) {
       size_t n = s->kernel->packed_size(op);
       if (n > 0) {
-        s->packed = alloc_packed(a, n);
-        if (s->packed == NULL) {
+        s->pack = get_pack(c, s->kernel, op, n);
+        if (s->pack == NULL) {
           cpu_release(t, list);
           return TSR_ERROR(&t->error, TSR_ERR_OUT_OF_MEMORY, "cpu: %zu bytes of packed weights", n);
         }
-        s->kernel->pack(op, s->packed);
+        s->packed = s->pack->data;
       }
     }
     if (s->kernel->scratch) {

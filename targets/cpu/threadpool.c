@@ -29,10 +29,13 @@ static uint64_t ticket_count(uint64_t t) { return (t >> N_SHIFT) & FIELD_MASK; }
  * whether it ran anything. The job's fields are read only after a claim:
  * the caller cannot replace the job while a claimed chunk is unfinished. */
 static bool work(tsr_pool *p, uint32_t thread) {
-  bool any = false;
+  int64_t finished = 0; /* published once, when nothing is left to claim */
   uint64_t t = atomic_load_explicit(&p->ticket, memory_order_acquire);
   for (;;) {
-    if (ticket_next(t) >= ticket_count(t)) return any;
+    if (ticket_next(t) >= ticket_count(t)) {
+      if (finished > 0) atomic_fetch_add_explicit(&p->done, finished, memory_order_release);
+      return finished > 0;
+    }
     if (!atomic_compare_exchange_weak_explicit(&p->ticket, &t, t + 1, memory_order_acq_rel,
                                                memory_order_acquire)) {
       continue; /* t was reloaded */
@@ -40,8 +43,7 @@ static bool work(tsr_pool *p, uint32_t thread) {
     int64_t begin = (int64_t)ticket_next(t) * p->chunk;
     int64_t end = begin + p->chunk < p->units ? begin + p->chunk : p->units;
     p->fn(p->arg, thread, begin, end);
-    atomic_fetch_add_explicit(&p->done, end - begin, memory_order_release);
-    any = true;
+    finished += end - begin;
     t = atomic_load_explicit(&p->ticket, memory_order_acquire);
   }
 }
