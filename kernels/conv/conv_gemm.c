@@ -299,6 +299,7 @@ void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, 
   float *y = op->dst.data;
   const uint64_t full = nr == 64 ? ~(uint64_t)0 : (((uint64_t)1 << nr) - 1);
   int64_t packed_group = -1;
+  int64_t filled = -1; /* (n, group, band) whose input band is in |band| */
   if (pl.direct) {
     for (int64_t kk = 0; kk < k; ++kk) {
       koff[kk] = kk * hw;
@@ -340,7 +341,9 @@ void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, 
       oh0 = bi * pl.band;
       rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
       cells = rows * pl.wq;
-      tsr_conv_fill_band(g, g->cg, xg, oh0, rows, pl.wq, pl.rp, band);
+      /* consecutive m chunks of one band share its copy */
+      if (filled != u / pl.mchunks) tsr_conv_fill_band(g, g->cg, xg, oh0, rows, pl.wq, pl.rp, band);
+      filled = u / pl.mchunks;
     }
     const int64_t all_strips = ceil_div(cells, nr);
     for (int64_t s_base = 0; s_base < all_strips; s_base += TSR_CONV_MAX_STRIPS) {
@@ -372,13 +375,13 @@ void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, 
       }
     }
     const int64_t mb0 = mc * pl.mchunk, mb1 = mb0 + pl.mchunk < pl.mblocks ? mb0 + pl.mchunk : pl.mblocks;
-    for (int64_t mb = mb0; mb < mb1; ++mb) {
-      const int64_t m0 = mb * mr, nrows = g->mg - m0 < mr ? g->mg - m0 : mr;
-      const float *a = wg + mb * k * mr;
-      for (int64_t s = 0; s < strips; ++s) {
-        if (masks[s] == 0) continue;
-        isa->ukernel[nrows]((size_t)k, a, bstrip[s], kstrip[s], yg + m0 * ohw + firsts[s], (size_t)ohw, masks[s], &ep,
-                            (size_t)(gi * g->mg + m0));
+    /* strip outer: its B panel (K x NR) stays in L1 over the m blocks */
+    for (int64_t s = 0; s < strips; ++s) {
+      if (masks[s] == 0) continue;
+      for (int64_t mb = mb0; mb < mb1; ++mb) {
+        const int64_t m0 = mb * mr, nrows = g->mg - m0 < mr ? g->mg - m0 : mr;
+        isa->ukernel[nrows]((size_t)k, wg + mb * k * mr, bstrip[s], kstrip[s], yg + m0 * ohw + firsts[s], (size_t)ohw,
+                            masks[s], &ep, (size_t)(gi * g->mg + m0));
       }
     }
     }
