@@ -54,7 +54,8 @@ size_t tsr_conv_dw_scratch(const tsr_op *op) {
          grid_floats(&pl) * sizeof(float);
 }
 
-void tsr_conv_dw_run(tsr_conv_dw_row_fn row, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
+void tsr_conv_dw_run(tsr_conv_dw_row_fn row, tsr_conv_fill_fn fill, const tsr_kernel_ctx *ctx, int64_t begin,
+                     int64_t end) {
   const tsr_op *op = ctx->op;
   dw_plan pl;
   dw_plan_of(op, &pl);
@@ -72,12 +73,20 @@ void tsr_conv_dw_run(tsr_conv_dw_row_fn row, const tsr_kernel_ctx *ctx, int64_t 
   for (int64_t u = begin; u < end; ++u) {
     const int64_t bi = u % pl.bands, nm = u / pl.bands, n = nm / g->m, m = nm % g->m;
     const int64_t oh0 = bi * pl.band, rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
-    tsr_conv_fill_band(g, 1, x + (n * g->c + m / g->mg) * g->h * g->w, oh0, rows, pl.wq, pl.rp, band);
+    fill(g, 1, x + (n * g->c + m / g->mg) * g->h * g->w, oh0, rows, pl.wq, pl.rp, 0.0f, band);
     for (size_t t = (size_t)(g->sh * g->sw * pl.rp * pl.wq); t < pl.band_floats; ++t) band[t] = 0.0f;
-    /* the band's flat grid (pitch wq) as 4 segments: 8 independent chains */
+    float *yp = y + ((n * g->m + m) * g->oh + oh0) * g->ow;
+    if (g->ow >= TSR_CONV_DW_DIRECT_OW) {
+      /* rows straight into y, 4 at a time (band pitch wq, y pitch OW) */
+      for (int64_t r = 0; r < rows; r += 4)
+        row(band + r * pl.wq, (size_t)pl.wq, toff, w + m * taps, (size_t)taps, yp + r * g->ow, (size_t)g->ow,
+            (size_t)(rows - r < 4 ? rows - r : 4), (size_t)g->ow, &ep, (size_t)m);
+      continue;
+    }
+    /* narrow rows: the band's flat grid (pitch wq) as 4 segments (8
+     * independent chains), then the kept columns copied out */
     const int64_t cells = rows * pl.wq, seg = cdiv(cells, 4);
     row(band, (size_t)seg, toff, w + m * taps, (size_t)taps, grid, (size_t)seg, 4, (size_t)seg, &ep, (size_t)m);
-    float *yp = y + ((n * g->m + m) * g->oh + oh0) * g->ow;
     for (int64_t r = 0; r < rows; ++r) memcpy(yp + r * g->ow, grid + r * pl.wq, sizeof(float) * (size_t)g->ow);
   }
 }
@@ -103,4 +112,4 @@ void tsr_conv_dw_rows_f32__scalar(const float *in0, size_t ldi, const int64_t *t
   }
 }
 
-TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_u64__scalar, tsr_conv_dw_rows_f32__scalar, 0)
+TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_u64__scalar, tsr_conv_dw_rows_f32__scalar, tsr_conv_fill_band_pad, 0)

@@ -15,6 +15,10 @@
 typedef void (*tsr_conv_dw_row_fn)(const float *in, size_t ldi, const int64_t *toff, const float *w, size_t taps,
                                    float *y, size_t ldy, size_t nrows, size_t ow, const tsr_conv_ep *ep, size_t m);
 
+/* Output rows at least this wide are computed straight into y; narrower
+ * ones on the band's flat grid, then copied. */
+#define TSR_CONV_DW_DIRECT_OW 12
+
 /* The row functions of each ISA (also used by the int8 depthwise kernels). */
 void tsr_conv_dw_rows_f32__scalar(const float *in, size_t ldi, const int64_t *toff, const float *w, size_t taps,
                                   float *y, size_t ldy, size_t nrows, size_t ow, const tsr_conv_ep *ep, size_t m);
@@ -26,16 +30,18 @@ void tsr_conv_dw_rows_f32__avx512(const float *in, size_t ldi, const int64_t *to
 bool tsr_conv_dw_match(const tsr_op *op);
 int64_t tsr_conv_dw_units(const tsr_op *op);
 size_t tsr_conv_dw_scratch(const tsr_op *op);
-void tsr_conv_dw_run(tsr_conv_dw_row_fn row, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end);
+/* |fill|: an ISA's tsr_conv_fill_band_pad. */
+void tsr_conv_dw_run(tsr_conv_dw_row_fn row, tsr_conv_fill_fn fill, const tsr_kernel_ctx *ctx, int64_t begin,
+                     int64_t end);
 
-#define TSR_CONV_DW_KERNEL(sym, rowfn, isa_bits)                                                               \
+#define TSR_CONV_DW_KERNEL(sym, rowfn, fillfn, isa_bits)                                                               \
   static int64_t sym##_units(const tsr_op *op, const tsr_dyn_values *dyn) {                                   \
     (void)dyn;                                                                                                 \
     return tsr_conv_dw_units(op);                                                                              \
   }                                                                                                            \
   static void sym##_run(const tsr_kernel_ctx *ctx, int64_t b, int64_t e) {                                     \
     TSR_FTZ_BEGIN();                                                                                           \
-    tsr_conv_dw_run(rowfn, ctx, b, e);                                                                         \
+    tsr_conv_dw_run(rowfn, fillfn, ctx, b, e);                                                                         \
     TSR_FTZ_END();                                                                                             \
   }                                                                                                            \
   const tsr_kernel sym = {.name = #sym,                                                                        \

@@ -1,5 +1,6 @@
 /* The ISA-neutral CONV2D GEMM driver; see conv_gemm.h. */
 #include "conv/conv_gemm.h"
+#include "conv/conv_fill.h"
 
 #include <math.h>
 #include <string.h>
@@ -160,93 +161,14 @@ void tsr_conv_gemm_pack(const tsr_conv_gemm_isa *isa, const tsr_op *op, void *ou
   for (int64_t gi = 0; gi < pl.g.groups; ++gi) pack_group(isa, &pl, op->src[1].data, gi, (float *)out + gi * per);
 }
 
-static void fill_pad(float *d, int64_t n, float pad) {
-  if (pad == 0.0f) {
-    memset(d, 0, sizeof(float) * (size_t)(n > 0 ? n : 0));
-    return;
-  }
-  for (int64_t i = 0; i < n; ++i) d[i] = pad;
-}
-
 void tsr_conv_fill_band(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
                         int64_t wq, int64_t rp, float *band) {
-  tsr_conv_fill_band_pad(g, channels, x, oh0, rows, wq, rp, 0.0f, band);
+  tsr_conv_fill_band_body(g, channels, x, oh0, rows, wq, rp, 0.0f, band);
 }
 
 void tsr_conv_fill_band_pad(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
                             int64_t wq, int64_t rp, float pad, float *band) {
-  const int64_t sh = g->sh, sw = g->sw, plane = rp * wq;
-  const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
-  /* per column phase cp: padded column pc = t * sw + cp lands at t; the
-   * input column iw = t * sw + cp - pl is inside for t in [lo, hi) */
-  int64_t lo[8], hi[8];
-  const int64_t nph = sw < 8 ? sw : 8;
-  for (int64_t cp = 0; cp < nph; ++cp) {
-    int64_t l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
-    int64_t h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
-    if (l > wq) l = wq;
-    if (h > wq) h = wq;
-    if (h < l) h = l;
-    lo[cp] = l;
-    hi[cp] = h;
-  }
-  for (int64_t c = 0; c < channels; ++c) {
-    const float *xc = x + c * g->h * g->w;
-    float *bc = band + c * sh * sw * plane;
-    int64_t rph = 0, rrow = 0; /* r % sh, r / sh */
-    for (int64_t r = 0; r < rp * sh; ++r) {
-      float *rowbase = bc + rph * sw * plane + rrow * wq; /* column phase 0 */
-      const int64_t ih = oh0 * sh + r - g->pt;
-      if (++rph == sh) {
-        rph = 0;
-        ++rrow;
-      }
-      if (r >= rows_in || ih < 0 || ih >= g->h) {
-        for (int64_t cp = 0; cp < sw; ++cp) fill_pad(rowbase + cp * plane, wq, pad);
-        continue;
-      }
-      const float *src = xc + ih * g->w;
-      if (sw == 1 && g->pl + g->w <= wq) {
-        fill_pad(rowbase, g->pl, pad);
-        memcpy(rowbase + g->pl, src, sizeof(float) * (size_t)g->w);
-        fill_pad(rowbase + g->pl + g->w, wq - g->pl - g->w, pad);
-        continue;
-      }
-      if (sw == 2 && nph == 2) {
-        float *d0 = rowbase, *d1 = rowbase + plane;
-        fill_pad(d0, lo[0], pad);
-        fill_pad(d1, lo[1], pad);
-        const int64_t both = hi[0] < hi[1] ? hi[0] : hi[1], from = lo[0] > lo[1] ? lo[0] : lo[1];
-        for (int64_t t = lo[0]; t < from && t < hi[0]; ++t) d0[t] = src[t * 2 - g->pl];
-        for (int64_t t = lo[1]; t < from && t < hi[1]; ++t) d1[t] = src[t * 2 + 1 - g->pl];
-        const float *s2 = src - g->pl;
-        for (int64_t t = from; t < both; ++t) {
-          d0[t] = s2[2 * t];
-          d1[t] = s2[2 * t + 1];
-        }
-        for (int64_t t = both > from ? both : from; t < hi[0]; ++t) d0[t] = s2[2 * t];
-        for (int64_t t = both > from ? both : from; t < hi[1]; ++t) d1[t] = s2[2 * t + 1];
-        fill_pad(d0 + hi[0], wq - hi[0], pad);
-        fill_pad(d1 + hi[1], wq - hi[1], pad);
-        continue;
-      }
-      for (int64_t cp = 0; cp < sw; ++cp) {
-        float *d = rowbase + cp * plane;
-        int64_t l = lo[cp < 8 ? cp : 7], h = hi[cp < 8 ? cp : 7];
-        if (cp >= 8) { /* rare: strides above 8 */
-          l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
-          h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
-          if (l > wq) l = wq;
-          if (h > wq) h = wq;
-          if (h < l) h = l;
-        }
-        fill_pad(d, l, pad);
-        const float *s0 = src + l * sw + cp - g->pl;
-        for (int64_t t = 0; t < h - l; ++t) d[l + t] = s0[t * sw];
-        fill_pad(d + h, wq - h, pad);
-      }
-    }
-  }
+  tsr_conv_fill_band_body(g, channels, x, oh0, rows, wq, rp, pad, band);
 }
 
 void tsr_conv_tap_offsets(const tsr_conv_geom *g, int64_t channels, int64_t wq, int64_t rp, int64_t *koff) {
@@ -299,6 +221,7 @@ void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, 
   float *y = op->dst.data;
   const uint64_t full = nr == 64 ? ~(uint64_t)0 : (((uint64_t)1 << nr) - 1);
   int64_t packed_group = -1;
+  const tsr_conv_fill_fn fill = isa->fill ? isa->fill : tsr_conv_fill_band_pad;
   int64_t filled = -1; /* (n, group, band) whose input band is in |band| */
   if (pl.direct) {
     for (int64_t kk = 0; kk < k; ++kk) {
@@ -342,7 +265,7 @@ void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, 
       rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
       cells = rows * pl.wq;
       /* consecutive m chunks of one band share its copy */
-      if (filled != u / pl.mchunks) tsr_conv_fill_band(g, g->cg, xg, oh0, rows, pl.wq, pl.rp, band);
+      if (filled != u / pl.mchunks) fill(g, g->cg, xg, oh0, rows, pl.wq, pl.rp, 0.0f, band);
       filled = u / pl.mchunks;
     }
     const int64_t all_strips = ceil_div(cells, nr);

@@ -46,9 +46,14 @@ typedef struct tsr_conv_ep {
 typedef void (*tsr_conv_gemm_ukernel)(size_t kc, const float *a, const float *b, const int64_t *koff, float *c,
                                       size_t ldc, uint64_t mask, const tsr_conv_ep *ep, size_t m0);
 
+/* tsr_conv_fill_band_pad's signature (an ISA's build of it). */
+typedef void (*tsr_conv_fill_fn)(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
+                                 int64_t wq, int64_t rp, float pad, float *band);
+
 typedef struct tsr_conv_gemm_isa {
   int mr, nr;                                         /* MR <= TSR_CONV_MAX_MR, NR <= 64 */
   tsr_conv_gemm_ukernel ukernel[TSR_CONV_MAX_MR + 1]; /* [rows], 1..MR */
+  tsr_conv_fill_fn fill;                              /* NULL: tsr_conv_fill_band_pad */
 } tsr_conv_gemm_isa;
 
 bool tsr_conv_gemm_match(const tsr_op *op);

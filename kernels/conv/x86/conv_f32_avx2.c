@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "conv/conv_dw.h"
+#include "conv/conv_fill.h"
 #include "conv/conv_gemm.h"
 #include "conv/conv_tgemm.h"
 #include "conv/x86/vmath_avx2.h"
@@ -61,7 +62,13 @@ static inline __attribute__((always_inline)) void gemm_6x16(const int rows, size
 UK(1) UK(2) UK(3) UK(4) UK(5) UK(6)
 #undef UK
 
-const tsr_conv_gemm_isa tsr_conv_gemm_isa_avx2 = {6, 16, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, NULL, NULL}};
+/* The band copy built for AVX2. */
+static void fill256(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows, int64_t wq,
+                    int64_t rp, float pad, float *band) {
+  tsr_conv_fill_band_body(g, channels, x, oh0, rows, wq, rp, pad, band);
+}
+
+const tsr_conv_gemm_isa tsr_conv_gemm_isa_avx2 = {6, 16, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, NULL, NULL}, fill256};
 
 TSR_CONV_GEMM_KERNEL(tsr_conv2d_f32_ukernel_6x16__avx2, tsr_conv_gemm_isa_avx2, TSR_ISA_AVX2)
 TSR_CONV_TGEMM_KERNEL(tsr_conv_transpose2d_f32_ukernel_6x16__avx2, tsr_conv_gemm_isa_avx2, TSR_ISA_AVX2)
@@ -115,4 +122,4 @@ void tsr_conv_dw_rows_f32__avx2(const float *in, size_t ldi, const int64_t *toff
   }
 }
 
-TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_4x16__avx2, tsr_conv_dw_rows_f32__avx2, TSR_ISA_AVX2)
+TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_4x16__avx2, tsr_conv_dw_rows_f32__avx2, fill256, TSR_ISA_AVX2)

@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "conv/conv_dw.h"
+#include "conv/conv_fill.h"
 #include "conv/conv_gemm.h"
 #include "conv/conv_tgemm.h"
 #include "conv/x86/vmath_avx512.h"
@@ -70,7 +71,14 @@ static inline __attribute__((always_inline)) void gemm_8xn(const int rows, size_
 UK(1) UK(2) UK(3) UK(4) UK(5) UK(6) UK(7) UK(8)
 #undef UK
 
-const tsr_conv_gemm_isa tsr_conv_gemm_isa_avx512 = {8, 16 * NV, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, uk_7, uk_8}};
+/* The band copy built for AVX-512 (stride-2 rows by permutes). */
+static void fill512(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows, int64_t wq,
+                    int64_t rp, float pad, float *band) {
+  tsr_conv_fill_band_body(g, channels, x, oh0, rows, wq, rp, pad, band);
+}
+
+const tsr_conv_gemm_isa tsr_conv_gemm_isa_avx512 = {
+    8, 16 * NV, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, uk_7, uk_8}, fill512};
 
 TSR_CONV_GEMM_KERNEL(tsr_conv2d_f32_ukernel_8x48__avx512, tsr_conv_gemm_isa_avx512, TSR_ISA_AVX512)
 TSR_CONV_TGEMM_KERNEL(tsr_conv_transpose2d_f32_ukernel_8x48__avx512, tsr_conv_gemm_isa_avx512, TSR_ISA_AVX512)
@@ -104,11 +112,41 @@ static inline __attribute__((always_inline)) void dw_block(const int nr, const f
   }
 }
 
+/* The same for up to 16 columns (one vector per row). */
+static inline __attribute__((always_inline)) void dw_block1(const int nr, const float *in, size_t ldi,
+                                                            const int64_t *toff, const float *w, size_t taps, float *y,
+                                                            size_t ldy, size_t q, size_t ow, __m512 bias, __m512 alpha,
+                                                            __m512 beta, int act) {
+  __m512 a[4];
+  for (int r = 0; r < nr; ++r) a[r] = bias;
+  for (size_t t = 0; t < taps; ++t) {
+    const __m512 wt = _mm512_set1_ps(w[t]);
+    const float *s = in + toff[t] + q;
+    for (int r = 0; r < nr; ++r) a[r] = _mm512_fmadd_ps(wt, _mm512_loadu_ps(s + r * ldi), a[r]);
+  }
+  const size_t left = ow - q;
+  const __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+  for (int r = 0; r < nr; ++r) {
+    __m512 v = a[r];
+    if (act >= 0) v = tsr_v16_act(act, v, alpha, beta);
+    _mm512_mask_storeu_ps(y + r * ldy + q, m0, v);
+  }
+}
+
 void tsr_conv_dw_rows_f32__avx512(const float *in, size_t ldi, const int64_t *toff, const float *w, size_t taps, float *y, size_t ldy,
                    size_t nrows, size_t ow, const tsr_conv_ep *ep, size_t m) {
   const __m512 bias = _mm512_set1_ps(ep->bias ? ep->bias[m] : 0.0f);
   const __m512 alpha = _mm512_set1_ps(ep->slope ? ep->slope[m] : ep->alpha), beta = _mm512_set1_ps(ep->beta);
   for (size_t q = 0; q < ow; q += 32) {
+    if (ow - q <= 16) { /* a tail of one vector */
+      switch (nrows) {
+        case 4: dw_block1(4, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
+        case 3: dw_block1(3, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
+        case 2: dw_block1(2, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
+        default: dw_block1(1, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
+      }
+      break;
+    }
     switch (nrows) {
       case 4: dw_block(4, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
       case 3: dw_block(3, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
@@ -118,4 +156,4 @@ void tsr_conv_dw_rows_f32__avx512(const float *in, size_t ldi, const int64_t *to
   }
 }
 
-TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_4x32__avx512, tsr_conv_dw_rows_f32__avx512, TSR_ISA_AVX512)
+TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_4x32__avx512, tsr_conv_dw_rows_f32__avx512, fill512, TSR_ISA_AVX512)
