@@ -47,6 +47,15 @@ int64_t tsr_conv_dw_units(const tsr_op *op) {
   return pl.g.n * pl.g.m * pl.bands;
 }
 
+/* Work of a unit: its multiply-adds and the band copy (about one per
+ * input element). */
+int64_t tsr_conv_dw_grain(const tsr_op *op) {
+  dw_plan pl;
+  dw_plan_of(op, &pl);
+  const tsr_conv_geom *g = &pl.g;
+  return tsr_conv_grain_of(g->n * g->m * (g->oh * g->ow * g->kh * g->kw + g->h * g->w), g->n * g->m * pl.bands);
+}
+
 size_t tsr_conv_dw_scratch(const tsr_op *op) {
   dw_plan pl;
   dw_plan_of(op, &pl);

@@ -29,6 +29,7 @@ void tsr_conv_dw_rows_f32__avx512(const float *in, size_t ldi, const int64_t *to
 
 bool tsr_conv_dw_match(const tsr_op *op);
 int64_t tsr_conv_dw_units(const tsr_op *op);
+int64_t tsr_conv_dw_grain(const tsr_op *op);
 size_t tsr_conv_dw_scratch(const tsr_op *op);
 /* |fill|: an ISA's tsr_conv_fill_band_pad. */
 void tsr_conv_dw_run(tsr_conv_dw_row_fn row, tsr_conv_fill_fn fill, const tsr_kernel_ctx *ctx, int64_t begin,
@@ -50,6 +51,7 @@ void tsr_conv_dw_run(tsr_conv_dw_row_fn row, tsr_conv_fill_fn fill, const tsr_ke
                           .match = tsr_conv_dw_match,                                                          \
                           .units = sym##_units,                                                                \
                           .scratch = tsr_conv_dw_scratch,                                                      \
-                          .run = sym##_run};
+                          .run = sym##_run,                                                                    \
+                          .grain = tsr_conv_dw_grain};
 
 #endif /* TESSERA_KERNELS_CONV_DW_H_ */

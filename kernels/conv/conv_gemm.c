@@ -107,6 +107,20 @@ int64_t tsr_conv_gemm_units(const tsr_conv_gemm_isa *isa, const tsr_op *op) {
   return pl.g.n * pl.g.groups * pl.bands * pl.mchunks;
 }
 
+int64_t tsr_conv_grain_of(int64_t macs, int64_t units) {
+  if (units < 1 || macs < 1) return 1;
+  const int64_t per = macs / units > 0 ? macs / units : 1;
+  const int64_t grain = ceil_div(TSR_CONV_GRAIN_MACS, per);
+  return grain < 1 ? 1 : grain;
+}
+
+int64_t tsr_conv_gemm_grain(const tsr_conv_gemm_isa *isa, const tsr_op *op) {
+  gemm_plan pl;
+  plan_of(isa, op, &pl);
+  const tsr_conv_geom *g = &pl.g;
+  return tsr_conv_grain_of(g->n * g->m * g->oh * g->ow * pl.k, g->n * g->groups * pl.bands * pl.mchunks);
+}
+
 static bool weights_const(const tsr_op *op) { return (op->src[1].flags & TSR_TENSOR_FLAG_CONST) != 0; }
 
 static size_t group_weights_floats(const tsr_conv_gemm_isa *isa, const gemm_plan *pl) {

@@ -58,6 +58,12 @@ typedef struct tsr_conv_gemm_isa {
 
 bool tsr_conv_gemm_match(const tsr_op *op);
 int64_t tsr_conv_gemm_units(const tsr_conv_gemm_isa *isa, const tsr_op *op);
+/* Fewest units per chunk of the thread split: about TSR_CONV_GRAIN_MACS
+ * multiply-adds, some 40 us (a thread's wake-up and join cost more than a smaller
+ * piece saves; a small convolution runs on the calling thread). */
+#define TSR_CONV_GRAIN_MACS (1 << 22)
+int64_t tsr_conv_grain_of(int64_t macs, int64_t units);
+int64_t tsr_conv_gemm_grain(const tsr_conv_gemm_isa *isa, const tsr_op *op);
 size_t tsr_conv_gemm_scratch(const tsr_conv_gemm_isa *isa, const tsr_op *op);
 size_t tsr_conv_gemm_packed_size(const tsr_conv_gemm_isa *isa, const tsr_op *op);
 void tsr_conv_gemm_pack(const tsr_conv_gemm_isa *isa, const tsr_op *op, void *out);
@@ -106,6 +112,7 @@ static inline bool tsr_conv_dense(const tsr_tensor *t) {
     return tsr_conv_gemm_units(&tab, op);                                                                      \
   }                                                                                                            \
   static size_t sym##_scratch(const tsr_op *op) { return tsr_conv_gemm_scratch(&tab, op); }                   \
+  static int64_t sym##_grain(const tsr_op *op) { return tsr_conv_gemm_grain(&tab, op); }                      \
   static size_t sym##_packed_size(const tsr_op *op) { return tsr_conv_gemm_packed_size(&tab, op); }           \
   static void sym##_pack(const tsr_op *op, void *out) { tsr_conv_gemm_pack(&tab, op, out); }                   \
   static void sym##_run(const tsr_kernel_ctx *ctx, int64_t b, int64_t e) {                                     \
@@ -121,6 +128,7 @@ static inline bool tsr_conv_dense(const tsr_tensor *t) {
                           .scratch = sym##_scratch,                                                            \
                           .packed_size = sym##_packed_size,                                                    \
                           .pack = sym##_pack,                                                                  \
-                          .run = sym##_run};
+                          .run = sym##_run,                                                                    \
+                          .grain = sym##_grain};
 
 #endif /* TESSERA_KERNELS_CONV_GEMM_H_ */
