@@ -204,10 +204,14 @@ static uint64_t strip_mask(const gemm_plan *pl, int64_t nr, int64_t oh0, int64_t
   const int64_t wq = pl->wq, ow = pl->g.ow, end = rows * wq;
   uint64_t mask = 0;
   *first = -1;
-  for (int64_t q = 0; q < nr && p0 + q < end; ++q) {
-    const int64_t p = p0 + q, col = p % wq;
+  int64_t row = p0 / wq, col = p0 % wq; /* of lane q, walked without divisions */
+  for (int64_t q = 0; q < nr && p0 + q < end; ++q, ++col) {
+    if (col == wq) {
+      col = 0;
+      ++row;
+    }
     if (col >= ow) continue;
-    if (*first < 0) *first = (oh0 + p / wq) * ow + col;
+    if (*first < 0) *first = (oh0 + row) * ow + col;
     mask |= (uint64_t)1 << q;
   }
   return mask;

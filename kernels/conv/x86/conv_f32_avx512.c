@@ -150,27 +150,45 @@ static inline __attribute__((always_inline)) void dw_block1(const int nr, const 
   }
 }
 
-void tsr_conv_dw_rows_f32__avx512(const float *in, size_t ldi, const int64_t *toff, const float *w, size_t taps, float *y, size_t ldy,
-                   size_t nrows, size_t ow, const tsr_conv_ep *ep, size_t m) {
+/* All rows' columns in blocks of 32 (one vector for a tail of <= 16), with
+ * |act| and, when non-zero, |ntaps| compile-time constants where inlined. */
+static inline __attribute__((always_inline)) void dw_rows(const int act, const size_t ntaps, const float *in, size_t ldi,
+                                                          const int64_t *toff, const float *w, size_t taps, float *y,
+                                                          size_t ldy, size_t nrows, size_t ow, const tsr_conv_ep *ep,
+                                                          size_t m) {
   const __m512 bias = _mm512_set1_ps(ep->bias ? ep->bias[m] : 0.0f);
   const __m512 alpha = _mm512_set1_ps(ep->slope ? ep->slope[m] : ep->alpha), beta = _mm512_set1_ps(ep->beta);
+  if (ntaps) taps = ntaps;
   for (size_t q = 0; q < ow; q += 32) {
     if (ow - q <= 16) { /* a tail of one vector */
       switch (nrows) {
-        case 4: dw_block1(4, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
-        case 3: dw_block1(3, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
-        case 2: dw_block1(2, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
-        default: dw_block1(1, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
+        case 4: dw_block1(4, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, act); break;
+        case 3: dw_block1(3, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, act); break;
+        case 2: dw_block1(2, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, act); break;
+        default: dw_block1(1, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, act); break;
       }
       break;
     }
     switch (nrows) {
-      case 4: dw_block(4, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
-      case 3: dw_block(3, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
-      case 2: dw_block(2, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
-      default: dw_block(1, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, ep->act); break;
+      case 4: dw_block(4, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, act); break;
+      case 3: dw_block(3, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, act); break;
+      case 2: dw_block(2, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, act); break;
+      default: dw_block(1, in, ldi, toff, w, taps, y, ldy, q, ow, bias, alpha, beta, act); break;
     }
   }
+}
+
+/* 3x3 with no activation or SiLU (the usual) unrolled and inlined. */
+void tsr_conv_dw_rows_f32__avx512(const float *in, size_t ldi, const int64_t *toff, const float *w, size_t taps,
+                                  float *y, size_t ldy, size_t nrows, size_t ow, const tsr_conv_ep *ep, size_t m) {
+  if (taps == 9 && ep->act == TSR_UNARY_SILU)
+    dw_rows(TSR_UNARY_SILU, 9, in, ldi, toff, w, taps, y, ldy, nrows, ow, ep, m);
+  else if (taps == 9 && ep->act < 0)
+    dw_rows(-1, 9, in, ldi, toff, w, taps, y, ldy, nrows, ow, ep, m);
+  else if (ep->act == TSR_UNARY_SILU)
+    dw_rows(TSR_UNARY_SILU, 0, in, ldi, toff, w, taps, y, ldy, nrows, ow, ep, m);
+  else
+    dw_rows(ep->act, 0, in, ldi, toff, w, taps, y, ldy, nrows, ow, ep, m);
 }
 
 TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_4x32__avx512, tsr_conv_dw_rows_f32__avx512, fill512, TSR_ISA_AVX512)
