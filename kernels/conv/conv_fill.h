@@ -18,6 +18,21 @@ static inline void tsr_conv_fill_run(float *d, int64_t n, float pad) {
   for (int64_t i = 0; i < n; ++i) d[i] = pad;
 }
 
+/* d[t] = s[t] for t < n: inline vector moves where built for AVX-512 (rows
+ * are short: a library call costs as much as the copy). */
+static inline void tsr_conv_copy_row(float *d, const float *s, int64_t n) {
+#if defined(__AVX512F__)
+  int64_t t = 0;
+  for (; t + 16 <= n; t += 16) _mm512_storeu_ps(d + t, _mm512_loadu_ps(s + t));
+  if (t < n) {
+    const __mmask16 m = (__mmask16)((1u << (n - t)) - 1u);
+    _mm512_mask_storeu_ps(d + t, m, _mm512_maskz_loadu_ps(m, s + t));
+  }
+#else
+  memcpy(d, s, sizeof(float) * (size_t)n);
+#endif
+}
+
 /* d0[t] = s[2t], d1[t] = s[2t + 1] for t < n. */
 static inline void tsr_conv_deinterleave2(const float *s, float *d0, float *d1, int64_t n) {
   int64_t t = 0;
@@ -84,7 +99,7 @@ static inline void tsr_conv_fill_band_body(const tsr_conv_geom *g, int64_t chann
       const float *src = xc + ih * g->w;
       if (sw == 1 && g->pl + g->w <= wq) {
         tsr_conv_fill_run(rowbase, g->pl, pad);
-        memcpy(rowbase + g->pl, src, sizeof(float) * (size_t)g->w);
+        tsr_conv_copy_row(rowbase + g->pl, src, g->w);
         tsr_conv_fill_run(rowbase + g->pl + g->w, wq - g->pl - g->w, pad);
         continue;
       }
