@@ -38,6 +38,6 @@ static inline void gemm_4x16(const int rows, size_t kc, const float *a, const fl
 UK(1) UK(2) UK(3) UK(4)
 #undef UK
 
-const tsr_conv_gemm_isa tsr_conv_gemm_isa_scalar = {4, 16, {NULL, uk_1, uk_2, uk_3, uk_4, NULL, NULL, NULL, NULL}, NULL};
+const tsr_conv_gemm_isa tsr_conv_gemm_isa_scalar = {4, 16, {NULL, uk_1, uk_2, uk_3, uk_4, NULL, NULL, NULL, NULL}, NULL, NULL};
 
 TSR_CONV_GEMM_KERNEL(tsr_conv2d_f32_ukernel_4x16__scalar, tsr_conv_gemm_isa_scalar, 0)

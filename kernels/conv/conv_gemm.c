@@ -96,12 +96,30 @@ static void plan_of(const tsr_conv_gemm_isa *isa, const tsr_op *op, gemm_plan *p
   pl->mchunks = ceil_div(pl->mblocks, pl->mchunk);
 }
 
+/* Grid lanes the microkernels compute (outputs plus padding lanes). */
+static int64_t lanes_of(const gemm_plan *pl, int64_t nr) {
+  const tsr_conv_geom *g = &pl->g;
+  if (pl->direct) return ceil_div(g->oh * g->ow, nr) * nr;
+  const int64_t full = g->oh / pl->band, last = g->oh - full * pl->band;
+  return full * ceil_div(pl->band * pl->wq, nr) * nr + (last ? ceil_div(last * pl->wq, nr) * nr : 0);
+}
+
+/* |isa|, or its narrow variant where that computes under 80% of the lanes. */
+static const tsr_conv_gemm_isa *pick(const tsr_conv_gemm_isa *isa, const tsr_op *op) {
+  if (isa->narrow == NULL || isa->narrow->mr != isa->mr) return isa;
+  gemm_plan wide, narrow;
+  plan_of(isa, op, &wide);
+  plan_of(isa->narrow, op, &narrow);
+  return 5 * lanes_of(&narrow, isa->narrow->nr) < 4 * lanes_of(&wide, isa->nr) ? isa->narrow : isa;
+}
+
 bool tsr_conv_gemm_match(const tsr_op *op) {
   return op->type == TSR_OP_CONV2D && tsr_conv_dense(&op->src[0]) && tsr_conv_dense(&op->src[1]) &&
          tsr_conv_dense(&op->dst);
 }
 
 int64_t tsr_conv_gemm_units(const tsr_conv_gemm_isa *isa, const tsr_op *op) {
+  isa = pick(isa, op);
   gemm_plan pl;
   plan_of(isa, op, &pl);
   return pl.g.n * pl.g.groups * pl.bands * pl.mchunks;
@@ -115,6 +133,7 @@ int64_t tsr_conv_grain_of(int64_t macs, int64_t units) {
 }
 
 int64_t tsr_conv_gemm_grain(const tsr_conv_gemm_isa *isa, const tsr_op *op) {
+  isa = pick(isa, op);
   gemm_plan pl;
   plan_of(isa, op, &pl);
   const tsr_conv_geom *g = &pl.g;
@@ -128,6 +147,7 @@ static size_t group_weights_floats(const tsr_conv_gemm_isa *isa, const gemm_plan
 }
 
 size_t tsr_conv_gemm_packed_size(const tsr_conv_gemm_isa *isa, const tsr_op *op) {
+  isa = pick(isa, op);
   if (!weights_const(op)) return 0;
   gemm_plan pl;
   plan_of(isa, op, &pl);
@@ -144,6 +164,7 @@ static size_t band_bytes(const tsr_conv_gemm_isa *isa, const gemm_plan *pl) {
 }
 
 size_t tsr_conv_gemm_scratch(const tsr_conv_gemm_isa *isa, const tsr_op *op) {
+  isa = pick(isa, op);
   gemm_plan pl;
   plan_of(isa, op, &pl);
   size_t n = 2 * round64((size_t)(pl.k + TSR_CONV_PREFETCH) * sizeof(int64_t)) + band_bytes(isa, &pl);
@@ -169,6 +190,7 @@ static void pack_group(const tsr_conv_gemm_isa *isa, const gemm_plan *pl, const 
 }
 
 void tsr_conv_gemm_pack(const tsr_conv_gemm_isa *isa, const tsr_op *op, void *out) {
+  isa = pick(isa, op);
   gemm_plan pl;
   plan_of(isa, op, &pl);
   const size_t per = group_weights_floats(isa, &pl);
@@ -219,6 +241,7 @@ static uint64_t strip_mask(const gemm_plan *pl, int64_t nr, int64_t oh0, int64_t
 
 void tsr_conv_gemm_run(const tsr_conv_gemm_isa *isa, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
   const tsr_op *op = ctx->op;
+  isa = pick(isa, op);
   gemm_plan pl;
   plan_of(isa, op, &pl);
   const tsr_conv_geom *g = &pl.g;

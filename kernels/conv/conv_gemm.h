@@ -50,11 +50,15 @@ typedef void (*tsr_conv_gemm_ukernel)(size_t kc, const float *a, const float *b,
 typedef void (*tsr_conv_fill_fn)(const tsr_conv_geom *g, int64_t channels, const float *x, int64_t oh0, int64_t rows,
                                  int64_t wq, int64_t rp, float pad, float *band);
 
-typedef struct tsr_conv_gemm_isa {
+typedef struct tsr_conv_gemm_isa tsr_conv_gemm_isa;
+struct tsr_conv_gemm_isa {
   int mr, nr;                                         /* MR <= TSR_CONV_MAX_MR, NR <= 64 */
   tsr_conv_gemm_ukernel ukernel[TSR_CONV_MAX_MR + 1]; /* [rows], 1..MR */
   tsr_conv_fill_fn fill;                              /* NULL: tsr_conv_fill_band_pad */
-} tsr_conv_gemm_isa;
+  /* Optional: the same MR (same packing) with a narrower NR, used by CONV2D
+   * where it computes markedly fewer padding lanes (small outputs). */
+  const tsr_conv_gemm_isa *narrow;
+};
 
 bool tsr_conv_gemm_match(const tsr_op *op);
 int64_t tsr_conv_gemm_units(const tsr_conv_gemm_isa *isa, const tsr_op *op);

@@ -68,7 +68,7 @@ static void fill256(const tsr_conv_geom *g, int64_t channels, const float *x, in
   tsr_conv_fill_band_body(g, channels, x, oh0, rows, wq, rp, pad, band);
 }
 
-const tsr_conv_gemm_isa tsr_conv_gemm_isa_avx2 = {6, 16, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, NULL, NULL}, fill256};
+const tsr_conv_gemm_isa tsr_conv_gemm_isa_avx2 = {6, 16, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, NULL, NULL}, fill256, NULL};
 
 TSR_CONV_GEMM_KERNEL(tsr_conv2d_f32_ukernel_6x16__avx2, tsr_conv_gemm_isa_avx2, TSR_ISA_AVX2)
 TSR_CONV_TGEMM_KERNEL(tsr_conv_transpose2d_f32_ukernel_6x16__avx2, tsr_conv_gemm_isa_avx2, TSR_ISA_AVX2)

@@ -21,14 +21,14 @@
 
 /* Activation |act| (a constant where inlined: the kind's code only) on the
  * accumulators, then the kept lanes stored. */
-static inline __attribute__((always_inline)) void store_8xn(const int rows, const int act, __m512 acc[8][NV], float *c,
+static inline __attribute__((always_inline)) void store_8xn(const int rows, const int nv, const int act, __m512 acc[8][NV], float *c,
                                                             size_t ldc, uint64_t mask, const tsr_conv_ep *ep,
                                                             size_t m0) {
   __mmask16 mk[NV], st[NV];
   int off[NV];
   bool full = true;
   int o = 0;
-  for (int v = 0; v < NV; ++v) {
+  for (int v = 0; v < nv; ++v) {
     mk[v] = (__mmask16)((mask >> (16 * v)) & 0xffff);
     full = full && mk[v] == 0xffff;
     const int n = __builtin_popcount(mk[v]);
@@ -39,51 +39,55 @@ static inline __attribute__((always_inline)) void store_8xn(const int rows, cons
   const __m512 beta = _mm512_set1_ps(ep->beta);
   for (int r = 0; r < rows; ++r) {
     const __m512 alpha = _mm512_set1_ps(ep->slope ? ep->slope[m0 + r] : ep->alpha);
-    for (int v = 0; v < NV; ++v) {
+    for (int v = 0; v < nv; ++v) {
       if (act >= 0) acc[r][v] = tsr_v16_act(act, acc[r][v], alpha, beta);
     }
   }
   for (int r = 0; r < rows; ++r) {
     float *cr = c + (size_t)r * ldc;
-    for (int v = 0; v < NV; ++v) {
+    for (int v = 0; v < nv; ++v) {
       if (full) _mm512_storeu_ps(cr + 16 * v, acc[r][v]);
       else if (mk[v]) _mm512_mask_storeu_ps(cr + off[v], st[v], _mm512_maskz_compress_ps(mk[v], acc[r][v]));
     }
   }
 }
 
-static inline __attribute__((always_inline)) void gemm_8xn(const int rows, size_t kc, const float *a, const float *b,
+static inline __attribute__((always_inline)) void gemm_8xn(const int rows, const int nv, size_t kc, const float *a, const float *b,
                                                            const int64_t *koff, float *c, size_t ldc, uint64_t mask,
                                                            const tsr_conv_ep *ep, size_t m0) {
   __m512 acc[8][NV]; /* start from the bias */
   for (int r = 0; r < rows; ++r) {
     const __m512 bias = _mm512_set1_ps(ep->bias ? ep->bias[m0 + r] : 0.0f);
-    for (int v = 0; v < NV; ++v) acc[r][v] = bias;
+    for (int v = 0; v < nv; ++v) acc[r][v] = bias;
   }
   for (size_t k = 0; k < kc; ++k) {
     const float *bk = b + koff[k];
     const float *bp = b + koff[k + TSR_CONV_PREFETCH];
-    for (int v = 0; v < NV; ++v) _mm_prefetch((const char *)(bp + 16 * v), _MM_HINT_T0);
+    for (int v = 0; v < nv; ++v) _mm_prefetch((const char *)(bp + 16 * v), _MM_HINT_T0);
     __m512 bv[NV];
-    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(bk + 16 * v);
+    for (int v = 0; v < nv; ++v) bv[v] = _mm512_loadu_ps(bk + 16 * v);
     for (int r = 0; r < rows; ++r) {
       const __m512 av = _mm512_set1_ps(a[r]);
-      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+      for (int v = 0; v < nv; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
     }
     a += 8;
   }
   switch (ep->act) { /* the common kinds inlined, the rest through the switch */
-    case -1: store_8xn(rows, -1, acc, c, ldc, mask, ep, m0); break;
-    case TSR_UNARY_SILU: store_8xn(rows, TSR_UNARY_SILU, acc, c, ldc, mask, ep, m0); break;
-    case TSR_UNARY_RELU: store_8xn(rows, TSR_UNARY_RELU, acc, c, ldc, mask, ep, m0); break;
-    default: store_8xn(rows, ep->act, acc, c, ldc, mask, ep, m0); break;
+    case -1: store_8xn(rows, nv, -1, acc, c, ldc, mask, ep, m0); break;
+    case TSR_UNARY_SILU: store_8xn(rows, nv, TSR_UNARY_SILU, acc, c, ldc, mask, ep, m0); break;
+    case TSR_UNARY_RELU: store_8xn(rows, nv, TSR_UNARY_RELU, acc, c, ldc, mask, ep, m0); break;
+    default: store_8xn(rows, nv, ep->act, acc, c, ldc, mask, ep, m0); break;
   }
 }
 
 #define UK(R)                                                                                               \
   static void uk_##R(size_t kc, const float *a, const float *b, const int64_t *koff, float *c, size_t ldc,  \
                      uint64_t mask, const tsr_conv_ep *ep, size_t m0) {                                      \
-    gemm_8xn(R, kc, a, b, koff, c, ldc, mask, ep, m0);                                                      \
+    gemm_8xn(R, NV, kc, a, b, koff, c, ldc, mask, ep, m0);                                                  \
+  }                                                                                                         \
+  static void uk2_##R(size_t kc, const float *a, const float *b, const int64_t *koff, float *c, size_t ldc, \
+                      uint64_t mask, const tsr_conv_ep *ep, size_t m0) {                                     \
+    gemm_8xn(R, 2, kc, a, b, koff, c, ldc, mask, ep, m0);                                                   \
   }
 UK(1) UK(2) UK(3) UK(4) UK(5) UK(6) UK(7) UK(8)
 #undef UK
@@ -94,8 +98,12 @@ static void fill512(const tsr_conv_geom *g, int64_t channels, const float *x, in
   tsr_conv_fill_band_body(g, channels, x, oh0, rows, wq, rp, pad, band);
 }
 
+/* 8x32 for planes whose bands fill 48-pixel strips badly (small outputs). */
+static const tsr_conv_gemm_isa isa_avx512_8x32 = {
+    8, 32, {NULL, uk2_1, uk2_2, uk2_3, uk2_4, uk2_5, uk2_6, uk2_7, uk2_8}, fill512, NULL};
+
 const tsr_conv_gemm_isa tsr_conv_gemm_isa_avx512 = {
-    8, 16 * NV, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, uk_7, uk_8}, fill512};
+    8, 16 * NV, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, uk_7, uk_8}, fill512, &isa_avx512_8x32};
 
 TSR_CONV_GEMM_KERNEL(tsr_conv2d_f32_ukernel_8x48__avx512, tsr_conv_gemm_isa_avx512, TSR_ISA_AVX512)
 TSR_CONV_TGEMM_KERNEL(tsr_conv_transpose2d_f32_ukernel_8x48__avx512, tsr_conv_gemm_isa_avx512, TSR_ISA_AVX512)
