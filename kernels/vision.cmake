@@ -14,6 +14,7 @@ target_sources(tessera_obj PRIVATE
   ${_tsr_vk}/reduce/reduce_fast.c
   ${_tsr_vk}/concat/concat_ref.c
   ${_tsr_vk}/concat/concat_fast.c
+  ${_tsr_vk}/concat/concat_rows.c
   ${_tsr_vk}/copy/copy.c
   ${_tsr_vk}/gather/gather_ref.c
   ${_tsr_vk}/qlinear/qlinear_ref.c

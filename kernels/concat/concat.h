@@ -5,6 +5,7 @@
 #include "common/kernel.h"
 extern const tsr_kernel tsr_concat_ref;
 extern const tsr_kernel tsr_concat_x8_ukernel_memcpy__scalar;
+extern const tsr_kernel tsr_concat_x8_ukernel_rows__scalar; /* strided sources or y */
 
 /* Byte offset in |t| of row-major linear index |i| over dimensions
  * [first, t->ndim). */
