@@ -17,13 +17,36 @@ static inline void store16_q(uint8_t *y, __m512 v, __m512 lo, __m512 hi, __m512i
   _mm_mask_storeu_epi8(y, mk, _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), zp)));
 }
 
+/* x / scale exactly as the reference's f32 division rounds it to an
+ * integer: q = x * RN(1 / scale) is within 2^-11 of RN(x / scale) when
+ * |q| < 2048 (relative error <= 2^-23), so both round to the same integer
+ * unless q is within 2^-9 of a half-integer; those lanes (and NaNs) are
+ * divided. |q| >= 2048 saturates either way (|lo|, |hi| <= 383). Scales
+ * outside [2^-100, 2^100] always divide. */
 static void quantize(const float *x, uint8_t *y, size_t n, float scale, int32_t zp, bool y_signed) {
   const __m512 s = _mm512_set1_ps(scale);
   const __m512 lo = _mm512_set1_ps((float)((y_signed ? -128 : 0) - zp)), hi = _mm512_set1_ps((float)((y_signed ? 127 : 255) - zp));
   const __m512i z = _mm512_set1_epi32(zp);
+  const float as = scale < 0.0f ? -scale : scale;
+  if (!(as >= 0x1p-100f && as <= 0x1p100f)) {
+    for (size_t i = 0; i < n; i += 16) {
+      const __mmask16 mk = tail16(n - i);
+      store16_q(y + i, _mm512_div_ps(_mm512_maskz_loadu_ps(mk, x + i), s), lo, hi, z, mk);
+    }
+    return;
+  }
+  const __m512 r = _mm512_set1_ps(1.0f / scale), half = _mm512_set1_ps(0.5f), eps = _mm512_set1_ps(0x1p-9f);
+  const __m512 big = _mm512_set1_ps(2048.0f);
   for (size_t i = 0; i < n; i += 16) {
     const __mmask16 mk = tail16(n - i);
-    store16_q(y + i, _mm512_div_ps(_mm512_maskz_loadu_ps(mk, x + i), s), lo, hi, z, mk);
+    const __m512 v = _mm512_maskz_loadu_ps(mk, x + i);
+    __m512 q = _mm512_mul_ps(v, r);
+    const __m512 fr = _mm512_sub_ps(q, _mm512_roundscale_ps(q, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+    const __mmask16 near = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_sub_ps(fr, half)), eps, _CMP_LT_OQ) &
+                           _mm512_cmp_ps_mask(_mm512_abs_ps(q), big, _CMP_LT_OQ);
+    const __mmask16 redo = near | _mm512_cmp_ps_mask(q, q, _CMP_UNORD_Q);
+    if (redo) q = _mm512_mask_div_ps(q, redo, v, s);
+    store16_q(y + i, q, lo, hi, z, mk);
   }
 }
 
