@@ -199,7 +199,7 @@ static void fill_quad(const tsr_qconv_isa *isa, const qplan *pl, const uint8_t *
   const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
   const uint32_t flip4 = (uint32_t)flip * 0x01010101u;
   const tsr_qconv_quad_fn quad = isa->quad;
-  if (g->kh == 1 && g->kw == 1 && sh == 1 && sw == 1 && g->pt == 0 && g->pl == 0 && g->pr == 0) {
+  if (g->kh == 1 && g->kw == 1 && sh == 1 && sw == 1 && g->pt == 0 && g->pb == 0 && g->pl == 0 && g->pr == 0) {
     /* 1x1, unit stride, no padding: the band's rows are contiguous in x and
      * in the copy (pitch W): one run */
     const uint8_t *src[4];

@@ -20,10 +20,10 @@ static inline QV_AI __m512i bcast_q(const uint8_t *p) {
   return _mm512_set1_epi32(v);
 }
 
-/* Requantizes 16 sums of row m (lanes |mk|, compressed) to bytes at |dst|. */
+/* Requantizes 16 sums (corr included) of row m (lanes |mk|, compressed) to bytes at |dst|. */
 static inline QV_AI void store16(__m512i acc, __m512i cs, bool has_cs, const tsr_qconv_ep *ep, size_t m,
                                  __mmask16 mk, __m512 lo, __m512 hi, __m512i yz, uint8_t *dst) {
-  __m512i v = _mm512_add_epi32(acc, _mm512_set1_epi32(ep->corr[m]));
+  __m512i v = acc; /* includes corr[m] */
   if (has_cs) v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32(ep->wzp[m]), cs));
   __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), _mm512_set1_ps(ep->mult[m]));
   f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
@@ -42,7 +42,11 @@ static inline QV_AI void store16(__m512i acc, __m512i cs, bool has_cs, const tsr
 static inline QV_AI void q8_8x32(const int rows, size_t kq, const void *av, const uint8_t *b, const int64_t *koff,
                                  void *cv, size_t ldc, uint64_t mask, const tsr_qconv_ep *ep, size_t m0) {
   const uint8_t *a = av;
-#define QV_DECL(r) __m512i c##r##0 = _mm512_setzero_si512(), c##r##1 = _mm512_setzero_si512();
+  /* the sums start at corr[m] (wrapping int32: the same as adding it last) */
+#define QV_DECL(r)                                                                                            \
+  __m512i c##r##0 = _mm512_setzero_si512();                                                                   \
+  if (rows > r && !ep->raw) c##r##0 = _mm512_set1_epi32(ep->corr[m0 + r]);                                   \
+  __m512i c##r##1 = c##r##0;
   QV_ROWS(QV_DECL)
 #undef QV_DECL
   const bool half = (mask >> 16) == 0 && !ep->raw;

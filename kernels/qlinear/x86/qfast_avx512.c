@@ -17,43 +17,42 @@ static inline void store16_q(uint8_t *y, __m512 v, __m512 lo, __m512 hi, __m512i
   _mm_mask_storeu_epi8(y, mk, _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(v), zp)));
 }
 
-/* x / scale exactly as the reference's f32 division rounds it to an
- * integer: q = x * RN(1 / scale) is within 2^-11 of RN(x / scale) when
- * |q| < 2048 (relative error <= 2^-23), so both round to the same integer
- * unless q is within 2^-9 of a half-integer; those lanes (and NaNs) are
- * divided. |q| >= 2048 saturates either way (|lo|, |hi| <= 383). Scales
- * outside [2^-100, 2^100] always divide. */
 static void quantize(const float *x, uint8_t *y, size_t n, float scale, int32_t zp, bool y_signed) {
   const __m512 s = _mm512_set1_ps(scale);
   const __m512 lo = _mm512_set1_ps((float)((y_signed ? -128 : 0) - zp)), hi = _mm512_set1_ps((float)((y_signed ? 127 : 255) - zp));
   const __m512i z = _mm512_set1_epi32(zp);
-  const float as = scale < 0.0f ? -scale : scale;
-  if (!(as >= 0x1p-100f && as <= 0x1p100f)) {
-    for (size_t i = 0; i < n; i += 16) {
-      const __mmask16 mk = tail16(n - i);
-      store16_q(y + i, _mm512_div_ps(_mm512_maskz_loadu_ps(mk, x + i), s), lo, hi, z, mk);
+  size_t i = 0;
+  /* 64 at a time: the clamped values fit 8 bits, so the saturating packs
+   * are exact; the packs interleave dwords 4x4 per 128-bit lane */
+  const __m512i order = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+  for (; i + 64 <= n; i += 64) {
+    __m512i q[4];
+    for (int j = 0; j < 4; ++j) {
+      const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_div_ps(_mm512_loadu_ps(x + i + 16 * j), s), lo), hi);
+      q[j] = _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
     }
-    return;
+    const __m512i ab = _mm512_packs_epi32(q[0], q[1]), cd = _mm512_packs_epi32(q[2], q[3]);
+    const __m512i p = y_signed ? _mm512_packs_epi16(ab, cd) : _mm512_packus_epi16(ab, cd);
+    _mm512_storeu_si512(y + i, _mm512_permutexvar_epi32(order, p));
   }
-  const __m512 r = _mm512_set1_ps(1.0f / scale), half = _mm512_set1_ps(0.5f), eps = _mm512_set1_ps(0x1p-9f);
-  const __m512 big = _mm512_set1_ps(2048.0f);
-  for (size_t i = 0; i < n; i += 16) {
+  for (; i < n; i += 16) {
     const __mmask16 mk = tail16(n - i);
-    const __m512 v = _mm512_maskz_loadu_ps(mk, x + i);
-    __m512 q = _mm512_mul_ps(v, r);
-    const __m512 fr = _mm512_sub_ps(q, _mm512_roundscale_ps(q, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
-    const __mmask16 near = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_sub_ps(fr, half)), eps, _CMP_LT_OQ) &
-                           _mm512_cmp_ps_mask(_mm512_abs_ps(q), big, _CMP_LT_OQ);
-    const __mmask16 redo = near | _mm512_cmp_ps_mask(q, q, _CMP_UNORD_Q);
-    if (redo) q = _mm512_mask_div_ps(q, redo, v, s);
-    store16_q(y + i, q, lo, hi, z, mk);
+    store16_q(y + i, _mm512_div_ps(_mm512_maskz_loadu_ps(mk, x + i), s), lo, hi, z, mk);
   }
 }
 
 static void dequantize(const uint8_t *x, bool x_signed, float *y, size_t n, float scale, int32_t zp) {
   const __m512 s = _mm512_set1_ps(scale);
   const __m512i z = _mm512_set1_epi32(zp);
-  for (size_t i = 0; i < n; i += 16) {
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) { /* unmasked steps */
+    for (size_t j = 0; j < 64; j += 16) {
+      const __m128i b = _mm_loadu_si128((const __m128i *)(x + i + j));
+      const __m512i q = _mm512_sub_epi32(x_signed ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b), z);
+      _mm512_storeu_ps(y + i + j, _mm512_mul_ps(_mm512_cvtepi32_ps(q), s));
+    }
+  }
+  for (; i < n; i += 16) {
     const __mmask16 mk = tail16(n - i);
     const __m512i q = _mm512_sub_epi32(load16_q8(x + i, x_signed, mk), z);
     _mm512_mask_storeu_ps(y + i, mk, _mm512_mul_ps(_mm512_cvtepi32_ps(q), s));
