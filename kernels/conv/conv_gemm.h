@@ -63,9 +63,9 @@ struct tsr_conv_gemm_isa {
 bool tsr_conv_gemm_match(const tsr_op *op);
 int64_t tsr_conv_gemm_units(const tsr_conv_gemm_isa *isa, const tsr_op *op);
 /* Fewest units per chunk of the thread split: about TSR_CONV_GRAIN_MACS
- * multiply-adds, some 40 us (a thread's wake-up and join cost more than a smaller
+ * multiply-adds, some 20 us (a thread's wake-up and join cost more than a smaller
  * piece saves; a small convolution runs on the calling thread). */
-#define TSR_CONV_GRAIN_MACS (1 << 22)
+#define TSR_CONV_GRAIN_MACS (1 << 21)
 int64_t tsr_conv_grain_of(int64_t macs, int64_t units);
 int64_t tsr_conv_gemm_grain(const tsr_conv_gemm_isa *isa, const tsr_op *op);
 size_t tsr_conv_gemm_scratch(const tsr_conv_gemm_isa *isa, const tsr_op *op);
