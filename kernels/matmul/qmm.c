@@ -18,7 +18,7 @@ static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 size_t tsr_qmm_act_bytes(int64_t k) {
   size_t nb = (size_t)k / 32;
   return align64((size_t)k) + align64(nb * sizeof(float)) + align64(nb * sizeof(int32_t)) +
-         align64(2 * nb * sizeof(int32_t));
+         align64(2 * nb * sizeof(int32_t)) + 2 * align64(nb * sizeof(int32_t));
 }
 
 tsr_qmm_act tsr_qmm_act_view(const void *rec, int64_t k) {
@@ -32,6 +32,10 @@ tsr_qmm_act tsr_qmm_act_view(const void *rec, int64_t k) {
   a.s = (const int32_t *)(const void *)p;
   p += align64(nb * sizeof(int32_t));
   a.s16 = (const int32_t *)(const void *)p;
+  p += align64(2 * nb * sizeof(int32_t));
+  a.n128 = (const int32_t *)(const void *)p;
+  p += align64(nb * sizeof(int32_t));
+  a.n136 = (const int32_t *)(const void *)p;
   return a;
 }
 
@@ -39,7 +43,7 @@ void tsr_qmm_quant_row_scalar(const float *x, int64_t k, void *rec) {
   tsr_qmm_act a = tsr_qmm_act_view(rec, k);
   int8_t *qs = (int8_t *)a.qs;
   float *d = (float *)a.d;
-  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16;
+  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16, *n128 = (int32_t *)a.n128, *n136 = (int32_t *)a.n136;
   for (int64_t j = 0; j < k / 32; ++j) {
     const float *xb = x + 32 * j;
     float amax = 0.0f;
@@ -56,6 +60,8 @@ void tsr_qmm_quant_row_scalar(const float *x, int64_t k, void *rec) {
     s[j] = lo + hi;
     s16[2 * j] = lo;
     s16[2 * j + 1] = hi;
+    n128[j] = -128 * (lo + hi);
+    n136[j] = -136 * (lo + hi);
   }
 }
 
@@ -192,7 +198,16 @@ void tsr_qmm_pack_group(tsr_dtype t, int32_t nr, uint32_t flags, const uint8_t *
       switch (t) {
         case TSR_DTYPE_Q4_0:
           memcpy(h + 2 * j, &bi.d, 2);
-          for (int c = 0; c < 4; ++c) put_nibbles(body + (size_t)c * 4 * nr, j, bi.q + 8 * c);
+          if (flags & TSR_QMM_PACK_NIBPAIR) {
+            const int32_t lanes = nr / 2, lane = j % lanes, shift = j < lanes ? 0 : 4;
+            for (int c = 0; c < 8; ++c) {
+              for (int bt = 0; bt < 4; ++bt) {
+                body[(size_t)c * 4 * lanes + 4 * lane + bt] |= (uint8_t)((bi.q[4 * c + bt] & 0x0F) << shift);
+              }
+            }
+          } else {
+            for (int c = 0; c < 4; ++c) put_nibbles(body + (size_t)c * 4 * nr, j, bi.q + 8 * c);
+          }
           break;
         case TSR_DTYPE_Q8_0:
           memcpy(h + 2 * j, &bi.d, 2);

@@ -17,6 +17,8 @@
  *   float   d[nb]        d_j = max|x| of block j / 127 (0 for a zero block)
  *   int32_t s[nb]        sum of the 32 q_i of block j
  *   int32_t s16[2 * nb]  sums of each 16-element half (Q6_K's sub-blocks)
+ *   int32_t n128[nb]     -128 * s[j]  (offset corrections, read by a SIMD
+ *   int32_t n136[nb]     -136 * s[j]   broadcast straight into accumulators)
  * so that sum_i x_i w_i ~= sum_j d_j * sum_{i in j} q_i w_i.
  *
  * Packed layout P(nr) of b [N, K]: ceil(N / nr) groups of nr rows (missing
@@ -29,6 +31,13 @@
  *   q4_0 (32 k):  header f16 d[nr]; body for c in 0..3 (8 k each) nr lane
  *                 words: byte b of lane j = q[8c + b] | q[8c + 4 + b] << 4
  *                 (raw nibbles 0..15; value = (q - 8) * d).    2nr + 16nr
+ *   q4_0 with TSR_QMM_PACK_NIBPAIR (nr even, L = nr / 2 lanes): header f16
+ *                 d[nr]; body for c in 0..7 (4 k each) L lane words: byte b
+ *                 of lane j = q_j[4c + b] | q_{j+L}[4c + b] << 4, so that
+ *                 one register holds two rows per lane (x86 VNNI: the raw
+ *                 bytes and their high nibbles dotted with the same
+ *                 activations give both rows, one AND per 64 bytes).
+ *                                                             2nr + 16nr
  *   q8_0 (32 k):  header f16 d[nr]; body for g in 0..7 nr lane words of
  *                 q[4g .. 4g+3] (int8, or uint8 q + 128 with
  *                 TSR_QMM_PACK_XOR128).                        2nr + 32nr
@@ -51,11 +60,12 @@
 #include "common/kernel.h"
 
 #define TSR_QMM_MAX_MR 8
-#define TSR_QMM_MAX_NR 16
+#define TSR_QMM_MAX_NR 32
 
 /* Pack flags. */
 enum {
-  TSR_QMM_PACK_XOR128 = 1u << 0, /* q8_0 stored as uint8 w + 128 */
+  TSR_QMM_PACK_XOR128 = 1u << 0,  /* q8_0 stored as uint8 w + 128 */
+  TSR_QMM_PACK_NIBPAIR = 1u << 1, /* q4_0: rows j and j + nr/2 share a byte */
 };
 
 /* The activation record of one row. */
@@ -64,6 +74,8 @@ typedef struct tsr_qmm_act {
   const float *d;
   const int32_t *s;
   const int32_t *s16;
+  const int32_t *n128;
+  const int32_t *n136;
 } tsr_qmm_act;
 
 /* Bytes of one activation record for K elements (multiple of 64). */
