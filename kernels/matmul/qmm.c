@@ -91,7 +91,8 @@ size_t tsr_qmm_body_bytes(tsr_dtype t, int32_t nr) {
   }
 }
 
-size_t tsr_qmm_group_bytes(tsr_dtype t, int32_t nr, int64_t nblocks) {
+size_t tsr_qmm_group_bytes(tsr_dtype t, int32_t nr, uint32_t flags, int64_t nblocks) {
+  if (flags & TSR_QMM_PACK_INLINE) return (tsr_qmm_header_bytes(t, nr) + tsr_qmm_body_bytes(t, nr)) * (size_t)nblocks;
   return align64(tsr_qmm_header_bytes(t, nr) * (size_t)nblocks) + tsr_qmm_body_bytes(t, nr) * (size_t)nblocks;
 }
 
@@ -184,11 +185,13 @@ void tsr_qmm_pack_group(tsr_dtype t, int32_t nr, uint32_t flags, const uint8_t *
                         int64_t n_rows, int64_t k, uint8_t *out) {
   const int64_t bs = tsr_qmm_block(t), nb = k / bs;
   const size_t hb = tsr_qmm_header_bytes(t, nr), bb = tsr_qmm_body_bytes(t, nr), blk = tsr_dtype_block_bytes(t);
-  memset(out, 0, tsr_qmm_group_bytes(t, nr, nb));
+  memset(out, 0, tsr_qmm_group_bytes(t, nr, flags, nb));
+  const bool inl = (flags & TSR_QMM_PACK_INLINE) != 0;
   uint8_t *body0 = out + align64(hb * (size_t)nb);
   block_ints bi;
   for (int64_t r = 0; r < nb; ++r) {
-    uint8_t *h = out + hb * (size_t)r, *body = body0 + bb * (size_t)r;
+    uint8_t *h = inl ? out + (hb + bb) * (size_t)r : out + hb * (size_t)r;
+    uint8_t *body = inl ? h + hb : body0 + bb * (size_t)r;
     for (int32_t j = 0; j < nr; ++j) {
       if (j < n_rows) {
         extract(t, b + j * row_stride + (size_t)r * blk, &bi);
@@ -328,14 +331,14 @@ void tsr_qmm_pre(const tsr_qmm_desc *d, const tsr_kernel_ctx *ctx, int64_t begin
 size_t tsr_qmm_packed_size(const tsr_qmm_desc *d, const tsr_op *op) {
   if (!d->packed) return 0;
   int64_t nb = k_of(op) / tsr_qmm_block(d->wtype);
-  return (size_t)groups_of(d, op) * tsr_qmm_group_bytes(d->wtype, d->nr, nb);
+  return (size_t)groups_of(d, op) * tsr_qmm_group_bytes(d->wtype, d->nr, d->pack_flags, nb);
 }
 
 void tsr_qmm_pack(const tsr_qmm_desc *d, const tsr_op *op, void *out) {
   if (!d->packed) return;
   const tsr_tensor *b = &op->src[1];
   const int64_t k = k_of(op), n = n_of(op), nb = k / tsr_qmm_block(d->wtype);
-  const size_t gb = tsr_qmm_group_bytes(d->wtype, d->nr, nb);
+  const size_t gb = tsr_qmm_group_bytes(d->wtype, d->nr, d->pack_flags, nb);
   const int64_t rs = b->stride[b->ndim - 2];
   for (int64_t g = 0; g < groups_of(d, op); ++g) {
     int64_t n0 = g * d->nr, rows = n - n0 < d->nr ? n - n0 : d->nr;
@@ -349,7 +352,7 @@ void tsr_qmm_run(const tsr_qmm_desc *d, const tsr_kernel_ctx *ctx, int64_t begin
   const tsr_tensor *b = &op->src[1], *y = &op->dst;
   const int64_t k = k_of(op), n = n_of(op), m_count = rows_of(op), ng = groups_of(d, op);
   const int64_t nb = k / tsr_qmm_block(d->wtype), nr = d->nr;
-  const size_t rb = tsr_qmm_act_bytes(k), gb = tsr_qmm_group_bytes(d->wtype, d->nr, nb);
+  const size_t rb = tsr_qmm_act_bytes(k), gb = tsr_qmm_group_bytes(d->wtype, d->nr, d->pack_flags, nb);
   const int64_t rs = b->stride[b->ndim - 2];
   const float alpha = op->p.matmul.alpha != 0.0f ? op->p.matmul.alpha : 1.0f;
   const float *bias = tsr_op_has_src(op, 2) ? (const float *)op->src[2].data : NULL;

@@ -53,6 +53,9 @@
  *                 8 k each) then nr lane words of high bits: bits 2g, 2g+1
  *                 of byte b of lane j = bits 4, 5 of q[4g + b].
  *                 value = d * sc * (q - 32).                  18nr + 192nr
+ * With TSR_QMM_PACK_INLINE a group is instead nb records of header then body,
+ * back to back (one sequential stream for the prefetcher; the variant
+ * chooses nr so that a record is a multiple of its vector size).
  * A variant without packing (nr rows read straight from b) sets packed = 0. */
 #ifndef TESSERA_KERNELS_MATMUL_QMM_H_
 #define TESSERA_KERNELS_MATMUL_QMM_H_
@@ -66,6 +69,7 @@
 enum {
   TSR_QMM_PACK_XOR128 = 1u << 0,  /* q8_0 stored as uint8 w + 128 */
   TSR_QMM_PACK_NIBPAIR = 1u << 1, /* q4_0: rows j and j + nr/2 share a byte */
+  TSR_QMM_PACK_INLINE = 1u << 2,  /* each record's header right before its body */
 };
 
 /* The activation record of one row. */
@@ -109,8 +113,9 @@ int64_t tsr_qmm_block(tsr_dtype t);
 /* Bytes of one record's header and body for |nr| rows. */
 size_t tsr_qmm_header_bytes(tsr_dtype t, int32_t nr);
 size_t tsr_qmm_body_bytes(tsr_dtype t, int32_t nr);
-/* Bytes of one packed group of |nr| rows over K = nblocks * B. */
-size_t tsr_qmm_group_bytes(tsr_dtype t, int32_t nr, int64_t nblocks);
+/* Bytes of one packed group of |nr| rows over K = nblocks * B, packed with
+ * |flags| (TSR_QMM_PACK_*). */
+size_t tsr_qmm_group_bytes(tsr_dtype t, int32_t nr, uint32_t flags, int64_t nblocks);
 /* Packs |n_rows| (<= nr) rows of b starting at |b| (rows |row_stride| bytes
  * apart) into one P(nr) group at |out|. */
 void tsr_qmm_pack_group(tsr_dtype t, int32_t nr, uint32_t flags, const uint8_t *b, int64_t row_stride,

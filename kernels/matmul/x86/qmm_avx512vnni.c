@@ -11,8 +11,8 @@
 
 void tsr_qmm_quant_row_avx512(const float *x, int64_t k, void *rec);
 
-static const tsr_qmm_desc kQ8 = {TSR_DTYPE_Q8_0, 32, 4, 1, TSR_QMM_PACK_XOR128, tsr_qmm_quant_row_avx512, uk_q8_0w_avx512vnni};
-static const tsr_qmm_desc kQ4 = {TSR_DTYPE_Q4_0, 32, 4, 1, TSR_QMM_PACK_NIBPAIR, tsr_qmm_quant_row_avx512, uk_q4_0p_avx512vnni};
+static const tsr_qmm_desc kQ8 = {TSR_DTYPE_Q8_0, 32, 4, 1, TSR_QMM_PACK_XOR128 | TSR_QMM_PACK_INLINE, tsr_qmm_quant_row_avx512, uk_q8_0w_avx512vnni};
+static const tsr_qmm_desc kQ4 = {TSR_DTYPE_Q4_0, 32, 4, 1, TSR_QMM_PACK_NIBPAIR | TSR_QMM_PACK_INLINE, tsr_qmm_quant_row_avx512, uk_q4_0p_avx512vnni};
 static const tsr_qmm_desc kQ4K = {TSR_DTYPE_Q4_K, 16, 4, 1, 0, tsr_qmm_quant_row_avx512, uk_q4_k_avx512vnni};
 static const tsr_qmm_desc kQ5K = {TSR_DTYPE_Q5_K, 16, 4, 1, 0, tsr_qmm_quant_row_avx512, uk_q5_k_avx512vnni};
 static const tsr_qmm_desc kQ6K = {TSR_DTYPE_Q6_K, 16, 4, 1, 0, tsr_qmm_quant_row_avx512, uk_q6_k_avx512vnni};

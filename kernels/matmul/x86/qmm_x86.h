@@ -286,7 +286,8 @@ QX_INLINE void q6_k_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_q
  * exact, so every MR gives the same bits. ---- */
 enum { kQxChains = 2 }; /* at most */
 
-/* q4_0 with TSR_QMM_PACK_NIBPAIR: byte b of lane j holds k = 4c + b of row
+/* Both over TSR_QMM_PACK_INLINE groups (header, body, header, ...).
+ * q4_0 with TSR_QMM_PACK_NIBPAIR: byte b of lane j holds k = 4c + b of row
  * j (low nibble) and of row j + QX_W (high nibble). For the raw bytes v and
  * their high nibbles h = v & 0xF0 (= 16 * q_hi):
  *   X = sum v . a = lo . a + 16 hi . a,   Y = sum h . a = 16 hi . a,
@@ -295,14 +296,13 @@ enum { kQxChains = 2 }; /* at most */
 QX_INLINE void q4_0p_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_qmm_act *act, float *tile) {
   enum { NR = 2 * QX_W };
   const size_t hb = (size_t)2 * NR, bb = (size_t)16 * NR;
-  const uint8_t *hdr0 = w, *body0 = w + qx_align64(hb * (size_t)nb);
   const qx_vi mhi = VSET8(0xF0);
   const int nch = MR == 1 ? 2 : 1;
   qx_vf alo[TSR_QMM_MAX_MR], ahi[TSR_QMM_MAX_MR];
   for (int m = 0; m < MR; ++m) alo[m] = ahi[m] = VFZERO();
   for (int64_t r = 0; r < nb; ++r) {
-    const uint8_t *q = body0 + bb * (size_t)r, *h = hdr0 + hb * (size_t)r;
-    qx_prefetch(q, bb);
+    const uint8_t *h = w + (hb + bb) * (size_t)r, *q = h + hb;
+    qx_prefetch(h, hb + bb);
     qx_vi x[TSR_QMM_MAX_MR][kQxChains], y[TSR_QMM_MAX_MR][kQxChains];
     for (int m = 0; m < MR; ++m) {
       x[m][0] = VSET32(act[m].n136[r]);
@@ -340,13 +340,12 @@ QX_INLINE void q4_0p_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_
 QX_INLINE void q8_0w_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_qmm_act *act, float *tile) {
   enum { NR = 2 * QX_W };
   const size_t hb = (size_t)2 * NR, bb = (size_t)32 * NR;
-  const uint8_t *hdr0 = w, *body0 = w + qx_align64(hb * (size_t)nb);
   const int nch = 1;
   qx_vf alo[TSR_QMM_MAX_MR], ahi[TSR_QMM_MAX_MR];
   for (int m = 0; m < MR; ++m) alo[m] = ahi[m] = VFZERO();
   for (int64_t r = 0; r < nb; ++r) {
-    const uint8_t *q = body0 + bb * (size_t)r, *h = hdr0 + hb * (size_t)r;
-    qx_prefetch(q, bb);
+    const uint8_t *h = w + (hb + bb) * (size_t)r, *q = h + hb;
+    qx_prefetch(h, hb + bb);
     qx_vi x[TSR_QMM_MAX_MR][kQxChains], y[TSR_QMM_MAX_MR][kQxChains];
     for (int m = 0; m < MR; ++m) {
       x[m][0] = y[m][0] = VSET32(act[m].n128[r]);
