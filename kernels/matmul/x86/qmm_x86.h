@@ -4,7 +4,9 @@
  * instruction per lane word (vpdpbusd with VNNI, else pmaddubsw + pmaddwd),
  * f32 scaling once per 32-element block (16 for q6_k). An MR x QX_W tile
  * keeps MR f32 accumulators; each weight vector is unpacked once and used
- * for the MR activation rows.
+ * for the MR activation rows. With VNNI, q4_0 and q8_0 use MR x 2 QX_W
+ * tiles over inline-packed P(2 QX_W) groups (q4_0 two rows per byte, see
+ * q4_0p_tile): decode streams them at a fraction of the instructions.
  *
  * Included by one file per ISA after defining:
  *   QX_W     16 (AVX-512) or 8 (AVX2): lanes = packed rows per group
