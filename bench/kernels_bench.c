@@ -296,7 +296,7 @@ static void add(const tsr_kernel *k, bench_case proto) {
         double wb = (double)tsr_dtype_row_bytes(c->wt, d[2]) * (double)d[1];
         c->bytes = wb + 4.0 * (double)(d[0] * d[2] + d[0] * d[1]);
         c->ops = 2.0 * (double)d[0] * (double)d[1] * (double)d[2];
-        c->stream = d[0] == 1 && d[1] * d[2] >= 4096 * 4096;
+        c->stream = c->stream || (d[0] == 1 && d[1] * d[2] >= 4096 * 4096);
         bool quant = tsr_dtype_is_quantized(c->wt);
         c->peak_ops = c->stream ? 0.0 : 1e9 * t * (quant ? int8_peak(k->isa) : f32_peak(k->isa));
         snprintf(shape, sizeof(shape), "%s/M%lld_N%lld_K%lld", tsr_dtype_name(c->wt), (long long)d[0],
@@ -394,6 +394,17 @@ int main(int argc, char **argv) {
           add(k, p);
           p.dims[0] = 1, p.dims[1] = 512, p.dims[2] = 2048; /* the same from L2: compute bound */
           add(k, p);
+          if (tsr_dtype_is_quantized(p.wt) && !quick) {
+            /* TinyLlama-1.1B decode (N x K): q/o, gate/up, down, k/v, output; weights
+             * stream from memory as in a model larger than the LLC */
+            static const int64_t kTiny[][2] = {{2048, 2048}, {5632, 2048}, {2048, 5632}, {256, 2048}, {32000, 2048}};
+            p.stream = true;
+            for (size_t s = 0; s < sizeof(kTiny) / sizeof(kTiny[0]); ++s) {
+              p.dims[0] = 1, p.dims[1] = kTiny[s][0], p.dims[2] = kTiny[s][1];
+              add(k, p);
+            }
+            p.stream = false;
+          }
           if (quick) continue;
           p.dims[0] = 128, p.dims[1] = 2048, p.dims[2] = 2048; /* prefill: matrix-matrix */
           add(k, p);

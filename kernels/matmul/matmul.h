@@ -20,8 +20,8 @@ extern const tsr_kernel tsr_matmul_f32_f32_ukernel_4x16__scalar;
 
 #if defined(TSR_KERNELS_X86)
 /* kernels/matmul/x86/ */
-extern const tsr_kernel tsr_matmul_q8_0_f32_ukernel_4x16__avx512vnni;
-extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_4x16__avx512vnni;
+extern const tsr_kernel tsr_matmul_q8_0_f32_ukernel_4x32__avx512vnni;
+extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_4x32__avx512vnni;
 extern const tsr_kernel tsr_matmul_q4_k_f32_ukernel_4x16__avx512vnni;
 extern const tsr_kernel tsr_matmul_q5_k_f32_ukernel_4x16__avx512vnni;
 extern const tsr_kernel tsr_matmul_q6_k_f32_ukernel_4x16__avx512vnni;
@@ -30,8 +30,8 @@ extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_4x16__avx512;
 extern const tsr_kernel tsr_matmul_q4_k_f32_ukernel_4x16__avx512;
 extern const tsr_kernel tsr_matmul_q5_k_f32_ukernel_4x16__avx512;
 extern const tsr_kernel tsr_matmul_q6_k_f32_ukernel_4x16__avx512;
-extern const tsr_kernel tsr_matmul_q8_0_f32_ukernel_4x8__avxvnni;
-extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_4x8__avxvnni;
+extern const tsr_kernel tsr_matmul_q8_0_f32_ukernel_4x16__avxvnni;
+extern const tsr_kernel tsr_matmul_q4_0_f32_ukernel_4x16__avxvnni;
 extern const tsr_kernel tsr_matmul_q4_k_f32_ukernel_4x8__avxvnni;
 extern const tsr_kernel tsr_matmul_q5_k_f32_ukernel_4x8__avxvnni;
 extern const tsr_kernel tsr_matmul_q6_k_f32_ukernel_4x8__avxvnni;

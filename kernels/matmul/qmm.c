@@ -18,7 +18,7 @@ static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
 size_t tsr_qmm_act_bytes(int64_t k) {
   size_t nb = (size_t)k / 32;
   return align64((size_t)k) + align64(nb * sizeof(float)) + align64(nb * sizeof(int32_t)) +
-         align64(2 * nb * sizeof(int32_t));
+         align64(2 * nb * sizeof(int32_t)) + 2 * align64(nb * sizeof(int32_t));
 }
 
 tsr_qmm_act tsr_qmm_act_view(const void *rec, int64_t k) {
@@ -32,6 +32,10 @@ tsr_qmm_act tsr_qmm_act_view(const void *rec, int64_t k) {
   a.s = (const int32_t *)(const void *)p;
   p += align64(nb * sizeof(int32_t));
   a.s16 = (const int32_t *)(const void *)p;
+  p += align64(2 * nb * sizeof(int32_t));
+  a.n128 = (const int32_t *)(const void *)p;
+  p += align64(nb * sizeof(int32_t));
+  a.n136 = (const int32_t *)(const void *)p;
   return a;
 }
 
@@ -39,7 +43,7 @@ void tsr_qmm_quant_row_scalar(const float *x, int64_t k, void *rec) {
   tsr_qmm_act a = tsr_qmm_act_view(rec, k);
   int8_t *qs = (int8_t *)a.qs;
   float *d = (float *)a.d;
-  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16;
+  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16, *n128 = (int32_t *)a.n128, *n136 = (int32_t *)a.n136;
   for (int64_t j = 0; j < k / 32; ++j) {
     const float *xb = x + 32 * j;
     float amax = 0.0f;
@@ -56,6 +60,8 @@ void tsr_qmm_quant_row_scalar(const float *x, int64_t k, void *rec) {
     s[j] = lo + hi;
     s16[2 * j] = lo;
     s16[2 * j + 1] = hi;
+    n128[j] = -128 * (lo + hi);
+    n136[j] = -136 * (lo + hi);
   }
 }
 
@@ -85,7 +91,8 @@ size_t tsr_qmm_body_bytes(tsr_dtype t, int32_t nr) {
   }
 }
 
-size_t tsr_qmm_group_bytes(tsr_dtype t, int32_t nr, int64_t nblocks) {
+size_t tsr_qmm_group_bytes(tsr_dtype t, int32_t nr, uint32_t flags, int64_t nblocks) {
+  if (flags & TSR_QMM_PACK_INLINE) return (tsr_qmm_header_bytes(t, nr) + tsr_qmm_body_bytes(t, nr)) * (size_t)nblocks;
   return align64(tsr_qmm_header_bytes(t, nr) * (size_t)nblocks) + tsr_qmm_body_bytes(t, nr) * (size_t)nblocks;
 }
 
@@ -178,11 +185,13 @@ void tsr_qmm_pack_group(tsr_dtype t, int32_t nr, uint32_t flags, const uint8_t *
                         int64_t n_rows, int64_t k, uint8_t *out) {
   const int64_t bs = tsr_qmm_block(t), nb = k / bs;
   const size_t hb = tsr_qmm_header_bytes(t, nr), bb = tsr_qmm_body_bytes(t, nr), blk = tsr_dtype_block_bytes(t);
-  memset(out, 0, tsr_qmm_group_bytes(t, nr, nb));
+  memset(out, 0, tsr_qmm_group_bytes(t, nr, flags, nb));
+  const bool inl = (flags & TSR_QMM_PACK_INLINE) != 0;
   uint8_t *body0 = out + align64(hb * (size_t)nb);
   block_ints bi;
   for (int64_t r = 0; r < nb; ++r) {
-    uint8_t *h = out + hb * (size_t)r, *body = body0 + bb * (size_t)r;
+    uint8_t *h = inl ? out + (hb + bb) * (size_t)r : out + hb * (size_t)r;
+    uint8_t *body = inl ? h + hb : body0 + bb * (size_t)r;
     for (int32_t j = 0; j < nr; ++j) {
       if (j < n_rows) {
         extract(t, b + j * row_stride + (size_t)r * blk, &bi);
@@ -192,7 +201,16 @@ void tsr_qmm_pack_group(tsr_dtype t, int32_t nr, uint32_t flags, const uint8_t *
       switch (t) {
         case TSR_DTYPE_Q4_0:
           memcpy(h + 2 * j, &bi.d, 2);
-          for (int c = 0; c < 4; ++c) put_nibbles(body + (size_t)c * 4 * nr, j, bi.q + 8 * c);
+          if (flags & TSR_QMM_PACK_NIBPAIR) {
+            const int32_t lanes = nr / 2, lane = j % lanes, shift = j < lanes ? 0 : 4;
+            for (int c = 0; c < 8; ++c) {
+              for (int bt = 0; bt < 4; ++bt) {
+                body[(size_t)c * 4 * lanes + 4 * lane + bt] |= (uint8_t)((bi.q[4 * c + bt] & 0x0F) << shift);
+              }
+            }
+          } else {
+            for (int c = 0; c < 4; ++c) put_nibbles(body + (size_t)c * 4 * nr, j, bi.q + 8 * c);
+          }
           break;
         case TSR_DTYPE_Q8_0:
           memcpy(h + 2 * j, &bi.d, 2);
@@ -313,14 +331,14 @@ void tsr_qmm_pre(const tsr_qmm_desc *d, const tsr_kernel_ctx *ctx, int64_t begin
 size_t tsr_qmm_packed_size(const tsr_qmm_desc *d, const tsr_op *op) {
   if (!d->packed) return 0;
   int64_t nb = k_of(op) / tsr_qmm_block(d->wtype);
-  return (size_t)groups_of(d, op) * tsr_qmm_group_bytes(d->wtype, d->nr, nb);
+  return (size_t)groups_of(d, op) * tsr_qmm_group_bytes(d->wtype, d->nr, d->pack_flags, nb);
 }
 
 void tsr_qmm_pack(const tsr_qmm_desc *d, const tsr_op *op, void *out) {
   if (!d->packed) return;
   const tsr_tensor *b = &op->src[1];
   const int64_t k = k_of(op), n = n_of(op), nb = k / tsr_qmm_block(d->wtype);
-  const size_t gb = tsr_qmm_group_bytes(d->wtype, d->nr, nb);
+  const size_t gb = tsr_qmm_group_bytes(d->wtype, d->nr, d->pack_flags, nb);
   const int64_t rs = b->stride[b->ndim - 2];
   for (int64_t g = 0; g < groups_of(d, op); ++g) {
     int64_t n0 = g * d->nr, rows = n - n0 < d->nr ? n - n0 : d->nr;
@@ -334,7 +352,7 @@ void tsr_qmm_run(const tsr_qmm_desc *d, const tsr_kernel_ctx *ctx, int64_t begin
   const tsr_tensor *b = &op->src[1], *y = &op->dst;
   const int64_t k = k_of(op), n = n_of(op), m_count = rows_of(op), ng = groups_of(d, op);
   const int64_t nb = k / tsr_qmm_block(d->wtype), nr = d->nr;
-  const size_t rb = tsr_qmm_act_bytes(k), gb = tsr_qmm_group_bytes(d->wtype, d->nr, nb);
+  const size_t rb = tsr_qmm_act_bytes(k), gb = tsr_qmm_group_bytes(d->wtype, d->nr, d->pack_flags, nb);
   const int64_t rs = b->stride[b->ndim - 2];
   const float alpha = op->p.matmul.alpha != 0.0f ? op->p.matmul.alpha : 1.0f;
   const float *bias = tsr_op_has_src(op, 2) ? (const float *)op->src[2].data : NULL;

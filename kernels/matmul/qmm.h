@@ -17,6 +17,8 @@
  *   float   d[nb]        d_j = max|x| of block j / 127 (0 for a zero block)
  *   int32_t s[nb]        sum of the 32 q_i of block j
  *   int32_t s16[2 * nb]  sums of each 16-element half (Q6_K's sub-blocks)
+ *   int32_t n128[nb]     -128 * s[j]  (offset corrections, read by a SIMD
+ *   int32_t n136[nb]     -136 * s[j]   broadcast straight into accumulators)
  * so that sum_i x_i w_i ~= sum_j d_j * sum_{i in j} q_i w_i.
  *
  * Packed layout P(nr) of b [N, K]: ceil(N / nr) groups of nr rows (missing
@@ -29,6 +31,13 @@
  *   q4_0 (32 k):  header f16 d[nr]; body for c in 0..3 (8 k each) nr lane
  *                 words: byte b of lane j = q[8c + b] | q[8c + 4 + b] << 4
  *                 (raw nibbles 0..15; value = (q - 8) * d).    2nr + 16nr
+ *   q4_0 with TSR_QMM_PACK_NIBPAIR (nr even, L = nr / 2 lanes): header f16
+ *                 d[nr]; body for c in 0..7 (4 k each) L lane words: byte b
+ *                 of lane j = q_j[4c + b] | q_{j+L}[4c + b] << 4, so that
+ *                 one register holds two rows per lane (x86 VNNI: the raw
+ *                 bytes and their high nibbles dotted with the same
+ *                 activations give both rows, one AND per 64 bytes).
+ *                                                             2nr + 16nr
  *   q8_0 (32 k):  header f16 d[nr]; body for g in 0..7 nr lane words of
  *                 q[4g .. 4g+3] (int8, or uint8 q + 128 with
  *                 TSR_QMM_PACK_XOR128).                        2nr + 32nr
@@ -44,6 +53,9 @@
  *                 8 k each) then nr lane words of high bits: bits 2g, 2g+1
  *                 of byte b of lane j = bits 4, 5 of q[4g + b].
  *                 value = d * sc * (q - 32).                  18nr + 192nr
+ * With TSR_QMM_PACK_INLINE a group is instead nb records of header then body,
+ * back to back (one sequential stream for the prefetcher; the variant
+ * chooses nr so that a record is a multiple of its vector size).
  * A variant without packing (nr rows read straight from b) sets packed = 0. */
 #ifndef TESSERA_KERNELS_MATMUL_QMM_H_
 #define TESSERA_KERNELS_MATMUL_QMM_H_
@@ -51,11 +63,13 @@
 #include "common/kernel.h"
 
 #define TSR_QMM_MAX_MR 8
-#define TSR_QMM_MAX_NR 16
+#define TSR_QMM_MAX_NR 32
 
 /* Pack flags. */
 enum {
-  TSR_QMM_PACK_XOR128 = 1u << 0, /* q8_0 stored as uint8 w + 128 */
+  TSR_QMM_PACK_XOR128 = 1u << 0,  /* q8_0 stored as uint8 w + 128 */
+  TSR_QMM_PACK_NIBPAIR = 1u << 1, /* q4_0: rows j and j + nr/2 share a byte */
+  TSR_QMM_PACK_INLINE = 1u << 2,  /* each record's header right before its body */
 };
 
 /* The activation record of one row. */
@@ -64,6 +78,8 @@ typedef struct tsr_qmm_act {
   const float *d;
   const int32_t *s;
   const int32_t *s16;
+  const int32_t *n128;
+  const int32_t *n136;
 } tsr_qmm_act;
 
 /* Bytes of one activation record for K elements (multiple of 64). */
@@ -97,8 +113,9 @@ int64_t tsr_qmm_block(tsr_dtype t);
 /* Bytes of one record's header and body for |nr| rows. */
 size_t tsr_qmm_header_bytes(tsr_dtype t, int32_t nr);
 size_t tsr_qmm_body_bytes(tsr_dtype t, int32_t nr);
-/* Bytes of one packed group of |nr| rows over K = nblocks * B. */
-size_t tsr_qmm_group_bytes(tsr_dtype t, int32_t nr, int64_t nblocks);
+/* Bytes of one packed group of |nr| rows over K = nblocks * B, packed with
+ * |flags| (TSR_QMM_PACK_*). */
+size_t tsr_qmm_group_bytes(tsr_dtype t, int32_t nr, uint32_t flags, int64_t nblocks);
 /* Packs |n_rows| (<= nr) rows of b starting at |b| (rows |row_stride| bytes
  * apart) into one P(nr) group at |out|. */
 void tsr_qmm_pack_group(tsr_dtype t, int32_t nr, uint32_t flags, const uint8_t *b, int64_t row_stride,

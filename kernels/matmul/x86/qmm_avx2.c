@@ -28,7 +28,7 @@ void tsr_qmm_quant_row_avx2(const float *x, int64_t k, void *rec) {
   tsr_qmm_act a = tsr_qmm_act_view(rec, k);
   int8_t *qs = (int8_t *)a.qs;
   float *d = (float *)a.d;
-  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16;
+  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16, *n128 = (int32_t *)a.n128, *n136 = (int32_t *)a.n136;
   const __m256 sign = _mm256_set1_ps(-0.0f);
   for (int64_t j = 0; j < k / 32; ++j) {
     __m256 v[4];
@@ -52,6 +52,8 @@ void tsr_qmm_quant_row_avx2(const float *x, int64_t k, void *rec) {
     s[j] = lo + hi;
     s16[2 * j] = lo;
     s16[2 * j + 1] = hi;
+    n128[j] = -128 * (lo + hi);
+    n136[j] = -136 * (lo + hi);
   }
 }
 

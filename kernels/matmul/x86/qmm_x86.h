@@ -4,7 +4,9 @@
  * instruction per lane word (vpdpbusd with VNNI, else pmaddubsw + pmaddwd),
  * f32 scaling once per 32-element block (16 for q6_k). An MR x QX_W tile
  * keeps MR f32 accumulators; each weight vector is unpacked once and used
- * for the MR activation rows.
+ * for the MR activation rows. With VNNI, q4_0 and q8_0 use MR x 2 QX_W
+ * tiles over inline-packed P(2 QX_W) groups (q4_0 two rows per byte, see
+ * q4_0p_tile): decode streams them at a fraction of the instructions.
  *
  * Included by one file per ISA after defining:
  *   QX_W     16 (AVX-512) or 8 (AVX2): lanes = packed rows per group
@@ -33,6 +35,7 @@ typedef __m512 qx_vf;
 #define VZERO() _mm512_setzero_si512()
 #define VSUB32 _mm512_sub_epi32
 #define VADD32 _mm512_add_epi32
+#define VSRAI32 _mm512_srai_epi32
 #define VADD16 _mm512_add_epi16
 #define VMADDUBS _mm512_maddubs_epi16
 #define VWIDEN(x) _mm512_madd_epi16((x), _mm512_set1_epi16(1))
@@ -66,6 +69,7 @@ typedef __m256 qx_vf;
 #define VZERO() _mm256_setzero_si256()
 #define VSUB32 _mm256_sub_epi32
 #define VADD32 _mm256_add_epi32
+#define VSRAI32 _mm256_srai_epi32
 #define VADD16 _mm256_add_epi16
 #define VMADDUBS _mm256_maddubs_epi16
 #define VWIDEN(x) _mm256_madd_epi16((x), _mm256_set1_epi16(1))
@@ -137,6 +141,9 @@ QX_INLINE void qx_widen(qx_vi *ia, qx_vi *s16) {
 #define QX_HIBITS(h, g, to, mask) \
   VAND(((g) <= (to) ? VSLLI16((h), (to) - (g)) : VSRLI16((h), (g) - (to))), (mask))
 
+/* Without VNNI: q4_0 and q8_0 over P(QX_W) (with VNNI see the wide tiles
+ * below). */
+#if !QX_VNNI
 /* ---- q4_0: nibbles 0..15, value (q - 8) * d ---- */
 QX_INLINE void q4_0_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_qmm_act *act, float *tile) {
   const uint8_t *hdr = w, *body = w + qx_align64((size_t)2 * QX_W * (size_t)nb);
@@ -163,8 +170,7 @@ QX_INLINE void q4_0_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_q
   for (int m = 0; m < MR; ++m) VSTOREF(tile + m * QX_W, acc[m]);
 }
 
-/* ---- q8_0: with VNNI the weights are stored + 128 (unsigned), corrected by
- * 128 * sum(a); without, signed weights through |w| and sign(a, w) ---- */
+/* ---- q8_0: signed weights through |w| and sign(a, w) ---- */
 QX_INLINE void q8_0_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_qmm_act *act, float *tile) {
   const uint8_t *hdr = w, *body = w + qx_align64((size_t)2 * QX_W * (size_t)nb);
   qx_vf acc[TSR_QMM_MAX_MR];
@@ -177,30 +183,20 @@ QX_INLINE void q8_0_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_q
     for (int m = 0; m < MR; ++m) ia[m] = ib[m] = VZERO();
     for (int g = 0; g < 8; g += 2) {
       const qx_vi v0 = VLOAD(q + g * 4 * QX_W), v1 = VLOAD(q + (g + 1) * 4 * QX_W);
-#if QX_VNNI
-      for (int m = 0; m < MR; ++m) {
-        ia[m] = VDOT(ia[m], v0, bcast4(act[m].qs + 32 * r + 4 * g));
-        ib[m] = VDOT(ib[m], v1, bcast4(act[m].qs + 32 * r + 4 * g + 4));
-      }
-#else
       const qx_vi u0 = VABS8(v0), u1 = VABS8(v1);
       for (int m = 0; m < MR; ++m) {
         ia[m] = VDOT(ia[m], u0, VSIGN8(bcast4(act[m].qs + 32 * r + 4 * g), v0));
         ib[m] = VDOT(ib[m], u1, VSIGN8(bcast4(act[m].qs + 32 * r + 4 * g + 4), v1));
       }
-#endif
     }
     for (int m = 0; m < MR; ++m) {
-#if QX_VNNI
-      const qx_vi t = VSUB32(VADD32(ia[m], ib[m]), VSET32(act[m].s[r] * 128));
-#else
       const qx_vi t = VADD32(ia[m], ib[m]);
-#endif
       acc[m] = VFMA(VCVT(t), VMULF(dw, VSETF(act[m].d[r])), acc[m]);
     }
   }
   for (int m = 0; m < MR; ++m) VSTOREF(tile + m * QX_W, acc[m]);
 }
+#endif
 
 /* ---- q4_k / q5_k: per 32-k sub-block d * sc * q - dmin * m ---- */
 QX_INLINE void qk45_tile(const int MR, const int Q5, int64_t nb, const uint8_t *w, const tsr_qmm_act *act,
@@ -281,6 +277,109 @@ QX_INLINE void q6_k_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_q
   for (int m = 0; m < MR; ++m) VSTOREF(tile + m * QX_W, acc[m]);
 }
 
+#if QX_VNNI
+/* ---- VNNI, groups of 2 QX_W rows: each weight register is dotted with the
+ * activation broadcast once for every row of a, and the f32 work per block
+ * is shared by 2 QX_W rows. The -8 (q4_0) and +128 (q8_0 stored unsigned)
+ * offsets are folded into the integer accumulators' start values
+ * (act.n136, act.n128: broadcast loads, no ALU op). With MR == 1 (decode)
+ * q4_0 splits a block's dot products over two chains per accumulator (the
+ * faster choice measured for q4_0; one chain for q8_0); integer sums are
+ * exact, so every MR gives the same bits. ---- */
+enum { kQxChains = 2 }; /* at most */
+
+/* Both over TSR_QMM_PACK_INLINE groups (header, body, header, ...).
+ * q4_0 with TSR_QMM_PACK_NIBPAIR: byte b of lane j holds k = 4c + b of row
+ * j (low nibble) and of row j + QX_W (high nibble). For the raw bytes v and
+ * their high nibbles h = v & 0xF0 (= 16 * q_hi):
+ *   X = sum v . a = lo . a + 16 hi . a,   Y = sum h . a = 16 hi . a,
+ * so lo . a = X - Y and hi . a = Y / 16: one AND per register. Starting X
+ * at -136 s and Y at -128 s gives the (q - 8) sums directly. */
+QX_INLINE void q4_0p_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_qmm_act *act, float *tile) {
+  enum { NR = 2 * QX_W };
+  const size_t hb = (size_t)2 * NR, bb = (size_t)16 * NR;
+  const qx_vi mhi = VSET8(0xF0);
+  const int nch = MR == 1 ? 2 : 1;
+  qx_vf alo[TSR_QMM_MAX_MR], ahi[TSR_QMM_MAX_MR];
+  for (int m = 0; m < MR; ++m) alo[m] = ahi[m] = VFZERO();
+  for (int64_t r = 0; r < nb; ++r) {
+    const uint8_t *h = w + (hb + bb) * (size_t)r, *q = h + hb;
+    qx_prefetch(h, hb + bb);
+    qx_vi x[TSR_QMM_MAX_MR][kQxChains], y[TSR_QMM_MAX_MR][kQxChains];
+    for (int m = 0; m < MR; ++m) {
+      x[m][0] = VSET32(act[m].n136[r]);
+      y[m][0] = VSET32(act[m].n128[r]);
+      for (int i = 1; i < nch; ++i) x[m][i] = y[m][i] = VZERO();
+    }
+    for (int c = 0; c < 8; ++c) {
+      const qx_vi v = VLOAD(q + (size_t)c * 2 * NR), vh = VAND(v, mhi);
+      const int i = c % nch;
+      for (int m = 0; m < MR; ++m) {
+        const qx_vi a = bcast4(act[m].qs + 32 * r + 4 * c);
+        x[m][i] = VDOT(x[m][i], v, a);
+        y[m][i] = VDOT(y[m][i], vh, a);
+      }
+    }
+    const qx_vf dlo = VLOADH(h), dhi = VLOADH(h + 2 * QX_W);
+    for (int m = 0; m < MR; ++m) {
+      for (int i = 1; i < nch; ++i) {
+        x[m][0] = VADD32(x[m][0], x[m][i]);
+        y[m][0] = VADD32(y[m][0], y[m][i]);
+      }
+      const qx_vf da = VSETF(act[m].d[r]);
+      alo[m] = VFMA(VCVT(VSUB32(x[m][0], y[m][0])), VMULF(dlo, da), alo[m]);
+      ahi[m] = VFMA(VCVT(VSRAI32(y[m][0], 4)), VMULF(dhi, da), ahi[m]);
+    }
+  }
+  for (int m = 0; m < MR; ++m) {
+    VSTOREF(tile + m * NR, alo[m]);
+    VSTOREF(tile + m * NR + QX_W, ahi[m]);
+  }
+}
+
+/* q8_0 over P(2 QX_W), weights stored + 128: the two halves of a lane-word
+ * row share one activation broadcast. */
+QX_INLINE void q8_0w_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_qmm_act *act, float *tile) {
+  enum { NR = 2 * QX_W };
+  const size_t hb = (size_t)2 * NR, bb = (size_t)32 * NR;
+  const int nch = 1;
+  qx_vf alo[TSR_QMM_MAX_MR], ahi[TSR_QMM_MAX_MR];
+  for (int m = 0; m < MR; ++m) alo[m] = ahi[m] = VFZERO();
+  for (int64_t r = 0; r < nb; ++r) {
+    const uint8_t *h = w + (hb + bb) * (size_t)r, *q = h + hb;
+    qx_prefetch(h, hb + bb);
+    qx_vi x[TSR_QMM_MAX_MR][kQxChains], y[TSR_QMM_MAX_MR][kQxChains];
+    for (int m = 0; m < MR; ++m) {
+      x[m][0] = y[m][0] = VSET32(act[m].n128[r]);
+      for (int i = 1; i < nch; ++i) x[m][i] = y[m][i] = VZERO();
+    }
+    for (int g = 0; g < 8; ++g) {
+      const qx_vi v0 = VLOAD(q + (size_t)g * 4 * NR), v1 = VLOAD(q + (size_t)g * 4 * NR + 4 * QX_W);
+      const int i = g % nch;
+      for (int m = 0; m < MR; ++m) {
+        const qx_vi a = bcast4(act[m].qs + 32 * r + 4 * g);
+        x[m][i] = VDOT(x[m][i], v0, a);
+        y[m][i] = VDOT(y[m][i], v1, a);
+      }
+    }
+    const qx_vf dlo = VLOADH(h), dhi = VLOADH(h + 2 * QX_W);
+    for (int m = 0; m < MR; ++m) {
+      for (int i = 1; i < nch; ++i) {
+        x[m][0] = VADD32(x[m][0], x[m][i]);
+        y[m][0] = VADD32(y[m][0], y[m][i]);
+      }
+      const qx_vf da = VSETF(act[m].d[r]);
+      alo[m] = VFMA(VCVT(x[m][0]), VMULF(dlo, da), alo[m]);
+      ahi[m] = VFMA(VCVT(y[m][0]), VMULF(dhi, da), ahi[m]);
+    }
+  }
+  for (int m = 0; m < MR; ++m) {
+    VSTOREF(tile + m * NR, alo[m]);
+    VSTOREF(tile + m * NR + QX_W, ahi[m]);
+  }
+}
+#endif
+
 /* Dispatch on mr (1 .. 4) to fully unrolled tiles. */
 #define QX_DISPATCH(tile_fn, ...)                      \
   switch (mr) {                                        \
@@ -290,6 +389,7 @@ QX_INLINE void q6_k_tile(const int MR, int64_t nb, const uint8_t *w, const tsr_q
     default: tile_fn(4, __VA_ARGS__); break;           \
   }
 
+#if !QX_VNNI
 static void QX_NAME(uk_q4_0)(int64_t mr, int64_t nb, const uint8_t *w, int64_t ws, int64_t nv,
                              const tsr_qmm_act *act, float *tile) {
   (void)ws, (void)nv;
@@ -301,6 +401,7 @@ static void QX_NAME(uk_q8_0)(int64_t mr, int64_t nb, const uint8_t *w, int64_t w
   (void)ws, (void)nv;
   QX_DISPATCH(q8_0_tile, nb, w, act, tile)
 }
+#endif
 
 static void QX_NAME(uk_q4_k)(int64_t mr, int64_t nb, const uint8_t *w, int64_t ws, int64_t nv,
                              const tsr_qmm_act *act, float *tile) {
@@ -319,3 +420,17 @@ static void QX_NAME(uk_q6_k)(int64_t mr, int64_t nb, const uint8_t *w, int64_t w
   (void)ws, (void)nv;
   QX_DISPATCH(q6_k_tile, nb, w, act, tile)
 }
+
+#if QX_VNNI
+static void QX_NAME(uk_q4_0p)(int64_t mr, int64_t nb, const uint8_t *w, int64_t ws, int64_t nv,
+                              const tsr_qmm_act *act, float *tile) {
+  (void)ws, (void)nv;
+  QX_DISPATCH(q4_0p_tile, nb, w, act, tile)
+}
+
+static void QX_NAME(uk_q8_0w)(int64_t mr, int64_t nb, const uint8_t *w, int64_t ws, int64_t nv,
+                              const tsr_qmm_act *act, float *tile) {
+  (void)ws, (void)nv;
+  QX_DISPATCH(q8_0w_tile, nb, w, act, tile)
+}
+#endif
