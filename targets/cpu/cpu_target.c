@@ -38,6 +38,7 @@ typedef struct cpu_step {
   const tsr_kernel *kernel;
   void *packed;
   cpu_pack *pack; /* owner of |packed| */
+  bool has_pre;  /* the kernel has a pre-pass and this op needs one (shared scratch > 0) */
   bool run_pre;  /* false: the shared scratch already holds this step's pre-pass */
   int32_t pre_src; /* the step whose pre-pass this step reads (-1: none) */
   int64_t grain; /* fewest units per chunk */
@@ -274,7 +275,7 @@ static void share_pre_passes(struct tsr_cmdlist *list) {
     const tsr_kernel *k = s->kernel;
     if (last >= 0 && overlap(&s->op.dst, &list->steps[last].op.src[0])) last = -1;
     s->pre_src = -1;
-    if (k->pre == NULL) continue;
+    if (!s->has_pre) continue;
     s->run_pre = true;
     if (last >= 0 && k->pre_key != NULL && k->pre_key == list->steps[last].kernel->pre_key &&
         same_view(&s->op.src[0], &list->steps[last].op.src[0])) {
@@ -381,9 +382,11 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
       size_t n = s->kernel->scratch(op);
       if (n > scratch) scratch = n;
     }
-    if (s->kernel->shared_scratch) {
+    s->has_pre = false;
+    if (s->kernel->shared_scratch && s->kernel->pre) {
       size_t n = s->kernel->shared_scratch(op);
       if (n > shared) shared = n;
+      s->has_pre = n > 0; /* nothing to write: no pre-pass, no barrier */
     }
     s->grain = s->kernel->grain ? s->kernel->grain(op) : 1;
     if (s->grain < 1) s->grain = 1;
