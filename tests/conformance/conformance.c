@@ -609,6 +609,7 @@ tsr_status conf_create_target(const char *name, uint32_t n_threads, const tsr_al
                               tsr_error *err) {
   tsr_target_options o = {0};
   o.n_threads = n_threads;
+  o.min_split_ns = 1; /* CPU: split every op over the threads, however small */
   o.validation = getenv("TESSERA_VALIDATION") != NULL && strcmp(getenv("TESSERA_VALIDATION"), "0") != 0;
   o.allow_cpu_device = true;
   return tsr_target_create(name, &o, a, out, err);
