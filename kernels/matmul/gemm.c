@@ -163,9 +163,15 @@ void tsr_gemm_run(const tsr_gemm_desc *d, const tsr_kernel_ctx *ctx, int64_t beg
     const uint8_t *ab = tsr_cptr(a) + tsr_ref_bcast_offset(a, y, 2, bi);
     uint8_t *yb = tsr_ptr(y) + tsr_ref_bcast_offset(y, y, 2, bi);
     const int64_t m_end = (mc + 1) * kRowsPerUnit < m_count ? (mc + 1) * kRowsPerUnit : m_count;
+    const tsr_gemm_ukernel_out_fn out_fn = f16 ? d->f16_out : d->f32_out;
     for (int64_t m = mc * kRowsPerUnit; m < m_end; m += d->mr) {
       const int64_t mr = m_end - m < d->mr ? m_end - m : d->mr;
       for (int64_t i = 0; i < mr; ++i) rows[i] = (const float *)(const void *)(ab + (m + i) * ars);
+      if (out_fn != NULL) {
+        const tsr_gemm_out o = {(float *)(void *)(yb + m * yrs) + n0, yrs, nv, alpha, bias ? bias + n0 : NULL};
+        out_fn(mr, k, w, rows, &o);
+        continue;
+      }
       (f16 ? d->f16 : d->f32)(mr, k, w, rows, tile);
       for (int64_t i = 0; i < mr; ++i) {
         float *yr = (float *)(void *)(yb + (m + i) * yrs) + n0;

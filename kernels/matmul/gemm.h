@@ -22,9 +22,26 @@
  * |w| is one F(nr) group (f32, or f16 when f16 is set), |a| mr row pointers. */
 typedef void (*tsr_gemm_ukernel_fn)(int64_t mr, int64_t k, const void *w, const float *const *a, float *tile);
 
+/* Where a tile goes: y[m][j] = tile[m][j] * alpha (+ bias[j]) for m < mr,
+ * j < nv (the multiply and the add rounded separately, as the driver's own
+ * loop); |y| is row 0 column n0, rows |yrs| bytes apart, |bias| at n0. */
+typedef struct tsr_gemm_out {
+  float *y;
+  int64_t yrs;
+  int64_t nv;
+  float alpha;
+  const float *bias; /* or NULL */
+} tsr_gemm_out;
+
+/* The same tile written straight to the output (no round trip through a
+ * tile buffer). */
+typedef void (*tsr_gemm_ukernel_out_fn)(int64_t mr, int64_t k, const void *w, const float *const *a,
+                                        const tsr_gemm_out *out);
+
 typedef struct tsr_gemm_desc {
   int32_t nr, mr;
   tsr_gemm_ukernel_fn f32, f16; /* for f32 (and bf16) weights, for f16 weights */
+  tsr_gemm_ukernel_out_fn f32_out, f16_out; /* optional (NULL: tile, then the driver stores) */
 } tsr_gemm_desc;
 
 bool tsr_gemm_match(const tsr_gemm_desc *d, const tsr_op *op);
