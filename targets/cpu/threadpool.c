@@ -24,7 +24,7 @@ enum { kSpinIterations = 1 << 15 };
  * kCreditNs ahead; a net loss beyond kLossNs starts a period of kSerialMinNs
  * on the caller alone, doubled (up to kSerialMaxNs) when the previous one
  * ended less than 4 periods before. */
-#define kCreditNs 2000000LL
+#define kCreditNs 1000000LL
 #define kLossNs 200000LL
 #define kSerialMinNs 20000000LL
 #define kSerialMaxNs 1000000000LL
@@ -76,6 +76,18 @@ static int64_t now_ns(void) {
 #else
   struct timespec ts;
   if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+#endif
+}
+
+/* CPU time of the calling thread (ns), or -1 where there is none: unlike
+ * the wall clock it does not count time the OS gave to other work. */
+static int64_t thread_cpu_ns(void) {
+#if defined(TSR_NO_THREADS) || !defined(CLOCK_THREAD_CPUTIME_ID)
+  return -1;
+#else
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return -1;
   return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 #endif
 }
@@ -180,8 +192,8 @@ void tsr_pool_deinit(tsr_pool *p) {
   p->n_threads = 0;
 }
 
-/* After a split job: the caller ran |mine| of |units| units in |work_ns|
- * (from publishing the job), then waited |wait_ns| for the workers. */
+/* After a split job: the caller ran |mine| of |units| units in |work_ns| of
+ * its CPU time, then waited |wait_ns| (wall) for the workers. */
 static void observe(tsr_pool *p, int64_t units, int64_t mine, int64_t work_ns, int64_t wait_ns, int64_t now) {
   /* What the workers saved: their units at the caller's pace. */
   const int64_t saved =
@@ -239,13 +251,17 @@ void tsr_pool_run_on(tsr_pool *p, tsr_pool_fn fn, void *arg, int64_t units, int6
     pthread_mutex_unlock(&p->mu);
   }
 #endif
+  const int64_t c0 = p->adaptive ? thread_cpu_ns() : -1;
   const int64_t mine = work(p, 0);
   if (!p->adaptive || mine == units) {
     while (atomic_load_explicit(&p->done, memory_order_acquire) != units) TSR_PAUSE();
     return;
   }
+  const int64_t c1 = c0 >= 0 ? thread_cpu_ns() : -1;
   const int64_t t1 = now_ns();
   while (atomic_load_explicit(&p->done, memory_order_acquire) != units) TSR_PAUSE();
   const int64_t t2 = now_ns();
-  observe(p, units, mine, t1 - t0, t2 - t1, t2);
+  /* The caller's pace from its CPU time: being descheduled itself is no
+   * saving of the workers. */
+  observe(p, units, mine, c0 >= 0 && c1 >= c0 ? c1 - c0 : t1 - t0, t2 - t1, t2);
 }
