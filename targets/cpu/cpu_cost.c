@@ -89,6 +89,13 @@ int64_t tsr_cpu_op_cost_ns(const tsr_op *op, const tsr_dyn_values *dyn) {
     case TSR_OP_RESIZE:
       flops = 8.0 * numel(&op->dst);
       break;
+    case TSR_OP_GET_ROWS:
+    case TSR_OP_GATHER:
+      bytes = 2.0 * nbytes(&op->dst); /* the rows read, not the whole table */
+      break;
+    case TSR_OP_SET_ROWS:
+      bytes = 2.0 * nbytes(&op->src[0]); /* the rows written, not the whole cache */
+      break;
     default:
       break;
   }
