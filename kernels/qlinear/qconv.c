@@ -172,16 +172,53 @@ int64_t tsr_qconv_pre_units(const tsr_qconv_isa *isa, const tsr_op *op) {
   return pl.g.n * pl.g.groups * pl.bands * pl.c4;
 }
 
+void tsr_qconv_quad__scalar(const uint8_t *const s[4], size_t n, size_t sw, uint32_t flip4, uint8_t *d) {
+  const uint8_t *s0 = s[0], *s1 = s[1], *s2 = s[2], *s3 = s[3];
+  if (sw == 1) {
+    for (size_t t = 0; t < n; ++t) {
+      const uint32_t v = ((uint32_t)s0[t] | (uint32_t)s1[t] << 8 | (uint32_t)s2[t] << 16 | (uint32_t)s3[t] << 24) ^ flip4;
+      memcpy(d + t * 4, &v, 4);
+    }
+  } else {
+    for (size_t t = 0; t < n; ++t) {
+      const size_t i = t * sw;
+      const uint32_t v = ((uint32_t)s0[i] | (uint32_t)s1[i] << 8 | (uint32_t)s2[i] << 16 | (uint32_t)s3[i] << 24) ^ flip4;
+      memcpy(d + t * 4, &v, 4);
+    }
+  }
+}
+
 /* Channel quad |cq| of the group's planes of x (i8 flipped) for output rows
  * [oh0, oh0 + rows), 4 channels interleaved per pixel; rows and channels
  * outside x read |padrow| (W bytes of pad ^ flip, so that flipping gives
  * pad). */
-static void fill_quad(const qplan *pl, const uint8_t *x, int64_t cq, int64_t oh0, int64_t rows, uint8_t flip,
-                      uint8_t pad, const uint8_t *padrow, uint8_t *bc) {
+static void fill_quad(const tsr_qconv_isa *isa, const qplan *pl, const uint8_t *x, int64_t cq, int64_t oh0,
+                      int64_t rows, uint8_t flip, uint8_t pad, const uint8_t *padrow, uint8_t *bc) {
   const tsr_conv_geom *g = &pl->g;
   const int64_t sh = g->sh, sw = g->sw, wq = pl->wq, rp = pl->rp, plane = (int64_t)pl->plane_bytes;
   const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
   const uint32_t flip4 = (uint32_t)flip * 0x01010101u;
+  const tsr_qconv_quad_fn quad = isa->quad;
+  if (g->kh == 1 && g->kw == 1 && sh == 1 && sw == 1 && g->pt == 0 && g->pb == 0 && g->pl == 0 && g->pr == 0) {
+    /* 1x1, unit stride, no padding: the band's rows are contiguous in x and
+     * in the copy (pitch W): one run */
+    const uint8_t *src[4];
+    for (int64_t e = 0; e < 4; ++e) {
+      const int64_t c = cq * 4 + e;
+      src[e] = c < g->cg ? x + (c * g->h + oh0) * g->w : NULL;
+    }
+    if (src[1] == NULL || src[2] == NULL || src[3] == NULL) { /* missing channels: per row from padrow */
+      for (int64_t r = 0; r < rows_in; ++r) {
+        const uint8_t *rs[4];
+        for (int64_t e = 0; e < 4; ++e) rs[e] = src[e] ? src[e] + r * g->w : padrow;
+        quad(rs, (size_t)g->w, 1, flip4, bc + r * wq * 4);
+      }
+    } else {
+      quad(src, (size_t)(rows_in * g->w), 1, flip4, bc);
+    }
+    memset(bc + rows_in * wq * 4, pad, (size_t)((rp - rows_in) * wq * 4));
+    return;
+  }
   int64_t lo[8], hi[8];
   const int64_t nph = sw < 8 ? sw : 8;
   for (int64_t cp = 0; cp < nph; ++cp) {
@@ -222,20 +259,10 @@ static void fill_quad(const qplan *pl, const uint8_t *x, int64_t cq, int64_t oh0
       }
       memset(d, pad, (size_t)(l * 4));
       memset(d + h * 4, pad, (size_t)((wq - h) * 4));
-      const int64_t off = l * sw + cp - g->pl, n = h - l;
-      const uint8_t *s0 = src[0] + off, *s1 = src[1] + off, *s2 = src[2] + off, *s3 = src[3] + off;
-      uint8_t *dd = d + l * 4;
-      if (sw == 1) {
-        for (int64_t t = 0; t < n; ++t) {
-          const uint32_t v = ((uint32_t)s0[t] | (uint32_t)s1[t] << 8 | (uint32_t)s2[t] << 16 | (uint32_t)s3[t] << 24) ^ flip4;
-          memcpy(dd + t * 4, &v, 4);
-        }
-      } else {
-        for (int64_t t = 0; t < n; ++t) {
-          const int64_t i = t * sw;
-          const uint32_t v = ((uint32_t)s0[i] | (uint32_t)s1[i] << 8 | (uint32_t)s2[i] << 16 | (uint32_t)s3[i] << 24) ^ flip4;
-          memcpy(dd + t * 4, &v, 4);
-        }
+      const int64_t off = l * sw + cp - g->pl;
+      if (h > l) {
+        const uint8_t *s4[4] = {src[0] + off, src[1] + off, src[2] + off, src[3] + off};
+        quad(s4, (size_t)(h - l), (size_t)sw, flip4, d + l * 4);
       }
     }
   }
@@ -272,7 +299,7 @@ void tsr_qconv_pre(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
     const int64_t cq = u % pl.c4, nb = u / pl.c4, bi = nb % pl.bands, ng = nb / pl.bands;
     const int64_t n = ng / g->groups, gi = ng % g->groups;
     const int64_t oh0 = bi * pl.band, rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
-    fill_quad(&pl, x + (n * g->c + gi * g->cg) * g->h * g->w, cq, oh0, rows, flip, pad, padrow,
+    fill_quad(isa, &pl, x + (n * g->c + gi * g->cg) * g->h * g->w, cq, oh0, rows, flip, pad, padrow,
               shared + (size_t)nb * pl.band_bytes + (size_t)(cq * g->sh * g->sw) * pl.plane_bytes);
   }
   if (begin < end && end == pre_units_of(&pl)) { /* the slack past the last band, once */
@@ -344,11 +371,19 @@ void tsr_qconv_run(const tsr_qconv_isa *isa, const tsr_kernel_ctx *ctx, int64_t 
           mask = full;
           first = oh0 * g->ow + p0;
         } else {
-          for (int64_t q = 0; q < nr && p0 + q < cells; ++q) {
-            const int64_t p = p0 + q, col = p % pl.wq;
-            if (col >= g->ow) continue;
-            if (first < 0) first = (oh0 + p / pl.wq) * g->ow + col;
-            mask |= (uint64_t)1 << q;
+          /* runs of output columns [col, OW) of each grid row in the strip */
+          const int64_t lim = cells - p0 < nr ? cells - p0 : nr;
+          int64_t q = 0, col = p0 % pl.wq, row = oh0 + p0 / pl.wq;
+          while (q < lim) {
+            const int64_t out_end = g->ow > col ? (q + g->ow - col < lim ? q + g->ow - col : lim) : q;
+            if (out_end > q) {
+              const int64_t len = out_end - q;
+              mask |= (len == 64 ? ~(uint64_t)0 : (((uint64_t)1 << len) - 1)) << q;
+              if (first < 0) first = row * g->ow + col;
+            }
+            q += pl.wq - col;
+            col = 0;
+            ++row;
           }
         }
         masks[s] = mask;

@@ -43,11 +43,18 @@ typedef struct tsr_qconv_ep {
 typedef void (*tsr_qconv_ukernel)(size_t kq, const void *a, const uint8_t *b, const int64_t *koff, void *c,
                                   size_t ldc, uint64_t mask, const tsr_qconv_ep *ep, size_t m0);
 
+/* The pre-pass row copy: d[4 t + e] = s[e][t * sw] ^ flip for t < n,
+ * e < 4 (flip4 = the flip byte in all 4 bytes). */
+typedef void (*tsr_qconv_quad_fn)(const uint8_t *const s[4], size_t n, size_t sw, uint32_t flip4, uint8_t *d);
+
 typedef struct tsr_qconv_isa {
   int mr, nr;     /* MR <= TSR_QCONV_MAX_MR, NR <= 64, NR % 16 == 0 */
   int a_bytes;    /* bytes per packed weight: 1 (s8) or 2 (s16) */
   tsr_qconv_ukernel ukernel[TSR_QCONV_MAX_MR + 1];
+  tsr_qconv_quad_fn quad; /* the ISA's row copy (tsr_qconv_quad__scalar: portable) */
 } tsr_qconv_isa;
+
+void tsr_qconv_quad__scalar(const uint8_t *const s[4], size_t n, size_t sw, uint32_t flip4, uint8_t *d);
 
 bool tsr_qconv_match(const tsr_op *op);
 int64_t tsr_qconv_units(const tsr_qconv_isa *isa, const tsr_op *op);

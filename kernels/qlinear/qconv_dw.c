@@ -80,9 +80,18 @@ size_t tsr_qconv_dw_scratch(const tsr_op *op) {
          r64((size_t)(pl.band * pl.wq / 16 + 2) * 2);
 }
 
+void tsr_qdw_cvt__scalar(const uint8_t *x, size_t n, size_t sw, bool x_signed, float fz, float *d) {
+  if (x_signed) {
+    const int8_t *s8 = (const int8_t *)x;
+    for (size_t t = 0; t < n; ++t) d[t] = (float)s8[t * sw] - fz;
+  } else {
+    for (size_t t = 0; t < n; ++t) d[t] = (float)x[t * sw] - fz;
+  }
+}
+
 /* f32 (x - xz) band of one plane (padding 0). */
-static void fill_band_qf(const qdw_plan *pl, const uint8_t *x, bool x_signed, int32_t xz, int64_t oh0, int64_t rows,
-                         float *band) {
+static void fill_band_qf(const qdw_plan *pl, tsr_qdw_cvt_fn cvt, const uint8_t *x, bool x_signed, int32_t xz,
+                         int64_t oh0, int64_t rows, float *band) {
   const tsr_conv_geom *g = &pl->g;
   const int64_t sh = g->sh, sw = g->sw, wq = pl->wq, plane = pl->rp * wq;
   const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
@@ -108,25 +117,6 @@ static void fill_band_qf(const qdw_plan *pl, const uint8_t *x, bool x_signed, in
       ++rrow;
     }
     const uint8_t *src = x + ih * g->w;
-    if (in && sw == 2 && nph == 2 && !x_signed) {
-      /* stride 2, u8: both column phases in one pass (vectorizes) */
-      float *d0 = rowbase, *d1 = rowbase + plane;
-      for (int64_t t = 0; t < lo[0]; ++t) d0[t] = 0.0f;
-      for (int64_t t = 0; t < lo[1]; ++t) d1[t] = 0.0f;
-      const int64_t from = lo[0] > lo[1] ? lo[0] : lo[1], both = hi[0] < hi[1] ? hi[0] : hi[1];
-      const uint8_t *s2 = src - g->pl; /* s2[pc] = padded column pc (valid where inside) */
-      for (int64_t t = lo[0]; t < from && t < hi[0]; ++t) d0[t] = (float)s2[2 * t] - fz;
-      for (int64_t t = lo[1]; t < from && t < hi[1]; ++t) d1[t] = (float)s2[2 * t + 1] - fz;
-      for (int64_t t = from; t < both; ++t) {
-        d0[t] = (float)s2[2 * t] - fz;
-        d1[t] = (float)s2[2 * t + 1] - fz;
-      }
-      for (int64_t t = both > from ? both : from; t < hi[0]; ++t) d0[t] = (float)s2[2 * t] - fz;
-      for (int64_t t = both > from ? both : from; t < hi[1]; ++t) d1[t] = (float)s2[2 * t + 1] - fz;
-      for (int64_t t = hi[0]; t < wq; ++t) d0[t] = 0.0f;
-      for (int64_t t = hi[1]; t < wq; ++t) d1[t] = 0.0f;
-      continue;
-    }
     for (int64_t cp = 0; cp < sw; ++cp) {
       float *d = rowbase + cp * plane;
       int64_t l = 0, h = 0;
@@ -141,28 +131,11 @@ static void fill_band_qf(const qdw_plan *pl, const uint8_t *x, bool x_signed, in
         if (h < l) h = l;
       }
       for (int64_t t = 0; t < l; ++t) d[t] = 0.0f;
-      float *dl = d + l;
-      const int64_t cnt = h - l;
-      if (cnt > 0) {
-        const uint8_t *s0 = src + l * sw + cp - g->pl;
-        if (sw == 1) { /* unit stride: vectorizes */
-          if (x_signed) {
-            const int8_t *s8 = (const int8_t *)s0;
-            for (int64_t t = 0; t < cnt; ++t) dl[t] = (float)s8[t] - fz;
-          } else {
-            for (int64_t t = 0; t < cnt; ++t) dl[t] = (float)s0[t] - fz;
-          }
-        } else if (x_signed) {
-          const int8_t *s8 = (const int8_t *)s0;
-          for (int64_t t = 0; t < cnt; ++t) dl[t] = (float)s8[t * sw] - fz;
-        } else {
-          for (int64_t t = 0; t < cnt; ++t) dl[t] = (float)s0[t * sw] - fz;
-        }
-      }
+      if (h > l) cvt(src + l * sw + cp - g->pl, (size_t)(h - l), (size_t)sw, x_signed, fz, d + l);
       for (int64_t t = h > l ? h : l; t < wq; ++t) d[t] = 0.0f;
     }
   }
-  for (int64_t t = sh * sw * plane; t < (int64_t)pl->band_floats; ++t) band[t] = 0.0f;
+  memset(band + sh * sw * plane, 0, ((size_t)pl->band_floats - (size_t)(sh * sw * plane)) * sizeof(float));
 }
 
 void tsr_qdw_requant__scalar(const float *acc, size_t n, const uint16_t *masks, int32_t bias, float mult, int32_t yz,
@@ -178,8 +151,8 @@ void tsr_qdw_requant__scalar(const float *acc, size_t n, const uint16_t *masks, 
   }
 }
 
-void tsr_qconv_dw_run(tsr_conv_dw_row_fn rowsfn, tsr_qdw_requant_fn requant, const tsr_kernel_ctx *ctx, int64_t begin,
-                      int64_t end) {
+void tsr_qconv_dw_run(tsr_conv_dw_row_fn rowsfn, tsr_qdw_requant_fn requant, tsr_qdw_cvt_fn cvt,
+                      const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
   const tsr_op *op = ctx->op;
   qdw_plan pl;
   qdw_plan_of(op, &pl);
@@ -207,7 +180,7 @@ void tsr_qconv_dw_run(tsr_conv_dw_row_fn rowsfn, tsr_qdw_requant_fn requant, con
   for (int64_t u = begin; u < end; ++u) {
     const int64_t bi = u % pl.bands, nm = u / pl.bands, n = nm / g->m, m = nm % g->m;
     const int64_t oh0 = bi * pl.band, rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
-    fill_band_qf(&pl, x + (n * g->c + m / g->mg) * g->h * g->w, op->src[0].dtype == TSR_DTYPE_I8, xz, oh0, rows, band);
+    fill_band_qf(&pl, cvt, x + (n * g->c + m / g->mg) * g->h * g->w, op->src[0].dtype == TSR_DTYPE_I8, xz, oh0, rows, band);
     uint8_t *yp = y + ((n * g->m + m) * g->oh + oh0) * g->ow;
     /* the band's flat grid (pitch wq) as 4 segments: 8 independent chains */
     const int64_t cells = rows * pl.wq, seg = cdiv(cells, 4);
@@ -226,4 +199,5 @@ void tsr_qconv_dw_run(tsr_conv_dw_row_fn rowsfn, tsr_qdw_requant_fn requant, con
   }
 }
 
-TSR_QCONV_DW_KERNEL(tsr_qlinear_conv_q8_ukernel_dw_u64__scalar, tsr_conv_dw_rows_f32__scalar, tsr_qdw_requant__scalar, 0)
+TSR_QCONV_DW_KERNEL(tsr_qlinear_conv_q8_ukernel_dw_u64__scalar, tsr_conv_dw_rows_f32__scalar, tsr_qdw_requant__scalar,
+                    tsr_qdw_cvt__scalar, 0)

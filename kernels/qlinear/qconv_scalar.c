@@ -44,6 +44,6 @@ static inline void q8_4x16(const int rows, size_t kq, const void *av, const uint
 UK(1) UK(2) UK(3) UK(4)
 #undef UK
 
-static const tsr_qconv_isa kIsa = {4, 16, 1, {NULL, uk_1, uk_2, uk_3, uk_4, NULL, NULL, NULL, NULL}};
+static const tsr_qconv_isa kIsa = {4, 16, 1, {NULL, uk_1, uk_2, uk_3, uk_4, NULL, NULL, NULL, NULL}, tsr_qconv_quad__scalar};
 
 TSR_QCONV_KERNEL(tsr_qlinear_conv_u8s8_ukernel_4x16__scalar, kIsa, 0)

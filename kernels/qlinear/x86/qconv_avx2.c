@@ -51,6 +51,46 @@ static inline __attribute__((always_inline)) void q8_6x8(const int rows, size_t 
   }
 }
 
+/* 16 bytes p[0], p[2], ..., p[30] (reads p[0..31]) */
+static inline __m128i even16(const uint8_t *p) {
+  const __m128i m = _mm_set1_epi16(0x00ff);
+  return _mm_packus_epi16(_mm_and_si128(_mm_loadu_si128((const __m128i *)p), m),
+                          _mm_and_si128(_mm_loadu_si128((const __m128i *)(p + 16)), m));
+}
+
+static void quad(const uint8_t *const s[4], size_t n, size_t sw, uint32_t flip4, uint8_t *d) {
+  size_t t = 0;
+  if (sw <= 2) {
+    const __m128i fl = _mm_set1_epi32((int)flip4);
+    /* stride 2 reads one byte past the last pixel of a step: stop early */
+    for (; t + 16 + (sw == 2) <= n; t += 16) {
+      __m128i v0, v1, v2, v3;
+      if (sw == 1) {
+        v0 = _mm_loadu_si128((const __m128i *)(s[0] + t));
+        v1 = _mm_loadu_si128((const __m128i *)(s[1] + t));
+        v2 = _mm_loadu_si128((const __m128i *)(s[2] + t));
+        v3 = _mm_loadu_si128((const __m128i *)(s[3] + t));
+      } else {
+        v0 = even16(s[0] + 2 * t);
+        v1 = even16(s[1] + 2 * t);
+        v2 = even16(s[2] + 2 * t);
+        v3 = even16(s[3] + 2 * t);
+      }
+      const __m128i ab0 = _mm_unpacklo_epi8(v0, v1), ab1 = _mm_unpackhi_epi8(v0, v1);
+      const __m128i cd0 = _mm_unpacklo_epi8(v2, v3), cd1 = _mm_unpackhi_epi8(v2, v3);
+      uint8_t *dt = d + t * 4;
+      _mm_storeu_si128((__m128i *)dt, _mm_xor_si128(_mm_unpacklo_epi16(ab0, cd0), fl));
+      _mm_storeu_si128((__m128i *)(dt + 16), _mm_xor_si128(_mm_unpackhi_epi16(ab0, cd0), fl));
+      _mm_storeu_si128((__m128i *)(dt + 32), _mm_xor_si128(_mm_unpacklo_epi16(ab1, cd1), fl));
+      _mm_storeu_si128((__m128i *)(dt + 48), _mm_xor_si128(_mm_unpackhi_epi16(ab1, cd1), fl));
+    }
+  }
+  if (t < n) {
+    const uint8_t *r[4] = {s[0] + t * sw, s[1] + t * sw, s[2] + t * sw, s[3] + t * sw};
+    tsr_qconv_quad__scalar(r, n - t, sw, flip4, d + t * 4);
+  }
+}
+
 #define UK(R)                                                                                                 \
   static void uk_##R(size_t kq, const void *a, const uint8_t *b, const int64_t *koff, void *c, size_t ldc,    \
                      uint64_t mask, const tsr_qconv_ep *ep, size_t m0) {                                       \
@@ -59,6 +99,6 @@ static inline __attribute__((always_inline)) void q8_6x8(const int rows, size_t 
 UK(1) UK(2) UK(3) UK(4) UK(5) UK(6)
 #undef UK
 
-static const tsr_qconv_isa kIsa = {6, 8, 2, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, NULL, NULL}};
+static const tsr_qconv_isa kIsa = {6, 8, 2, {NULL, uk_1, uk_2, uk_3, uk_4, uk_5, uk_6, NULL, NULL}, quad};
 
 TSR_QCONV_KERNEL(tsr_qlinear_conv_u8s8_ukernel_6x8__avx2, kIsa, TSR_ISA_AVX2)

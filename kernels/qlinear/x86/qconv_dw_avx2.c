@@ -25,4 +25,23 @@ static void requant(const float *acc, size_t n, const uint16_t *masks, int32_t b
   }
 }
 
-TSR_QCONV_DW_KERNEL(tsr_qlinear_conv_q8_ukernel_dw_4x16__avx2, tsr_conv_dw_rows_f32__avx2, requant, TSR_ISA_AVX2)
+static void cvt(const uint8_t *x, size_t n, size_t sw, bool x_signed, float fz, float *d) {
+  size_t t = 0;
+  const __m256 vz = _mm256_set1_ps(fz);
+  if (sw == 1) {
+    for (; t + 8 <= n; t += 8) {
+      const __m128i b = _mm_loadl_epi64((const __m128i *)(x + t));
+      const __m256i v = x_signed ? _mm256_cvtepi8_epi32(b) : _mm256_cvtepu8_epi32(b);
+      _mm256_storeu_ps(d + t, _mm256_sub_ps(_mm256_cvtepi32_ps(v), vz));
+    }
+  } else if (sw == 2) {
+    for (; t + 9 <= n; t += 8) { /* reads x[2t .. 2t + 15]: one past the last needed byte */
+      const __m128i b = _mm_loadu_si128((const __m128i *)(x + 2 * t));
+      const __m128i w = x_signed ? _mm_srai_epi16(_mm_slli_epi16(b, 8), 8) : _mm_and_si128(b, _mm_set1_epi16(0xff));
+      _mm256_storeu_ps(d + t, _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(w)), vz));
+    }
+  }
+  if (t < n) tsr_qdw_cvt__scalar(x + t * sw, n - t, sw, x_signed, fz, d + t);
+}
+
+TSR_QCONV_DW_KERNEL(tsr_qlinear_conv_q8_ukernel_dw_4x16__avx2, tsr_conv_dw_rows_f32__avx2, requant, cvt, TSR_ISA_AVX2)

@@ -21,7 +21,21 @@ static void quantize(const float *x, uint8_t *y, size_t n, float scale, int32_t 
   const __m512 s = _mm512_set1_ps(scale);
   const __m512 lo = _mm512_set1_ps((float)((y_signed ? -128 : 0) - zp)), hi = _mm512_set1_ps((float)((y_signed ? 127 : 255) - zp));
   const __m512i z = _mm512_set1_epi32(zp);
-  for (size_t i = 0; i < n; i += 16) {
+  size_t i = 0;
+  /* 64 at a time: the clamped values fit 8 bits, so the saturating packs
+   * are exact; the packs interleave dwords 4x4 per 128-bit lane */
+  const __m512i order = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+  for (; i + 64 <= n; i += 64) {
+    __m512i q[4];
+    for (int j = 0; j < 4; ++j) {
+      const __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_div_ps(_mm512_loadu_ps(x + i + 16 * j), s), lo), hi);
+      q[j] = _mm512_add_epi32(_mm512_cvtps_epi32(v), z);
+    }
+    const __m512i ab = _mm512_packs_epi32(q[0], q[1]), cd = _mm512_packs_epi32(q[2], q[3]);
+    const __m512i p = y_signed ? _mm512_packs_epi16(ab, cd) : _mm512_packus_epi16(ab, cd);
+    _mm512_storeu_si512(y + i, _mm512_permutexvar_epi32(order, p));
+  }
+  for (; i < n; i += 16) {
     const __mmask16 mk = tail16(n - i);
     store16_q(y + i, _mm512_div_ps(_mm512_maskz_loadu_ps(mk, x + i), s), lo, hi, z, mk);
   }
@@ -30,7 +44,15 @@ static void quantize(const float *x, uint8_t *y, size_t n, float scale, int32_t 
 static void dequantize(const uint8_t *x, bool x_signed, float *y, size_t n, float scale, int32_t zp) {
   const __m512 s = _mm512_set1_ps(scale);
   const __m512i z = _mm512_set1_epi32(zp);
-  for (size_t i = 0; i < n; i += 16) {
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) { /* unmasked steps */
+    for (size_t j = 0; j < 64; j += 16) {
+      const __m128i b = _mm_loadu_si128((const __m128i *)(x + i + j));
+      const __m512i q = _mm512_sub_epi32(x_signed ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b), z);
+      _mm512_storeu_ps(y + i + j, _mm512_mul_ps(_mm512_cvtepi32_ps(q), s));
+    }
+  }
+  for (; i < n; i += 16) {
     const __mmask16 mk = tail16(n - i);
     const __m512i q = _mm512_sub_epi32(load16_q8(x + i, x_signed, mk), z);
     _mm512_mask_storeu_ps(y + i, mk, _mm512_mul_ps(_mm512_cvtepi32_ps(q), s));
