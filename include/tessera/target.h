@@ -171,6 +171,10 @@ typedef struct tsr_target_options {
   bool validation;      /* GPU: enable the API validation layer */
   bool allow_cpu_device;/* GPU: accept a software device (lavapipe, PoCL) */
   const char *cache_dir;/* GPU: pipeline/program cache directory, or NULL */
+  uint32_t min_split_ns;/* CPU: least estimated work (ns) per thread before an op is split over
+                           threads (smaller ops run on the calling thread); 0 = default (20 us);
+                           1 = split every op over all threads its units allow, and never
+                           fall back to the calling thread on a busy machine (tests) */
 } tsr_target_options;
 
 /* Creates a target from a name: "cpu", "cpu:scalar", "cpu:avx2", "cpu:ref",

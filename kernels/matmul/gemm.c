@@ -43,7 +43,28 @@ int64_t tsr_gemm_units(const tsr_gemm_desc *d, const tsr_op *op) {
 }
 
 size_t tsr_gemm_scratch(const tsr_gemm_desc *d, const tsr_op *op) {
-  return load_time_pack(op) ? 0 : (size_t)d->nr * (size_t)k_of(op) * sizeof(float);
+  (void)d;
+  (void)op;
+  return 0;
+}
+
+/* Batches of b (its own leading dimensions; 1 when b broadcasts over y's). */
+static int64_t b_batches(const tsr_op *op) { return tsr_ref_batch(&op->src[1], 2); }
+
+/* Index among b's own batches of the b that y's batch |bi| reads. */
+static int64_t b_batch_of(const tsr_op *op, int64_t bi) {
+  const tsr_tensor *b = &op->src[1], *y = &op->dst;
+  const int nb = y->ndim - 2, tb = b->ndim - 2;
+  int64_t idx = 0, mult = 1;
+  for (int i = nb - 1; i >= 0; --i) {
+    const int64_t e = y->shape[i], at = bi % e;
+    bi /= e;
+    const int ti = i - (nb - tb);
+    if (ti < 0) continue;
+    if (b->shape[ti] != 1) idx += at * mult;
+    mult *= b->shape[ti];
+  }
+  return idx;
 }
 
 static bool packs_f16(const tsr_op *op) { return op->src[1].dtype == TSR_DTYPE_F16 && load_time_pack(op); }
@@ -56,34 +77,59 @@ size_t tsr_gemm_packed_size(const tsr_gemm_desc *d, const tsr_op *op) {
   return load_time_pack(op) ? (size_t)groups_of(d, op) * group_bytes(d, op) : 0;
 }
 
-/* Packs columns n0 .. n0+nv-1 of the b matrix at |base| into F(nr). */
+/* Packs columns n0 .. n0+nv-1 of the b matrix at |base| into F(nr): k
+ * outer, so that reads walk nv rows side by side (or, for a transposed b,
+ * one contiguous run) and writes are sequential. */
 static void pack_group(const tsr_tensor *b, const uint8_t *base, int64_t n0, int64_t nv, int32_t nr, int64_t k,
                        bool as_f16, void *out) {
   const int64_t rs = b->stride[b->ndim - 2], cs = b->stride[b->ndim - 1];
-  float *of = out;
-  uint16_t *oh = out;
-  for (int32_t j = 0; j < nr; ++j) {
-    const uint8_t *row = base + (n0 + j) * rs;
-    for (int64_t i = 0; i < k; ++i) {
-      const uint8_t *p = row + i * cs;
-      if (as_f16) {
-        uint16_t h = 0;
-        if (j < nv) memcpy(&h, p, 2);
-        oh[i * nr + j] = h;
-        continue;
-      }
-      float v = 0.0f;
-      if (j < nv) {
-        if (b->dtype == TSR_DTYPE_F32) {
-          memcpy(&v, p, 4);
-        } else {
-          uint16_t h;
-          memcpy(&h, p, 2);
-          v = b->dtype == TSR_DTYPE_F16 ? tsr_fp16_to_f32(h) : tsr_bf16_to_f32(h);
-        }
-      }
-      of[i * nr + j] = v;
+  const uint8_t *first = base + n0 * rs;
+  if (as_f16) {
+    uint16_t *oh = out;
+    for (int64_t i = 0; i < k; ++i, oh += nr) {
+      const uint8_t *p = first + i * cs;
+      for (int64_t j = 0; j < nv; ++j) memcpy(&oh[j], p + j * rs, 2);
+      for (int64_t j = nv; j < nr; ++j) oh[j] = 0;
     }
+    return;
+  }
+  float *of = out;
+  for (int64_t i = 0; i < k; ++i, of += nr) {
+    const uint8_t *p = first + i * cs;
+    if (b->dtype == TSR_DTYPE_F32) {
+      for (int64_t j = 0; j < nv; ++j) memcpy(&of[j], p + j * rs, 4);
+    } else {
+      const bool h16 = b->dtype == TSR_DTYPE_F16;
+      for (int64_t j = 0; j < nv; ++j) {
+        uint16_t h;
+        memcpy(&h, p + j * rs, 2);
+        of[j] = h16 ? tsr_fp16_to_f32(h) : tsr_bf16_to_f32(h);
+      }
+    }
+    for (int64_t j = nv; j < nr; ++j) of[j] = 0.0f;
+  }
+}
+
+/* A b that is not packed at load time is packed once per run, by the
+ * pre-pass, into the op's shared scratch: one F(nr) group per (batch of b,
+ * column group), read by every unit that uses it. */
+size_t tsr_gemm_shared_scratch(const tsr_gemm_desc *d, const tsr_op *op) {
+  return load_time_pack(op) ? 0 : (size_t)b_batches(op) * (size_t)groups_of(d, op) * group_bytes(d, op);
+}
+
+int64_t tsr_gemm_pre_units(const tsr_gemm_desc *d, const tsr_op *op) {
+  return load_time_pack(op) ? 0 : b_batches(op) * groups_of(d, op);
+}
+
+void tsr_gemm_pre(const tsr_gemm_desc *d, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
+  const tsr_op *op = ctx->op;
+  const tsr_tensor *b = &op->src[1];
+  const int64_t n = n_of(op), ng = groups_of(d, op), k = k_of(op);
+  const size_t gb = group_bytes(d, op);
+  for (int64_t u = begin; u < end; ++u) {
+    const int64_t pb = u / ng, g = u % ng, n0 = g * d->nr, nv = n - n0 < d->nr ? n - n0 : d->nr;
+    pack_group(b, tsr_cptr(b) + tsr_ref_bcast_offset(b, b, 2, pb), n0, nv, d->nr, k, false,
+               (uint8_t *)ctx->shared + (size_t)u * gb);
   }
 }
 
@@ -99,7 +145,7 @@ void tsr_gemm_pack(const tsr_gemm_desc *d, const tsr_op *op, void *out) {
 
 void tsr_gemm_run(const tsr_gemm_desc *d, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
   const tsr_op *op = ctx->op;
-  const tsr_tensor *a = &op->src[0], *b = &op->src[1], *y = &op->dst;
+  const tsr_tensor *a = &op->src[0], *y = &op->dst;
   const int64_t k = k_of(op), m_count = m_of(op), n = n_of(op), ng = groups_of(d, op), nr = d->nr;
   const int64_t nmc = (m_count + kRowsPerUnit - 1) / kRowsPerUnit;
   const bool pre = load_time_pack(op), f16 = packs_f16(op);
@@ -109,27 +155,23 @@ void tsr_gemm_run(const tsr_gemm_desc *d, const tsr_kernel_ctx *ctx, int64_t beg
   const int64_t ars = a->stride[a->ndim - 2], yrs = y->stride[y->ndim - 2];
   _Alignas(64) float tile[TSR_GEMM_MAX_MR * TSR_GEMM_MAX_NR];
   const float *rows[TSR_GEMM_MAX_MR];
-  int64_t packed_key = -1; /* the (batch, group) whose panel the scratch holds */
   for (int64_t u = begin; u < end; ++u) {
     const int64_t bi = u / (ng * nmc), rem = u % (ng * nmc), mc = rem / ng, g = rem % ng;
     const int64_t n0 = g * nr, nv = n - n0 < nr ? n - n0 : nr;
-    const void *w;
-    if (pre) {
-      w = (const uint8_t *)ctx->packed + (size_t)g * gb;
-    } else {
-      const int64_t key = bi * ng + g;
-      if (key != packed_key) {
-        pack_group(b, tsr_cptr(b) + tsr_ref_bcast_offset(b, y, 2, bi), n0, nv, (int32_t)nr, k, false, ctx->scratch);
-        packed_key = key;
-      }
-      w = ctx->scratch;
-    }
+    const void *w = pre ? (const uint8_t *)ctx->packed + (size_t)g * gb
+                        : (const uint8_t *)ctx->shared + (size_t)(b_batch_of(op, bi) * ng + g) * gb;
     const uint8_t *ab = tsr_cptr(a) + tsr_ref_bcast_offset(a, y, 2, bi);
     uint8_t *yb = tsr_ptr(y) + tsr_ref_bcast_offset(y, y, 2, bi);
     const int64_t m_end = (mc + 1) * kRowsPerUnit < m_count ? (mc + 1) * kRowsPerUnit : m_count;
+    const tsr_gemm_ukernel_out_fn out_fn = f16 ? d->f16_out : d->f32_out;
     for (int64_t m = mc * kRowsPerUnit; m < m_end; m += d->mr) {
       const int64_t mr = m_end - m < d->mr ? m_end - m : d->mr;
       for (int64_t i = 0; i < mr; ++i) rows[i] = (const float *)(const void *)(ab + (m + i) * ars);
+      if (out_fn != NULL) {
+        const tsr_gemm_out o = {(float *)(void *)(yb + m * yrs) + n0, yrs, nv, alpha, bias ? bias + n0 : NULL};
+        out_fn(mr, k, w, rows, &o);
+        continue;
+      }
       (f16 ? d->f16 : d->f32)(mr, k, w, rows, tile);
       for (int64_t i = 0; i < mr; ++i) {
         float *yr = (float *)(void *)(yb + (m + i) * yrs) + n0;

@@ -30,5 +30,5 @@ static void tile_f16(int64_t mr, int64_t k, const void *w, const float *const *a
   }
 }
 
-static const tsr_gemm_desc kDesc = {NR, 4, tile_f32, tile_f16};
+static const tsr_gemm_desc kDesc = {NR, 4, tile_f32, tile_f16, NULL, NULL};
 TSR_GEMM_KERNEL(tsr_matmul_f32_f32_ukernel_4x16__scalar, 0, kDesc);

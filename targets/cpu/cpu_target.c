@@ -9,6 +9,7 @@
 
 #include "hal/backends.h"
 #include "kernels/common/kernel.h"
+#include "targets/cpu/cpu_cost.h"
 #include "targets/cpu/threadpool.h"
 
 /* One load-time packing of constant operands, shared by every step (of any
@@ -28,6 +29,7 @@ typedef struct cpu_target {
   tsr_cpu_features features;
   uint32_t isa;          /* ISA bits the kernels may use */
   bool reference_only;
+  int64_t min_split_ns;  /* least estimated work per thread of a split job (cpu_cost.h) */
   char name[32];
   tsr_pool pool;
   cpu_pack *packs;       /* live packings */
@@ -38,9 +40,12 @@ typedef struct cpu_step {
   const tsr_kernel *kernel;
   void *packed;
   cpu_pack *pack; /* owner of |packed| */
+  bool has_pre;  /* the kernel has a pre-pass and this op needs one (shared scratch > 0) */
   bool run_pre;  /* false: the shared scratch already holds this step's pre-pass */
   int32_t pre_src; /* the step whose pre-pass this step reads (-1: none) */
   int64_t grain; /* fewest units per chunk */
+  int64_t pre_cost_ns; /* estimated time of the pre-pass (cpu_cost.h) */
+  int32_t cost_scale;  /* times the estimate: reference kernels are slower */
 } cpu_step;
 
 /* Consecutive independent steps run as one pool job (one wait instead of
@@ -274,7 +279,7 @@ static void share_pre_passes(struct tsr_cmdlist *list) {
     const tsr_kernel *k = s->kernel;
     if (last >= 0 && overlap(&s->op.dst, &list->steps[last].op.src[0])) last = -1;
     s->pre_src = -1;
-    if (k->pre == NULL) continue;
+    if (!s->has_pre) continue;
     s->run_pre = true;
     if (last >= 0 && k->pre_key != NULL && k->pre_key == list->steps[last].kernel->pre_key &&
         same_view(&s->op.src[0], &list->steps[last].op.src[0])) {
@@ -381,12 +386,17 @@ static tsr_status cpu_prepare(tsr_target *t, const tsr_op *ops, uint32_t n_ops, 
       size_t n = s->kernel->scratch(op);
       if (n > scratch) scratch = n;
     }
-    if (s->kernel->shared_scratch) {
+    s->has_pre = false;
+    if (s->kernel->shared_scratch && s->kernel->pre) {
       size_t n = s->kernel->shared_scratch(op);
       if (n > shared) shared = n;
+      s->has_pre = n > 0; /* nothing to write: no pre-pass, no barrier */
     }
     s->grain = s->kernel->grain ? s->kernel->grain(op) : 1;
     if (s->grain < 1) s->grain = 1;
+    s->cost_scale = s->kernel->isa == 0 ? 4 : 1;
+    /* A pre-pass reads about what it writes into the shared scratch. */
+    s->pre_cost_ns = s->has_pre ? (int64_t)(s->kernel->shared_scratch(op) / 4) * s->cost_scale : 0;
   }
   share_pre_passes(list);
   list->batches = tsr_alloc(a, sizeof(cpu_batch) * (list->n_steps ? list->n_steps : 1), 0);
@@ -442,7 +452,8 @@ static void cpu_job_fn(void *arg, uint32_t thread, int64_t begin, int64_t end) {
 }
 
 /* Chunk size for |units| units on |threads| threads: about 8 chunks per
- * thread for balance, never below the kernel's grain. */
+ * thread for balance (a worker the OS deschedules holds back one small
+ * chunk, not a share), never below the kernel's grain. */
 static int64_t chunk_for(int64_t units, uint32_t threads, int64_t grain) {
   int64_t c = units / ((int64_t)threads * 8);
   return c < grain ? grain : c;
@@ -459,18 +470,23 @@ static tsr_status cpu_submit(tsr_target *t, tsr_cmdlist *list, const tsr_dyn_val
       const cpu_step *s = &list->steps[b->pre];
       cpu_job pre = {.steps = s, .n = 1, .pre = true, .dyn = dyn, .list = list};
       int64_t units = s->kernel->pre_units(&s->op, dyn);
-      tsr_pool_run(&c->pool, cpu_job_fn, &pre, units, chunk_for(units, nt, 1));
+      uint32_t k = tsr_cpu_split_threads(s->pre_cost_ns, units, nt, c->min_split_ns);
+      tsr_pool_run_on(&c->pool, cpu_job_fn, &pre, units, chunk_for(units, k, 1), k);
     }
     cpu_job job = {.steps = &list->steps[b->first], .n = b->count, .pre = false, .dyn = dyn, .list = list};
-    int64_t total = 0, grain = 1;
+    int64_t total = 0, grain = 1, cost = 0;
     for (uint32_t i = 0; i < b->count; ++i) {
       const cpu_step *s = &job.steps[i];
       job.start[i] = total;
       total += s->kernel->units(&s->op, dyn);
       if (s->grain > grain) grain = s->grain;
+      if (nt > 1) cost += tsr_cpu_op_cost_ns(&s->op, dyn) * s->cost_scale;
     }
     job.start[b->count] = total;
-    tsr_pool_run(&c->pool, cpu_job_fn, &job, total, chunk_for(total, nt, b->count == 1 ? grain : 1));
+    /* Small jobs on fewer threads (the caller alone below the threshold):
+     * only the split changes, never what a unit computes. */
+    uint32_t k = tsr_cpu_split_threads(cost, total, nt, c->min_split_ns);
+    tsr_pool_run_on(&c->pool, cpu_job_fn, &job, total, chunk_for(total, k, b->count == 1 ? grain : 1), k);
   }
   return TSR_OK;
 }
@@ -506,6 +522,7 @@ tsr_status tsr_cpu_target_create(const tsr_target_options *opt, const tsr_alloca
   c->isa = c->features.isa;
   if (opt->isa_mask != 0) c->isa &= opt->isa_mask;
   c->reference_only = opt->reference_only;
+  c->min_split_ns = opt->min_split_ns == 0 ? TSR_CPU_MIN_SPLIT_NS : (int64_t)opt->min_split_ns;
   if (c->reference_only) c->isa = 0;
   snprintf(c->name, sizeof(c->name), "cpu");
   uint32_t n = opt->n_threads ? opt->n_threads : c->features.n_cpus;
@@ -515,6 +532,7 @@ tsr_status tsr_cpu_target_create(const tsr_target_options *opt, const tsr_alloca
     tsr_free(a, c);
     return TSR_ERROR(err, st, "cpu: could not start %u threads", (unsigned)n);
   }
+  c->pool.adaptive = opt->min_split_ns != 1; /* tests: split every op, always */
   *out_target = &c->base;
   return TSR_OK;
 }

@@ -153,7 +153,7 @@ static const int64_t kMm256[][3] = {{1, 1, 256}, {1, 37, 512}, {7, 19, 768}, {2,
 #define N_MM_PLAIN 6
 #define N_MM_32 6
 #define N_MM_256 4
-#define N_MM_EXTRA 10
+#define N_MM_EXTRA 11
 
 static int mm_shapes(tsr_dtype dt) {
   int64_t bs = tsr_dtype_block_size(dt);
@@ -268,6 +268,17 @@ static void make_matmul(conf_case *c, uint32_t idx, bool quick, uint64_t *rng) {
       c->op.src[1].flags |= TSR_TENSOR_FLAG_CONST;
       snprintf(c->desc, sizeof(c->desc), "f32 x f32 const M=37 N=45 K=200");
       return;
+    case 10: { /* run-time f16 b (packed per run), batched, two row blocks, N tail, bias, alpha */
+      int64_t sa[3] = {2, 70, 33}, sb[3] = {2, 40, 33}, sy[3] = {2, 70, 40};
+      mk(c, 0, TSR_DTYPE_F32, 3, sa, NULL, -1, 1, rng);
+      mk(c, 1, TSR_DTYPE_F16, 3, sb, NULL, -1, 1, rng);
+      mk1(c, 2, TSR_DTYPE_F32, 40, rng);
+      mk(c, DST, TSR_DTYPE_F32, 3, sy, NULL, -1, 1, rng);
+      c->op.p.matmul.alpha = 0.5f;
+      c->tol_dtype = TSR_DTYPE_F16;
+      snprintf(c->desc, sizeof(c->desc), "f32 [2,70,33] x f16 [2,40,33] run-time b, bias, alpha 0.5");
+      return;
+    }
     default: { /* a strided: rows of a padded buffer */
       int64_t sa[2] = {4, 30}, st[2] = {48 * 4, 4};
       mk(c, 0, TSR_DTYPE_F32, 2, sa, st, -1, 1, rng);
@@ -609,6 +620,7 @@ tsr_status conf_create_target(const char *name, uint32_t n_threads, const tsr_al
                               tsr_error *err) {
   tsr_target_options o = {0};
   o.n_threads = n_threads;
+  o.min_split_ns = 1; /* CPU: split every op over the threads, however small */
   o.validation = getenv("TESSERA_VALIDATION") != NULL && strcmp(getenv("TESSERA_VALIDATION"), "0") != 0;
   o.allow_cpu_device = true;
   return tsr_target_create(name, &o, a, out, err);

@@ -109,7 +109,7 @@ static void gemm_f16_neon(int64_t mr, int64_t k, const void *w, const float *con
   GA_DISPATCH(1)
 }
 
-static const tsr_gemm_desc kDesc = {GA_NR, GA_MR, gemm_f32_neon, gemm_f16_neon};
+static const tsr_gemm_desc kDesc = {GA_NR, GA_MR, gemm_f32_neon, gemm_f16_neon, NULL, NULL};
 #if defined(__aarch64__)
 TSR_GEMM_KERNEL(tsr_matmul_f32_f32_ukernel_6x8__neon, TSR_ISA_NEON, kDesc);
 #else

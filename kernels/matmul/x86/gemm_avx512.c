@@ -5,5 +5,5 @@
 
 #include "matmul/matmul.h"
 
-static const tsr_gemm_desc kDesc = {32, 6, gemm_f32_avx512, gemm_f16_avx512};
+static const tsr_gemm_desc kDesc = {32, 6, gemm_f32_avx512, gemm_f16_avx512, gemm_f32_out_avx512, gemm_f16_out_avx512};
 TSR_GEMM_KERNEL(tsr_matmul_f32_f32_ukernel_6x32__avx512, TSR_ISA_AVX2 | TSR_ISA_AVX512, kDesc);
