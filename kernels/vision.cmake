@@ -36,7 +36,8 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
   set(_tsr_vx_avx512 ${_tsr_vk}/conv/x86/conv_f32_avx512.c ${_tsr_vk}/qlinear/x86/qconv_dw_avx512.c
     ${_tsr_vk}/qlinear/x86/qconv_dw3_avx512.c
     ${_tsr_vk}/pool/x86/pool_avx512.c ${_tsr_vk}/qlinear/x86/qfast_avx512.c
-    ${_tsr_vk}/resize/x86/resize_avx512.c ${_tsr_vk}/conv/x86/unary_erf_avx512.c)
+    ${_tsr_vk}/resize/x86/resize_avx512.c ${_tsr_vk}/conv/x86/unary_erf_avx512.c
+    ${_tsr_vk}/copy/x86/copy_avx512.c)
   set(_tsr_vx_avx512vnni ${_tsr_vk}/qlinear/x86/qconv_avx512vnni.c ${_tsr_vk}/qlinear/x86/qmm_avx512vnni.c)
   target_sources(tessera_obj PRIVATE ${_tsr_vx_avx2} ${_tsr_vx_avx512} ${_tsr_vx_avx512vnni})
   set_source_files_properties(${_tsr_vx_avx2} TARGET_DIRECTORY tessera_obj PROPERTIES COMPILE_OPTIONS "${_tsr_avx2}")

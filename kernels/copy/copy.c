@@ -63,12 +63,12 @@ static void cp_plan_of(const tsr_op *op, cp_plan *p) {
   p->rows_per_unit = 1;
 }
 
-static bool cp_match(const tsr_op *op) {
+bool tsr_copy_match(const tsr_op *op) {
   const tsr_dtype t = op->dst.dtype;
   return op->src[0].dtype == t && !tsr_dtype_is_quantized(t) && t != TSR_DTYPE_NONE;
 }
 
-static int64_t cp_units(const tsr_op *op, const tsr_dyn_values *dyn) {
+int64_t tsr_copy_units(const tsr_op *op, const tsr_dyn_values *dyn) {
   (void)dyn;
   cp_plan p;
   cp_plan_of(op, &p);
@@ -98,7 +98,7 @@ static inline void cp_elem(uint8_t *d, const uint8_t *s, int64_t es) {
   }
 }
 
-static void cp_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
+void tsr_copy_run(const tsr_copy_isa *isa, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
   const tsr_op *op = ctx->op;
   cp_plan p;
   cp_plan_of(op, &p);
@@ -109,6 +109,8 @@ static void cp_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
   if (p.mode == 1) {
     const int t = p.t;
     const int64_t xt = p.xs[t], yt = p.ys[t], xl = p.xs[l], yl = p.ys[l];
+    /* 32-bit elements with element-multiple strides: the ISA's tile transpose */
+    const bool fast = isa->transpose32 && es == 4 && xl % 4 == 0 && yt % 4 == 0;
     for (int64_t u = begin; u < end; ++u) {
       const int64_t o = u / p.tiles_t, i0 = (u % p.tiles_t) * CP_TILE;
       const int64_t i1 = i0 + CP_TILE < p.shape[t] ? i0 + CP_TILE : p.shape[t];
@@ -116,6 +118,12 @@ static void cp_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
       cp_row_offsets(&p, o, t, &xo, &yo);
       for (int64_t j0 = 0; j0 < n; j0 += CP_TILE) {
         const int64_t j1 = j0 + CP_TILE < n ? j0 + CP_TILE : n;
+        if (fast) {
+          isa->transpose32((const uint32_t *)(x + xo + i0 * 4 + j0 * xl), (size_t)(xl / 4),
+                           (uint32_t *)(y + yo + i0 * yt + j0 * 4), (size_t)(yt / 4), (size_t)(i1 - i0),
+                           (size_t)(j1 - j0));
+          continue;
+        }
         for (int64_t i = i0; i < i1; ++i) {
           const uint8_t *s = x + xo + i * xt;
           uint8_t *d = y + yo + i * yt;
@@ -129,6 +137,7 @@ static void cp_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
     }
     return;
   }
+  const bool step2 = isa->gather2_32 && es == 4 && p.xs[l] == 8 && p.ys[l] == 4;
   for (int64_t u = begin; u < end; ++u) {
     const int64_t r1 = (u + 1) * p.rows_per_unit < p.rows ? (u + 1) * p.rows_per_unit : p.rows;
     for (int64_t r = u * p.rows_per_unit; r < r1; ++r) {
@@ -136,6 +145,8 @@ static void cp_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
       cp_row_offsets(&p, r, -1, &xo, &yo);
       if (p.mode == 0) {
         memcpy(y + yo, x + xo, (size_t)(n * es));
+      } else if (step2) {
+        isa->gather2_32(x + xo, y + yo, (size_t)n);
       } else if (es == 4) {
         /* strided 32-bit copies (slices with steps): fixed-size moves */
         const uint8_t *s0 = x + xo;
@@ -149,8 +160,11 @@ static void cp_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
   }
 }
 
+static const tsr_copy_isa kScalar = {NULL, NULL};
+static void cp_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) { tsr_copy_run(&kScalar, ctx, begin, end); }
+
 const tsr_kernel tsr_convert_copy_ukernel_t32__scalar = {.name = "tsr_convert_copy_ukernel_t32__scalar",
                                                          .op = TSR_OP_CONVERT,
-                                                         .match = cp_match,
-                                                         .units = cp_units,
+                                                         .match = tsr_copy_match,
+                                                         .units = tsr_copy_units,
                                                          .run = cp_run};
