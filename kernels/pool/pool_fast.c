@@ -8,6 +8,7 @@ typedef struct pplan {
   tsr_conv_geom g; /* the same window as a depthwise convolution geometry */
   int64_t wq, band, bands, rp;
   size_t band_floats;
+  bool sep; /* max at stride 1: a row pass over kw taps, then a column pass over kh */
 } pplan;
 
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -32,6 +33,7 @@ static void pplan_of(const tsr_op *op, pplan *pl) {
   const int64_t wp = p->w + p->pl + p->pr > need ? p->w + p->pl + p->pr : need;
   pl->wq = cdiv(wp, p->sw);
   g->pr = pl->wq * p->sw - p->w - p->pl; /* fill the whole grid row */
+  pl->sep = p->is_max && !p->global && p->sh == 1 && p->sw == 1 && p->kh > 1 && p->kw > 1;
   pband(pl, g->oh);
   while (pl->band > 1 && pl->band_floats * sizeof(float) > 96 * 1024) pband(pl, cdiv(pl->band, 2));
   while (pl->band > 4 && g->n * g->c * pl->bands < 16) pband(pl, cdiv(pl->band, 2));
@@ -52,7 +54,8 @@ size_t tsr_pool_fast_scratch(const tsr_op *op) {
   pplan pl;
   pplan_of(op, &pl);
   if (pl.pg.global) return 64;
-  return r64((size_t)(pl.g.kh * pl.g.kw) * 8) + r64(pl.band_floats * 4) + r64((size_t)pl.g.ow * 4);
+  return r64((size_t)(pl.g.kh * pl.g.kw) * 8) + r64((size_t)(pl.g.kh + pl.g.kw) * 8) + 2 * r64(pl.band_floats * 4) +
+         r64((size_t)pl.g.ow * 4);
 }
 
 void tsr_pool_fast_run(const tsr_pool_isa *isa, const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
@@ -78,7 +81,15 @@ void tsr_pool_fast_run(const tsr_pool_isa *isa, const tsr_kernel_ctx *ctx, int64
   float *band = (float *)sp;
   sp += r64(pl.band_floats * 4);
   float *colinv = (float *)sp;
+  sp += r64((size_t)g->ow * 4);
+  int64_t *hoff = (int64_t *)sp, *voff = hoff + g->kw; /* separable: row and column tap offsets */
+  sp += r64((size_t)(g->kh + g->kw) * 8);
+  float *hmax = (float *)sp; /* separable: the row pass, rp rows of wq (reads run past: band_floats) */
   tsr_conv_tap_offsets(g, 1, pl.wq, pl.rp, toff);
+  if (pl.sep) {
+    for (int64_t j = 0; j < g->kw; ++j) hoff[j] = j * g->dw;
+    for (int64_t i = 0; i < g->kh; ++i) voff[i] = i * g->dh * pl.wq;
+  }
   if (!pg->is_max) {
     for (int64_t ow = 0; ow < g->ow; ++ow) {
       const int64_t ws = ow * g->sw - g->pl;
@@ -95,6 +106,18 @@ void tsr_pool_fast_run(const tsr_pool_isa *isa, const tsr_kernel_ctx *ctx, int64
     tsr_conv_fill_band_pad(g, 1, x + nc * hw, oh0, rows, pl.wq, pl.rp, pad, band);
     for (size_t t = (size_t)(g->sh * g->sw * pl.rp * pl.wq); t < pl.band_floats; ++t) band[t] = pad;
     float *yp = y + (nc * g->oh + oh0) * g->ow;
+    if (pl.sep) { /* max is exact: the two passes give the direct window's value bit for bit */
+      const int64_t hr = rows + (g->kh - 1) * g->dh; /* band rows the outputs read */
+      for (int64_t r = 0; r < hr; r += 4) {
+        isa->rows(band + r * pl.wq, (size_t)pl.wq, hoff, (size_t)g->kw, hmax + r * pl.wq, (size_t)pl.wq,
+                  (size_t)(hr - r < 4 ? hr - r : 4), (size_t)g->ow, true);
+      }
+      for (int64_t r = 0; r < rows; r += 4) {
+        isa->rows(hmax + r * pl.wq, (size_t)pl.wq, voff, (size_t)g->kh, yp + r * g->ow, (size_t)g->ow,
+                  (size_t)(rows - r < 4 ? rows - r : 4), (size_t)g->ow, true);
+      }
+      continue;
+    }
     for (int64_t r = 0; r < rows; r += 4) {
       const int64_t nr = rows - r < 4 ? rows - r : 4;
       isa->rows(band + r * pl.wq, (size_t)pl.wq, toff, (size_t)taps, yp + r * g->ow, (size_t)g->ow, (size_t)nr,

@@ -6,22 +6,19 @@
 
 #include "pool/pool_fast.h"
 
-static inline __attribute__((always_inline)) void block(const int nr, const float *in, size_t ldi, const int64_t *toff,
-                                                        size_t taps, float *y, size_t ldy, size_t q, size_t ow,
-                                                        bool is_max) {
+/* nr rows x nv vectors of 16 columns from column q. */
+static inline __attribute__((always_inline)) void block(const int nr, const int nv, const float *in, size_t ldi,
+                                                        const int64_t *toff, size_t taps, float *y, size_t ldy,
+                                                        size_t q, size_t ow, bool is_max) {
   const __m512 init = _mm512_set1_ps(is_max ? -INFINITY : 0.0f);
   __m512 a[4][2];
   for (int r = 0; r < nr; ++r) a[r][0] = a[r][1] = init;
   for (size_t t = 0; t < taps; ++t) {
     const float *s = in + toff[t] + q;
     for (int r = 0; r < nr; ++r) {
-      const __m512 v0 = _mm512_loadu_ps(s + r * ldi), v1 = _mm512_loadu_ps(s + r * ldi + 16);
-      if (is_max) {
-        a[r][0] = _mm512_max_ps(v0, a[r][0]);
-        a[r][1] = _mm512_max_ps(v1, a[r][1]);
-      } else {
-        a[r][0] = _mm512_add_ps(a[r][0], v0);
-        a[r][1] = _mm512_add_ps(a[r][1], v1);
+      for (int v = 0; v < nv; ++v) {
+        const __m512 x = _mm512_loadu_ps(s + r * ldi + 16 * v);
+        a[r][v] = is_max ? _mm512_max_ps(x, a[r][v]) : _mm512_add_ps(a[r][v], x);
       }
     }
   }
@@ -30,18 +27,27 @@ static inline __attribute__((always_inline)) void block(const int nr, const floa
   const __mmask16 m1 = left >= 32 ? (__mmask16)0xffff : (left <= 16 ? (__mmask16)0 : (__mmask16)((1u << (left - 16)) - 1u));
   for (int r = 0; r < nr; ++r) {
     _mm512_mask_storeu_ps(y + r * ldy + q, m0, a[r][0]);
-    if (m1) _mm512_mask_storeu_ps(y + r * ldy + q + 16, m1, a[r][1]);
+    if (nv > 1 && m1) _mm512_mask_storeu_ps(y + r * ldy + q + 16, m1, a[r][1]);
   }
 }
 
 static void rows(const float *in, size_t ldi, const int64_t *toff, size_t taps, float *y, size_t ldy, size_t nrows,
                  size_t ow, bool is_max) {
   for (size_t q = 0; q < ow; q += 32) {
+    if (ow - q <= 16) { /* one vector per row (13-wide SPP planes) */
+      switch (nrows) {
+        case 4: block(4, 1, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
+        case 3: block(3, 1, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
+        case 2: block(2, 1, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
+        default: block(1, 1, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
+      }
+      continue;
+    }
     switch (nrows) {
-      case 4: block(4, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
-      case 3: block(3, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
-      case 2: block(2, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
-      default: block(1, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
+      case 4: block(4, 2, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
+      case 3: block(3, 2, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
+      case 2: block(2, 2, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
+      default: block(1, 2, in, ldi, toff, taps, y, ldy, q, ow, is_max); break;
     }
   }
 }
