@@ -200,3 +200,161 @@ void tsr_conv_dw_rows_f32__avx512(const float *in, size_t ldi, const int64_t *to
 }
 
 TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_4x32__avx512, tsr_conv_dw_rows_f32__avx512, fill512, TSR_ISA_AVX512)
+
+/* Depthwise CONV2D at stride 1, dilation 1, read straight from x (no band
+ * copy): up to 4 output rows x 32 columns per pass over the taps, input
+ * rows outside the plane skipped, columns outside it masked to zero at the
+ * load (the padding), the taps summed in the reference order from the
+ * bias. Units: (n, m, band of output rows). */
+typedef struct dwd_plan {
+  tsr_conv_geom g;
+  int64_t band, bands;
+} dwd_plan;
+
+static void dwd_plan_of(const tsr_op *op, dwd_plan *pl) {
+  tsr_conv_geom_of(op, &pl->g);
+  const tsr_conv_geom *g = &pl->g;
+  pl->band = g->oh;
+  pl->bands = 1;
+  while (pl->band > 4 && g->n * g->m * pl->bands < 8) {
+    pl->band = (pl->band + 1) / 2;
+    pl->bands = (g->oh + pl->band - 1) / pl->band;
+  }
+}
+
+static bool dwd_match(const tsr_op *op) {
+  if (!tsr_conv_dw_match(op)) return false;
+  tsr_conv_geom g;
+  tsr_conv_geom_of(op, &g);
+  return g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.kw <= 16;
+}
+
+static int64_t dwd_units(const tsr_op *op, const tsr_dyn_values *dyn) {
+  (void)dyn;
+  dwd_plan pl;
+  dwd_plan_of(op, &pl);
+  return pl.g.n * pl.g.m * pl.bands;
+}
+
+static int64_t dwd_grain(const tsr_op *op) {
+  dwd_plan pl;
+  dwd_plan_of(op, &pl);
+  const tsr_conv_geom *g = &pl.g;
+  return tsr_conv_grain_of(g->n * g->m * (g->oh * g->ow * g->kh * g->kw + g->h * g->w), g->n * g->m * pl.bands);
+}
+
+/* Lanes l < 16 with 0 <= c0 + l < w. */
+static inline __mmask16 dwd_cols(int64_t c0, int64_t w) {
+  const int64_t lo = c0 < 0 ? -c0 : 0, hi = w - c0 > 16 ? 16 : w - c0;
+  if (hi <= lo) return 0;
+  return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+}
+
+/* Rows outside the plane read zeros from here (masked like the others). */
+static const float kDwdZeros[64];
+
+/* |kk| > 0: a kk x kk kernel (compile-time, unrolled); 0: g's. */
+static inline __attribute__((always_inline)) void dwd_block(const int nr, const int nv, const int act, const int kk,
+                                                            const tsr_conv_geom *g, const float *xp, const float *wm,
+                                                            int64_t oh, int64_t q, float *yp, __m512 bias,
+                                                            __m512 alpha, __m512 beta) {
+  const int64_t kh = kk ? kk : g->kh, kw = kk ? kk : g->kw;
+  __m512 a[4][2];
+  for (int r = 0; r < nr; ++r) a[r][0] = a[r][1] = bias;
+  __mmask16 cm[16][2]; /* per column tap: the valid lanes of each vector */
+  for (int64_t j = 0; j < kw; ++j) {
+    for (int v = 0; v < nv; ++v) cm[j][v] = dwd_cols(q + 16 * v + j - g->pl, g->w);
+  }
+  for (int64_t i = 0; i < kh; ++i) {
+    const float *xr[4];
+    for (int r = 0; r < nr; ++r) {
+      const int64_t ih = oh + r + i - g->pt;
+      xr[r] = ih >= 0 && ih < g->h ? xp + ih * g->w + q - g->pl : kDwdZeros;
+    }
+    for (int64_t j = 0; j < kw; ++j) {
+      const __m512 wt = _mm512_set1_ps(wm[i * kw + j]);
+      for (int r = 0; r < nr; ++r) {
+        for (int v = 0; v < nv; ++v) {
+          a[r][v] = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(cm[j][v], xr[r] + j + 16 * v), a[r][v]);
+        }
+      }
+    }
+  }
+  const int64_t left = g->ow - q;
+  const __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+  const __mmask16 m1 = left >= 32 ? (__mmask16)0xffff : (left <= 16 ? (__mmask16)0 : (__mmask16)((1u << (left - 16)) - 1u));
+  for (int r = 0; r < nr; ++r) {
+    for (int v = 0; v < nv; ++v) {
+      __m512 o = a[r][v];
+      if (act >= 0) o = tsr_v16_act(act, o, alpha, beta);
+      _mm512_mask_storeu_ps(yp + (oh + r) * g->ow + q + 16 * v, v ? m1 : m0, o);
+    }
+  }
+}
+
+static inline __attribute__((always_inline)) void dwd_rows(const int act, const int kk, const tsr_conv_geom *g,
+                                                           const float *xp, const float *wm, int64_t oh0, int64_t rows,
+                                                           float *yp, __m512 bias, __m512 alpha, __m512 beta) {
+  for (int64_t r = 0; r < rows; r += 4) {
+    const int64_t nr = rows - r < 4 ? rows - r : 4;
+    for (int64_t q = 0; q < g->ow; q += 32) {
+      const int nv = g->ow - q <= 16 ? 1 : 2;
+#define DWD(NR, NV) dwd_block(NR, NV, act, kk, g, xp, wm, oh0 + r, q, yp, bias, alpha, beta)
+      if (nv == 2) {
+        switch (nr) {
+          case 4: DWD(4, 2); break;
+          case 3: DWD(3, 2); break;
+          case 2: DWD(2, 2); break;
+          default: DWD(1, 2); break;
+        }
+      } else {
+        switch (nr) {
+          case 4: DWD(4, 1); break;
+          case 3: DWD(3, 1); break;
+          case 2: DWD(2, 1); break;
+          default: DWD(1, 1); break;
+        }
+      }
+#undef DWD
+    }
+  }
+}
+
+static void dwd_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
+  TSR_FTZ_BEGIN();
+  const tsr_op *op = ctx->op;
+  dwd_plan pl;
+  dwd_plan_of(op, &pl);
+  const tsr_conv_geom *g = &pl.g;
+  const tsr_conv2d_params *p = &op->p.conv2d;
+  const float *bias = tsr_op_has_src(op, 2) ? op->src[2].data : NULL;
+  const float *slope = tsr_op_has_src(op, 3) ? op->src[3].data : NULL;
+  const float *x = op->src[0].data, *w = op->src[1].data;
+  float *y = op->dst.data;
+  const int64_t taps = g->kh * g->kw;
+  const __m512 beta = _mm512_set1_ps(p->act_beta);
+  for (int64_t u = begin; u < end; ++u) {
+    const int64_t bi = u % pl.bands, nm = u / pl.bands, n = nm / g->m, m = nm % g->m;
+    const int64_t oh0 = bi * pl.band, rows = g->oh - oh0 < pl.band ? g->oh - oh0 : pl.band;
+    const float *xp = x + (n * g->c + m / g->mg) * g->h * g->w;
+    float *yp = y + (n * g->m + m) * g->oh * g->ow;
+    const __m512 b = _mm512_set1_ps(bias ? bias[m] : 0.0f);
+    const __m512 alpha = _mm512_set1_ps(slope ? slope[m] : p->act_alpha);
+    const bool k3 = g->kh == 3 && g->kw == 3;
+    if (k3 && p->activation == TSR_UNARY_SILU)
+      dwd_rows(TSR_UNARY_SILU, 3, g, xp, w + m * taps, oh0, rows, yp, b, alpha, beta);
+    else if (k3 && p->activation < 0)
+      dwd_rows(-1, 3, g, xp, w + m * taps, oh0, rows, yp, b, alpha, beta);
+    else
+      dwd_rows(p->activation, 0, g, xp, w + m * taps, oh0, rows, yp, b, alpha, beta);
+  }
+  TSR_FTZ_END();
+}
+
+const tsr_kernel tsr_conv2d_f32_ukernel_dw_direct_4x32__avx512 = {.name = "tsr_conv2d_f32_ukernel_dw_direct_4x32__avx512",
+                                                                  .op = TSR_OP_CONV2D,
+                                                                  .isa = TSR_ISA_AVX512,
+                                                                  .match = dwd_match,
+                                                                  .units = dwd_units,
+                                                                  .run = dwd_run,
+                                                                  .grain = dwd_grain};
