@@ -208,15 +208,20 @@ void tsr_conv_fill_band_pad(const tsr_conv_geom *g, int64_t channels, const floa
 }
 
 void tsr_conv_tap_offsets(const tsr_conv_geom *g, int64_t channels, int64_t wq, int64_t rp, int64_t *koff) {
-  const int64_t plane = rp * wq;
+  const int64_t plane = rp * wq, taps = g->kh * g->kw;
+  if (channels < 1) return;
+  /* channel 0's taps (the divisions once), then every channel's the same
+   * plus its phase planes */
   int64_t k = 0;
-  for (int64_t c = 0; c < channels; ++c) {
-    for (int64_t i = 0; i < g->kh; ++i) {
-      for (int64_t j = 0; j < g->kw; ++j) {
-        const int64_t rph = (i * g->dh) % g->sh, cph = (j * g->dw) % g->sw;
-        koff[k++] = ((c * g->sh + rph) * g->sw + cph) * plane + ((i * g->dh) / g->sh) * wq + (j * g->dw) / g->sw;
-      }
+  for (int64_t i = 0; i < g->kh; ++i) {
+    for (int64_t j = 0; j < g->kw; ++j) {
+      const int64_t rph = (i * g->dh) % g->sh, cph = (j * g->dw) % g->sw;
+      koff[k++] = (rph * g->sw + cph) * plane + ((i * g->dh) / g->sh) * wq + (j * g->dw) / g->sw;
     }
+  }
+  const int64_t cstep = g->sh * g->sw * plane;
+  for (int64_t c = 1; c < channels; ++c) {
+    for (int64_t t = 0; t < taps; ++t) koff[c * taps + t] = koff[t] + c * cstep;
   }
 }
 
