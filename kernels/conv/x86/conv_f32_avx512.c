@@ -201,11 +201,12 @@ void tsr_conv_dw_rows_f32__avx512(const float *in, size_t ldi, const int64_t *to
 
 TSR_CONV_DW_KERNEL(tsr_conv2d_f32_ukernel_dw_4x32__avx512, tsr_conv_dw_rows_f32__avx512, fill512, TSR_ISA_AVX512)
 
-/* Depthwise CONV2D at stride 1, dilation 1, read straight from x (no band
- * copy): up to 4 output rows x 32 columns per pass over the taps, input
- * rows outside the plane skipped, columns outside it masked to zero at the
- * load (the padding), the taps summed in the reference order from the
- * bias. Units: (n, m, band of output rows). */
+/* Depthwise CONV2D at column stride 1 or 2 (any row stride), dilation 1,
+ * read straight from x (no band copy): up to 4 output rows x 32 columns per
+ * pass over the taps, input rows outside the plane read from a zero row,
+ * columns outside it masked to zero at the load (the padding); stride 2
+ * takes the even columns of two loads by a permute. The taps are summed in
+ * the reference order from the bias. Units: (n, m, band of output rows). */
 typedef struct dwd_plan {
   tsr_conv_geom g;
   int64_t band, bands;
@@ -226,7 +227,7 @@ static bool dwd_match(const tsr_op *op) {
   if (!tsr_conv_dw_match(op)) return false;
   tsr_conv_geom g;
   tsr_conv_geom_of(op, &g);
-  return g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.kw <= 16;
+  return (g.sw == 1 || g.sw == 2) && g.dh == 1 && g.dw == 1 && g.kw <= 16;
 }
 
 static int64_t dwd_units(const tsr_op *op, const tsr_dyn_values *dyn) {
@@ -251,31 +252,42 @@ static inline __mmask16 dwd_cols(int64_t c0, int64_t w) {
 }
 
 /* Rows outside the plane read zeros from here (masked like the others). */
-static const float kDwdZeros[64];
+static const float kDwdZeros[96];
 
 /* |kk| > 0: a kk x kk kernel (compile-time, unrolled); 0: g's. */
 static inline __attribute__((always_inline)) void dwd_block(const int nr, const int nv, const int act, const int kk,
-                                                            const tsr_conv_geom *g, const float *xp, const float *wm,
+                                                            const int sw, const tsr_conv_geom *g, const float *xp, const float *wm,
                                                             int64_t oh, int64_t q, float *yp, __m512 bias,
                                                             __m512 alpha, __m512 beta) {
   const int64_t kh = kk ? kk : g->kh, kw = kk ? kk : g->kw;
   __m512 a[4][2];
   for (int r = 0; r < nr; ++r) a[r][0] = a[r][1] = bias;
-  __mmask16 cm[16][2]; /* per column tap: the valid lanes of each vector */
+  __mmask16 cm[16][2][2]; /* per column tap and vector: the valid lanes of its (sw) loads */
   for (int64_t j = 0; j < kw; ++j) {
-    for (int v = 0; v < nv; ++v) cm[j][v] = dwd_cols(q + 16 * v + j - g->pl, g->w);
+    for (int v = 0; v < nv; ++v) {
+      for (int h = 0; h < sw; ++h) cm[j][v][h] = dwd_cols(sw * (q + 16 * v) + 16 * h + j - g->pl, g->w);
+    }
   }
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   for (int64_t i = 0; i < kh; ++i) {
     const float *xr[4];
     for (int r = 0; r < nr; ++r) {
-      const int64_t ih = oh + r + i - g->pt;
-      xr[r] = ih >= 0 && ih < g->h ? xp + ih * g->w + q - g->pl : kDwdZeros;
+      const int64_t ih = (oh + r) * g->sh + i - g->pt;
+      xr[r] = ih >= 0 && ih < g->h ? xp + ih * g->w + sw * q - g->pl : kDwdZeros;
     }
     for (int64_t j = 0; j < kw; ++j) {
       const __m512 wt = _mm512_set1_ps(wm[i * kw + j]);
       for (int r = 0; r < nr; ++r) {
         for (int v = 0; v < nv; ++v) {
-          a[r][v] = _mm512_fmadd_ps(wt, _mm512_maskz_loadu_ps(cm[j][v], xr[r] + j + 16 * v), a[r][v]);
+          const float *s = xr[r] + j + sw * 16 * v;
+          __m512 xv;
+          if (sw == 1) {
+            xv = _mm512_maskz_loadu_ps(cm[j][v][0], s);
+          } else {
+            xv = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(cm[j][v][0], s), even,
+                                        _mm512_maskz_loadu_ps(cm[j][v][1], s + 16));
+          }
+          a[r][v] = _mm512_fmadd_ps(wt, xv, a[r][v]);
         }
       }
     }
@@ -292,14 +304,15 @@ static inline __attribute__((always_inline)) void dwd_block(const int nr, const 
   }
 }
 
-static inline __attribute__((always_inline)) void dwd_rows(const int act, const int kk, const tsr_conv_geom *g,
+static inline __attribute__((always_inline)) void dwd_rows(const int act, const int kk, const int sw,
+                                                           const tsr_conv_geom *g,
                                                            const float *xp, const float *wm, int64_t oh0, int64_t rows,
                                                            float *yp, __m512 bias, __m512 alpha, __m512 beta) {
   for (int64_t r = 0; r < rows; r += 4) {
     const int64_t nr = rows - r < 4 ? rows - r : 4;
     for (int64_t q = 0; q < g->ow; q += 32) {
       const int nv = g->ow - q <= 16 ? 1 : 2;
-#define DWD(NR, NV) dwd_block(NR, NV, act, kk, g, xp, wm, oh0 + r, q, yp, bias, alpha, beta)
+#define DWD(NR, NV) dwd_block(NR, NV, act, kk, sw, g, xp, wm, oh0 + r, q, yp, bias, alpha, beta)
       if (nv == 2) {
         switch (nr) {
           case 4: DWD(4, 2); break;
@@ -340,13 +353,17 @@ static void dwd_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
     float *yp = y + (n * g->m + m) * g->oh * g->ow;
     const __m512 b = _mm512_set1_ps(bias ? bias[m] : 0.0f);
     const __m512 alpha = _mm512_set1_ps(slope ? slope[m] : p->act_alpha);
-    const bool k3 = g->kh == 3 && g->kw == 3;
-    if (k3 && p->activation == TSR_UNARY_SILU)
-      dwd_rows(TSR_UNARY_SILU, 3, g, xp, w + m * taps, oh0, rows, yp, b, alpha, beta);
-    else if (k3 && p->activation < 0)
-      dwd_rows(-1, 3, g, xp, w + m * taps, oh0, rows, yp, b, alpha, beta);
-    else
-      dwd_rows(p->activation, 0, g, xp, w + m * taps, oh0, rows, yp, b, alpha, beta);
+    const bool k3 = g->kh == 3 && g->kw == 3, silu = p->activation == TSR_UNARY_SILU, none = p->activation < 0;
+    const float *wm = w + m * taps;
+    if (g->sw == 1) {
+      if (k3 && silu) dwd_rows(TSR_UNARY_SILU, 3, 1, g, xp, wm, oh0, rows, yp, b, alpha, beta);
+      else if (k3 && none) dwd_rows(-1, 3, 1, g, xp, wm, oh0, rows, yp, b, alpha, beta);
+      else dwd_rows(p->activation, 0, 1, g, xp, wm, oh0, rows, yp, b, alpha, beta);
+    } else {
+      if (k3 && silu) dwd_rows(TSR_UNARY_SILU, 3, 2, g, xp, wm, oh0, rows, yp, b, alpha, beta);
+      else if (k3 && none) dwd_rows(-1, 3, 2, g, xp, wm, oh0, rows, yp, b, alpha, beta);
+      else dwd_rows(p->activation, 0, 2, g, xp, wm, oh0, rows, yp, b, alpha, beta);
+    }
   }
   TSR_FTZ_END();
 }
