@@ -72,4 +72,25 @@ extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_4x32__avx512;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_4x16__avx2;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_u64__scalar;
 
+/* Column phase |cp| of a band of width |wq| (output columns): padded column
+ * t * sw + cp reads input column t * sw + cp - pl, which is inside the input
+ * for t in [*lo, *hi). */
+static inline void tsr_conv_col_phase(const tsr_conv_geom *g, int64_t wq, int64_t cp, int64_t *lo, int64_t *hi) {
+  const int64_t sw = g->sw;
+  int64_t l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
+  int64_t h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
+  if (l > wq) l = wq;
+  if (h > wq) h = wq;
+  if (h < l) h = l;
+  *lo = l;
+  *hi = h;
+}
+
+/* The first min(sw, 8) column phases (wider strides are rare: callers ask
+ * tsr_conv_col_phase for those). */
+static inline void tsr_conv_col_phases(const tsr_conv_geom *g, int64_t wq, int64_t lo[8], int64_t hi[8]) {
+  const int64_t nph = g->sw < 8 ? g->sw : 8;
+  for (int64_t cp = 0; cp < nph; ++cp) tsr_conv_col_phase(g, wq, cp, &lo[cp], &hi[cp]);
+}
+
 #endif /* TESSERA_KERNELS_CONV_H_ */

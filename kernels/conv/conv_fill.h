@@ -68,16 +68,7 @@ static inline void tsr_conv_fill_band_body(const tsr_conv_geom *g, int64_t chann
   /* per column phase cp: padded column pc = t * sw + cp lands at t; the
    * input column iw = t * sw + cp - pl is inside for t in [lo, hi) */
   int64_t lo[8], hi[8];
-  const int64_t nph = sw < 8 ? sw : 8;
-  for (int64_t cp = 0; cp < nph; ++cp) {
-    int64_t l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
-    int64_t h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
-    if (l > wq) l = wq;
-    if (h > wq) h = wq;
-    if (h < l) h = l;
-    lo[cp] = l;
-    hi[cp] = h;
-  }
+  tsr_conv_col_phases(g, wq, lo, hi);
   /* stride 2 with a left pad of 0 or 1 (the usual): one deinterleave per
    * row */
   const bool two = sw == 2 && g->pl <= 1;
@@ -130,11 +121,7 @@ static inline void tsr_conv_fill_band_body(const tsr_conv_geom *g, int64_t chann
         float *d = rowbase + cp * plane;
         int64_t l = lo[cp < 8 ? cp : 7], h = hi[cp < 8 ? cp : 7];
         if (cp >= 8) { /* rare: strides above 8 */
-          l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
-          h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
-          if (l > wq) l = wq;
-          if (h > wq) h = wq;
-          if (h < l) h = l;
+          tsr_conv_col_phase(g, wq, cp, &l, &h);
         }
         tsr_conv_fill_run(d, l, pad);
         const float *s0 = src + l * sw + cp - g->pl;

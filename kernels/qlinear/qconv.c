@@ -220,16 +220,7 @@ static void fill_quad(const tsr_qconv_isa *isa, const qplan *pl, const uint8_t *
     return;
   }
   int64_t lo[8], hi[8];
-  const int64_t nph = sw < 8 ? sw : 8;
-  for (int64_t cp = 0; cp < nph; ++cp) {
-    int64_t l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
-    int64_t h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
-    if (l > wq) l = wq;
-    if (h > wq) h = wq;
-    if (h < l) h = l;
-    lo[cp] = l;
-    hi[cp] = h;
-  }
+  tsr_conv_col_phases(g, wq, lo, hi);
   int64_t rph = 0, rrow = 0; /* r % sh, r / sh */
   for (int64_t r = 0; r < rp * sh; ++r) {
     const int64_t ih = oh0 * sh + r - g->pt;
@@ -251,11 +242,7 @@ static void fill_quad(const tsr_qconv_isa *isa, const qplan *pl, const uint8_t *
         l = lo[cp];
         h = hi[cp];
       } else { /* strides above 8: rare */
-        l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
-        h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
-        if (l > wq) l = wq;
-        if (h > wq) h = wq;
-        if (h < l) h = l;
+        tsr_conv_col_phase(g, wq, cp, &l, &h);
       }
       memset(d, pad, (size_t)(l * 4));
       memset(d + h * 4, pad, (size_t)((wq - h) * 4));

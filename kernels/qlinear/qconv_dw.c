@@ -97,16 +97,7 @@ static void fill_band_qf(const qdw_plan *pl, tsr_qdw_cvt_fn cvt, const uint8_t *
   const int64_t rows_in = (rows - 1) * sh + (g->kh - 1) * g->dh + 1;
   const float fz = (float)xz; /* exact: |x - xz| < 2^9 */
   int64_t lo[8], hi[8];
-  const int64_t nph = sw < 8 ? sw : 8;
-  for (int64_t cp = 0; cp < nph; ++cp) {
-    int64_t l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
-    int64_t h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
-    if (l > wq) l = wq;
-    if (h > wq) h = wq;
-    if (h < l) h = l;
-    lo[cp] = l;
-    hi[cp] = h;
-  }
+  tsr_conv_col_phases(g, wq, lo, hi);
   int64_t rph = 0, rrow = 0; /* r % sh, r / sh */
   for (int64_t r = 0; r < pl->rp * sh; ++r) {
     const int64_t ih = oh0 * sh + r - g->pt;
@@ -124,11 +115,7 @@ static void fill_band_qf(const qdw_plan *pl, tsr_qdw_cvt_fn cvt, const uint8_t *
         l = lo[cp];
         h = hi[cp];
       } else if (in) { /* strides above 8: rare */
-        l = g->pl - cp <= 0 ? 0 : (g->pl - cp + sw - 1) / sw;
-        h = g->w + g->pl - cp <= 0 ? 0 : (g->w + g->pl - cp + sw - 1) / sw;
-        if (l > wq) l = wq;
-        if (h > wq) h = wq;
-        if (h < l) h = l;
+        tsr_conv_col_phase(g, wq, cp, &l, &h);
       }
       for (int64_t t = 0; t < l; ++t) d[t] = 0.0f;
       if (h > l) cvt(src + l * sw + cp - g->pl, (size_t)(h - l), (size_t)sw, x_signed, fz, d + l);
