@@ -63,9 +63,12 @@ struct tsr_conv_gemm_isa {
 bool tsr_conv_gemm_match(const tsr_op *op);
 int64_t tsr_conv_gemm_units(const tsr_conv_gemm_isa *isa, const tsr_op *op);
 /* Fewest units per chunk of the thread split: about TSR_CONV_GRAIN_MACS
- * multiply-adds, some 20 us (a thread's wake-up and join cost more than a smaller
- * piece saves; a small convolution runs on the calling thread). */
-#define TSR_CONV_GRAIN_MACS (1 << 21)
+ * multiply-adds, some 5 to 10 us at one core's FMA rate (a spinning worker
+ * picks a chunk up in well under a microsecond; a smaller piece saves less
+ * than the claim and join cost). 2M was measured first on a loaded VM and
+ * left YOLOX-Nano at 2 threads no faster than at 1 on an idle one (14.8 vs
+ * 9.4-12.4 ms p50 with 256k). */
+#define TSR_CONV_GRAIN_MACS (1 << 18)
 int64_t tsr_conv_grain_of(int64_t macs, int64_t units);
 int64_t tsr_conv_gemm_grain(const tsr_conv_gemm_isa *isa, const tsr_op *op);
 size_t tsr_conv_gemm_scratch(const tsr_conv_gemm_isa *isa, const tsr_op *op);

@@ -9,8 +9,10 @@
 #include "tessera/tessera.h"
 
 /* Least estimated work per thread (ns) before an op is split: below twice
- * this an op runs on the calling thread alone. */
-#define TSR_CPU_MIN_SPLIT_NS 20000
+ * this an op runs on the calling thread alone. 20 us (tuned on a loaded VM)
+ * kept most of YOLOX-Nano's layers on one thread on an idle machine; 5 us
+ * lets them split while PilotNet's tiny ops still run on the caller. */
+#define TSR_CPU_MIN_SPLIT_NS 5000
 
 /* Estimated time (ns) of |op| on one thread of a SIMD CPU (multiply-adds
  * plus the bytes it reads and writes); |dyn| gives the attention length.
