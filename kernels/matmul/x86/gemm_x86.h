@@ -59,8 +59,9 @@ GX_INLINE void gx_load2(const void *w, int F16, int64_t k, gx_vf *b0, gx_vf *b1)
   }
 }
 
-GX_INLINE void gx_tile(const int MR, const int F16, int64_t kk, const void *w, const float *const *a, float *tile) {
-  gx_vf c0[TSR_GEMM_MAX_MR], c1[TSR_GEMM_MAX_MR];
+/* The MR x GX_NR products of a k-panel into c0/c1 (registers once inlined). */
+GX_INLINE void gx_acc(const int MR, const int F16, int64_t kk, const void *w, const float *const *a, gx_vf *c0,
+                      gx_vf *c1) {
   for (int m = 0; m < MR; ++m) c0[m] = c1[m] = GZERO();
   for (int64_t k = 0; k < kk; ++k) {
     gx_vf b0, b1;
@@ -71,6 +72,11 @@ GX_INLINE void gx_tile(const int MR, const int F16, int64_t kk, const void *w, c
       c1[m] = GFMA(av, b1, c1[m]);
     }
   }
+}
+
+GX_INLINE void gx_tile(const int MR, const int F16, int64_t kk, const void *w, const float *const *a, float *tile) {
+  gx_vf c0[TSR_GEMM_MAX_MR], c1[TSR_GEMM_MAX_MR];
+  gx_acc(MR, F16, kk, w, a, c0, c1);
   for (int m = 0; m < MR; ++m) {
     GSTORE(tile + m * GX_NR, c0[m]);
     GSTORE(tile + m * GX_NR + GX_W, c1[m]);
@@ -106,16 +112,7 @@ GX_INLINE void gx_put(const tsr_gemm_out *o, int m, gx_vf v0, gx_vf v1) {
 GX_INLINE void gx_tile_out(const int MR, const int F16, int64_t kk, const void *w, const float *const *a,
                            const tsr_gemm_out *o) {
   gx_vf c0[TSR_GEMM_MAX_MR], c1[TSR_GEMM_MAX_MR];
-  for (int m = 0; m < MR; ++m) c0[m] = c1[m] = GZERO();
-  for (int64_t k = 0; k < kk; ++k) {
-    gx_vf b0, b1;
-    gx_load2(w, F16, k, &b0, &b1);
-    for (int m = 0; m < MR; ++m) {
-      const gx_vf av = GSET(a[m][k]);
-      c0[m] = GFMA(av, b0, c0[m]);
-      c1[m] = GFMA(av, b1, c1[m]);
-    }
-  }
+  gx_acc(MR, F16, kk, w, a, c0, c1);
   for (int m = 0; m < MR; ++m) gx_put(o, m, c0[m], c1[m]);
 }
 
