@@ -26,8 +26,8 @@ target_sources(tessera_obj PRIVATE
 # x86-64 variants: each file is compiled for its ISA only; the registry lists
 # them under TSR_VISION_X86 and the CPU target picks them by CPU features.
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
-  set(_tsr_avx2 -mavx2 -mfma -mf16c)
-  set(_tsr_avx512 -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512dq -mavx512vl)
+  set(_tsr_avx2 -mavx2 -mfma -mf16c ${TSR_SANITIZE_KERNEL_FLAGS})
+  set(_tsr_avx512 -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512dq -mavx512vl ${TSR_SANITIZE_KERNEL_FLAGS})
   set(_tsr_avx512vnni ${_tsr_avx512} -mavx512vnni)
   set(_tsr_vx_avx2 ${_tsr_vk}/conv/x86/conv_f32_avx2.c ${_tsr_vk}/qlinear/x86/qconv_avx2.c
     ${_tsr_vk}/qlinear/x86/qconv_dw_avx2.c ${_tsr_vk}/pool/x86/pool_avx2.c
