@@ -49,4 +49,10 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
     set_source_files_properties(${_tsr_vx_avx512vnni} TARGET_DIRECTORY tessera_obj PROPERTIES COMPILE_OPTIONS "${_tsr_avx512vnni}")
   endif()
   target_compile_definitions(tessera_obj PRIVATE TSR_VISION_X86=1)
+  # Frame preprocessing (kernels/frame): rounds as the reference does, so no
+  # FMA contraction.
+  target_sources(tessera_obj PRIVATE ${_tsr_vk}/frame/x86/frame_avx2.c)
+  set_source_files_properties(${_tsr_vk}/frame/x86/frame_avx2.c TARGET_DIRECTORY tessera_obj
+    PROPERTIES COMPILE_OPTIONS "${_tsr_avx2};-ffp-contract=off")
+  target_compile_definitions(tessera_obj PRIVATE TSR_FRAME_X86=1)
 endif()
