@@ -1,9 +1,11 @@
-/* End to end: YOLOX-Nano on its reference input (a 640x480 synthetic scene,
+/* Post-processing on the fixture networks. End to end: YOLOX-Nano on its reference input (a 640x480 synthetic scene,
  * letterboxed to 416x416) through the engine, the head decoded by
  * tsr_yolo_decode + tsr_nms and mapped back to frame pixels, against boxes a
  * straightforward numpy decoding of the stored reference output gave
  * (tests/vision/yolox_nano_boxes.txt, from tests/vision/yolox_expected.py).
- * Exits 77 (skipped) without the fixture. */
+ * TwinLiteNet's stored reference outputs to masks (coverage as recorded in
+ * case.json); PilotNet's steering through tsr_regression_value.
+ * Exits 77 (skipped) without the fixtures. */
 #include <CUnit/Basic.h>
 #include <math.h>
 #include <stdio.h>
@@ -144,12 +146,60 @@ static void test_yolox_boxes(void) {
   printf("\n    ");
 }
 
+/* TwinLiteNet drivable area and lanes ([1, 2, 320, 320] each) -> u8 masks:
+ * the coverage case.json records (argmax == 1: 9970 and 915 of 102400
+ * pixels). */
+static void test_twinlitenet_masks(void) {
+  static const char *const outs[2] = {"drivable_area", "lanes"};
+  static const double want[2] = {0.09736328125, 0.008935546875};
+  for (int i = 0; i < 2; ++i) {
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/onnx/twinlitenet/reference/road_synthetic/%s.f32", g_models, outs[i]);
+    float *v = read_f32(path, 2 * 320 * 320);
+    if (v == NULL) {
+      printf("\n    SKIPPED: %s not found", path);
+      continue;
+    }
+    g_ran++;
+    uint8_t *mask = malloc(320 * 320);
+    float cov[2];
+    tsr_error err;
+    CU_ASSERT_EQUAL_FATAL(tsr_seg_argmax(v, 2, 320, 320, TSR_LAYOUT_NCHW, mask, 320, 320 * 320, cov, &err), TSR_OK);
+    printf("\n    %s: coverage %.6f (case.json %.6f)", outs[i], (double)cov[1], want[i]);
+    CU_ASSERT(fabs(cov[1] - want[i]) < 1e-7);
+    CU_ASSERT(fabs(cov[0] + cov[1] - 1.0) < 1e-6);
+    free(mask);
+    free(v);
+  }
+  printf("\n    ");
+}
+
+/* PilotNet's [1, 1] output as a steering value (0.58293, case.json). */
+static void test_pilotnet_value(void) {
+  char path[1200];
+  snprintf(path, sizeof(path), "%s/onnx/pilotnet/reference/frame_00029/output.f32", g_models);
+  float *v = read_f32(path, 1);
+  if (v == NULL) {
+    printf("\n    SKIPPED: %s not found", path);
+    return;
+  }
+  g_ran++;
+  tsr_regression_params p = {0, TSR_DTYPE_F32, 1.0f, 0, 1.0f, 0.0f};
+  float x = 0;
+  tsr_error err;
+  CU_ASSERT_EQUAL(tsr_regression_value(v, 1, &p, &x, &err), TSR_OK);
+  CU_ASSERT(fabs(x - 0.58293) < 1e-5);
+  free(v);
+}
+
 int main(void) {
   const char *m = getenv("TESSERA_MODELS");
   snprintf(g_models, sizeof(g_models), "%s", m ? m : "../shared/models");
   if (CU_initialize_registry() != CUE_SUCCESS) return 2;
-  CU_pSuite s = CU_add_suite("vision_yolox", NULL, NULL);
+  CU_pSuite s = CU_add_suite("vision_models", NULL, NULL);
   CU_add_test(s, "YOLOX-Nano head decoded to frame boxes (reference and engine)", test_yolox_boxes);
+  CU_add_test(s, "TwinLiteNet outputs to masks with coverage", test_twinlitenet_masks);
+  CU_add_test(s, "PilotNet output as a regression value", test_pilotnet_value);
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   const unsigned f = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
