@@ -1,4 +1,4 @@
-/* FRAME x86 AVX2: NV12 or packed 8-bit colour -> bilinear -> normalise -> f32,
+/* FRAME x86 AVX2: NV12, YUYV or packed 8-bit colour -> bilinear -> normalise -> f32,
  * 8 output pixels per step. Tap indices and weights, the YUV -> RGB matrix
  * (rounded and clamped to 8 bits as the reference does), the blend and the
  * normalisation run in f32 vectors; the 4 taps x 8 lanes are loaded per lane.
@@ -10,7 +10,7 @@
 #include "frame/frame.h"
 
 bool tsr_frame_avx2_supported(const tsr_frame_kparams *p) {
-  const bool fmt = p->format == TSR_PIXEL_NV12 || p->format == TSR_PIXEL_RGB8 || p->format == TSR_PIXEL_BGR8 ||
+  const bool fmt = p->format == TSR_PIXEL_NV12 || p->format == TSR_PIXEL_YUYV || p->format == TSR_PIXEL_RGB8 || p->format == TSR_PIXEL_BGR8 ||
                    p->format == TSR_PIXEL_RGBA8 || p->format == TSR_PIXEL_BGRA8;
   const bool linear = p->resize == TSR_FRAME_BILINEAR ||
                       (p->resize == TSR_FRAME_AREA && (p->crop_w < p->content_w || p->crop_h < p->content_h));
@@ -27,9 +27,17 @@ static inline __m256 to_u8(__m256 v) {
 static void fetch_taps(const tsr_frame_kparams *p, const int32_t *xi0, const int32_t *xi1, int sy0, int sy1,
                        __m256 tap[4][3]) {
   const int ys[2] = {sy0, sy1};
-  if (p->format == TSR_PIXEL_NV12) {
+  if (p->format == TSR_PIXEL_NV12 || p->format == TSR_PIXEL_YUYV) {
     int32_t Y[4][8], U[4][8], V[4][8];
-    for (int r = 0; r < 2; ++r) {
+    for (int r = 0; r < 2 && p->format == TSR_PIXEL_YUYV; ++r) {
+      const uint8_t *row = p->data + (size_t)ys[r] * (size_t)p->stride;
+      for (int l = 0; l < 8; ++l) {
+        const uint8_t *a = row + 4 * (size_t)(xi0[l] >> 1), *b = row + 4 * (size_t)(xi1[l] >> 1);
+        Y[2 * r][l] = a[(xi0[l] & 1) ? 2 : 0], U[2 * r][l] = a[1], V[2 * r][l] = a[3];
+        Y[2 * r + 1][l] = b[(xi1[l] & 1) ? 2 : 0], U[2 * r + 1][l] = b[1], V[2 * r + 1][l] = b[3];
+      }
+    }
+    for (int r = 0; r < 2 && p->format == TSR_PIXEL_NV12; ++r) {
       const uint8_t *row = p->data + (size_t)ys[r] * (size_t)p->stride;
       const uint8_t *uv = p->uv + (size_t)(ys[r] >> 1) * (size_t)p->uv_stride;
       for (int l = 0; l < 8; ++l) {
