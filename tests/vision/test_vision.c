@@ -352,15 +352,17 @@ static void sweep(uint32_t isa, bool vs_reference) {
   for (size_t fi = 0; fi < sizeof(fmts) / sizeof(fmts[0]); ++fi) {
     for (int mode = 0; mode < 3; ++mode) {
       for (int fit = 0; fit < 3; ++fit) {
-        for (int variant = 0; variant < 4; ++variant, ++cases) {
+        for (int variant = 0; variant < 5; ++variant, ++cases) {
           const int fmt = fmts[fi];
           const bool yuv = fmt == TSR_PIXEL_NV12 || fmt == TSR_PIXEL_YUYV;
           const int fw = yuv ? 46 : 45, fh = fmt == TSR_PIXEL_NV12 ? 30 : 29;
           test_frame t = make_frame(fmt, fw, fh, 3, (int)(rnd() % TSR_YUV_MATRIX_COUNT));
           tsr_preprocess pre;
           /* variant 0: enlarge 61x37; 1: shrink 19x13 NHWC; 2: crop 7,5 27x17
-           * -> 23x11, u8 quantised; 3: gray 17x31, i8, rounded to 8 bits */
-          static const int ow[4] = {61, 19, 23, 17}, oh[4] = {37, 13, 11, 31};
+           * -> 23x11, u8 quantised; 3: gray 17x31, i8, rounded to 8 bits;
+           * 4: crop 5,3 33x21 (odd offsets, chroma pairs split) -> 29x19 f32
+           * NHWC */
+          static const int ow[5] = {61, 19, 23, 17, 29}, oh[5] = {37, 13, 11, 31, 19};
           tsr_preprocess_default(&pre, ow[variant], oh[variant]);
           pre.resize = mode;
           pre.fit = fit;
@@ -375,6 +377,10 @@ static void sweep(uint32_t isa, bool vs_reference) {
             pre.dtype = TSR_DTYPE_U8;
             pre.q_scale = 0.02f;
             pre.q_zero_point = 128;
+          }
+          if (variant == 4) {
+            pre.crop = (tsr_rect){5, 3, 33, 21};
+            pre.layout = TSR_LAYOUT_NHWC;
           }
           if (variant == 3) {
             pre.channels = 1;
