@@ -1,4 +1,5 @@
-# Perception-op kernels (conv, pool, resize, reduce, concat, gather, qlinear).
+# Perception-op kernels (conv, pool, resize, reduce, concat, gather, qlinear,
+# frame preprocessing, detection post-processing).
 set(_tsr_vk ${CMAKE_CURRENT_LIST_DIR})
 target_sources(tessera_obj PRIVATE
   ${_tsr_vk}/conv/conv_ref.c
@@ -21,7 +22,9 @@ target_sources(tessera_obj PRIVATE
   ${_tsr_vk}/qlinear/qconv.c
   ${_tsr_vk}/qlinear/qconv_scalar.c
   ${_tsr_vk}/qlinear/qconv_dw.c
-  ${_tsr_vk}/qlinear/qfast.c)
+  ${_tsr_vk}/qlinear/qfast.c
+  ${_tsr_vk}/frame/frame_ref.c
+  ${_tsr_vk}/detect/detect_ref.c)
 
 # x86-64 variants: each file is compiled for its ISA only; the registry lists
 # them under TSR_VISION_X86 and the CPU target picks them by CPU features.
@@ -46,4 +49,10 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
     set_source_files_properties(${_tsr_vx_avx512vnni} TARGET_DIRECTORY tessera_obj PROPERTIES COMPILE_OPTIONS "${_tsr_avx512vnni}")
   endif()
   target_compile_definitions(tessera_obj PRIVATE TSR_VISION_X86=1)
+  # Frame preprocessing (kernels/frame): rounds as the reference does, so no
+  # FMA contraction.
+  target_sources(tessera_obj PRIVATE ${_tsr_vk}/frame/x86/frame_avx2.c)
+  set_source_files_properties(${_tsr_vk}/frame/x86/frame_avx2.c TARGET_DIRECTORY tessera_obj
+    PROPERTIES COMPILE_OPTIONS "${_tsr_avx2};-ffp-contract=off")
+  target_compile_definitions(tessera_obj PRIVATE TSR_FRAME_X86=1)
 endif()
