@@ -16,7 +16,7 @@ endif()
 
 tsr_add_test(test_vulkan vulkan/test_vulkan.c)
 target_link_libraries(test_vulkan PRIVATE tsr_conformance)
-set_tests_properties(test_vulkan PROPERTIES TIMEOUT 1200 SKIP_RETURN_CODE 77)
+set_tests_properties(test_vulkan PROPERTIES TIMEOUT 900 SKIP_RETURN_CODE 77)
 if(_tsr_vk_env)
   set_property(TEST test_vulkan APPEND PROPERTY ENVIRONMENT "${_tsr_vk_env}")
 endif()
