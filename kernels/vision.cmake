@@ -1,4 +1,5 @@
-# Perception-op kernels (conv, pool, resize, reduce, concat, gather, qlinear).
+# Perception-op kernels (conv, pool, resize, reduce, concat, gather, qlinear,
+# frame preprocessing, detection post-processing).
 set(_tsr_vk ${CMAKE_CURRENT_LIST_DIR})
 target_sources(tessera_obj PRIVATE
   ${_tsr_vk}/conv/conv_ref.c
@@ -21,7 +22,9 @@ target_sources(tessera_obj PRIVATE
   ${_tsr_vk}/qlinear/qconv.c
   ${_tsr_vk}/qlinear/qconv_scalar.c
   ${_tsr_vk}/qlinear/qconv_dw.c
-  ${_tsr_vk}/qlinear/qfast.c)
+  ${_tsr_vk}/qlinear/qfast.c
+  ${_tsr_vk}/frame/frame_ref.c
+  ${_tsr_vk}/detect/detect_ref.c)
 
 # x86-64 variants: each file is compiled for its ISA only; the registry lists
 # them under TSR_VISION_X86 and the CPU target picks them by CPU features.

@@ -10,6 +10,7 @@
 #include "tessera/engine.h"
 #include "tessera/llm.h"
 #include "tessera/net.h"
+#include "tessera/vision.h"
 
 #define TSR_VERSION_MAJOR 0
 #define TSR_VERSION_MINOR 1
