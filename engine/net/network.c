@@ -195,6 +195,11 @@ tsr_status tsr_network_load_file(const char *path, const tsr_network_options *op
   return TSR_OK;
 }
 
+tsr_status tsr_network_write_tsr(const tsr_network *n, FILE *f, tsr_error *err) {
+  if (n == NULL || f == NULL) return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "net: NULL argument");
+  return tsr_net_write_tsr(n->net, f, err);
+}
+
 tsr_status tsr_network_save_tsr(const tsr_network *n, const char *path, tsr_error *err) {
   if (n == NULL || path == NULL) return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "net: NULL argument");
   FILE *f = fopen(path, "wb");

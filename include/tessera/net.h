@@ -50,6 +50,9 @@
 #define TESSERA_NET_H_
 
 #include "tessera/engine.h"
+#ifndef TSR_NO_FILEIO
+#include <stdio.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -107,9 +110,13 @@ TSR_NODISCARD tsr_status tsr_network_load_memory(const void *data, size_t size, 
 TSR_NODISCARD tsr_status tsr_network_load_file(const char *path, const tsr_network_options *opt,
                                                tsr_network **out, tsr_error *err);
 /* Writes the network as a .tsr file at |path| (the graph as loaded, shapes
- * included). Running the .tsr gives bit-identical outputs. Allocates
- * temporarily through the network's allocator. */
+ * included; a failed write removes the file). Running the .tsr gives
+ * bit-identical outputs. Allocates temporarily through the network's
+ * allocator. */
 TSR_NODISCARD tsr_status tsr_network_save_tsr(const tsr_network *n, const char *path, tsr_error *err);
+/* As tsr_network_save_tsr into the open stream |f| (written from its current
+ * position and flushed; the caller closes it). */
+TSR_NODISCARD tsr_status tsr_network_write_tsr(const tsr_network *n, FILE *f, tsr_error *err);
 #endif
 /* Releases the network (every session on it must be deinitialized first).
  * NULL-safe. */

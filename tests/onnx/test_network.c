@@ -133,13 +133,23 @@ static void expect_close(const float *a, const float *ref, size_t n, double atol
 
 /* ---- tests ---- */
 
-static void write_tsr(const char *onnx_rel, const char *tsr_path) {
+/* Converts |onnx_rel| to a .tsr at |tsr_path|, by path or (|stream|) through
+ * an open FILE. */
+static void write_tsr(const char *onnx_rel, const char *tsr_path, bool stream) {
   char p[1200];
   model_path(p, sizeof(p), onnx_rel);
   tsr_network *n = NULL;
   tsr_error err;
   CU_ASSERT_EQUAL_FATAL(tsr_network_load_file(p, NULL, &n, &err), TSR_OK);
-  tsr_status st = tsr_network_save_tsr(n, tsr_path, &err);
+  tsr_status st;
+  if (stream) {
+    FILE *f = fopen(tsr_path, "wb");
+    CU_ASSERT_FATAL(f != NULL);
+    st = tsr_network_write_tsr(n, f, &err);
+    CU_ASSERT_EQUAL(fclose(f), 0);
+  } else {
+    st = tsr_network_save_tsr(n, tsr_path, &err);
+  }
   if (st != TSR_OK) printf("\n    save: %s\n", err.message);
   CU_ASSERT_EQUAL_FATAL(st, TSR_OK);
   tsr_network_free(n);
@@ -149,7 +159,7 @@ static void test_pilotnet_four_ways(void) {
   char onnx[1200], tsr[1300];
   model_path(onnx, sizeof(onnx), PILOT);
   snprintf(tsr, sizeof(tsr), "%s_pilotnet.tsr", g_tmp);
-  write_tsr(PILOT, tsr);
+  write_tsr(PILOT, tsr, false);
   size_t n_in = 0, n_ref = 0;
   float *in = read_ref("onnx/pilotnet/reference/frame_00010/input.f32", &n_in);
   float *ref = read_ref("onnx/pilotnet/reference/frame_00010/output.f32", &n_ref);
@@ -217,7 +227,7 @@ static void test_mnist(void) {
   char onnx[1200], tsr[1300];
   model_path(onnx, sizeof(onnx), MNIST);
   snprintf(tsr, sizeof(tsr), "%s_mnist.tsr", g_tmp);
-  write_tsr(MNIST, tsr);
+  write_tsr(MNIST, tsr, true);
   static const int kClass[3] = {5, 0, 4};
   for (int fmt = 0; fmt < 2; ++fmt) {
     size_t size = 0;

@@ -228,7 +228,9 @@ static const char *format_name(const tsr_network *net) {
 }
 
 /* A session on its targets: |target_name| (NULL: cpu), plus a CPU target
- * for the ops a device target does not run. */
+ * for the ops a device target does not run (the command line's placement
+ * policy as it was; the target failure policy is decided here, in
+ * session_open, not in the library). */
 typedef struct net_run {
   tsr_target *target, *fallback;
   void *mem;
