@@ -29,8 +29,8 @@ target_sources(tessera_obj PRIVATE
 # x86-64 variants: each file is compiled for its ISA only; the registry lists
 # them under TSR_VISION_X86 and the CPU target picks them by CPU features.
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
-  set(_tsr_avx2 -mavx2 -mfma -mf16c)
-  set(_tsr_avx512 -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512dq -mavx512vl)
+  set(_tsr_avx2 -mavx2 -mfma -mf16c ${TSR_SANITIZE_KERNEL_FLAGS})
+  set(_tsr_avx512 -mavx2 -mfma -mf16c -mavx512f -mavx512bw -mavx512dq -mavx512vl ${TSR_SANITIZE_KERNEL_FLAGS})
   set(_tsr_avx512vnni ${_tsr_avx512} -mavx512vnni)
   set(_tsr_vx_avx2 ${_tsr_vk}/conv/x86/conv_f32_avx2.c ${_tsr_vk}/qlinear/x86/qconv_avx2.c
     ${_tsr_vk}/qlinear/x86/qconv_dw_avx2.c ${_tsr_vk}/pool/x86/pool_avx2.c
@@ -49,4 +49,10 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
     set_source_files_properties(${_tsr_vx_avx512vnni} TARGET_DIRECTORY tessera_obj PROPERTIES COMPILE_OPTIONS "${_tsr_avx512vnni}")
   endif()
   target_compile_definitions(tessera_obj PRIVATE TSR_VISION_X86=1)
+  # Frame preprocessing (kernels/frame): rounds as the reference does, so no
+  # FMA contraction.
+  target_sources(tessera_obj PRIVATE ${_tsr_vk}/frame/x86/frame_avx2.c)
+  set_source_files_properties(${_tsr_vk}/frame/x86/frame_avx2.c TARGET_DIRECTORY tessera_obj
+    PROPERTIES COMPILE_OPTIONS "${_tsr_avx2};-ffp-contract=off")
+  target_compile_definitions(tessera_obj PRIVATE TSR_FRAME_X86=1)
 endif()

@@ -2,6 +2,7 @@
  * geometry, and the choice between the reference and the x86 kernels in
  * kernels/frame/. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "frame/frame.h"
@@ -58,7 +59,9 @@ static tsr_status check_pre(const tsr_preprocess *pre, tsr_error *err) {
 tsr_status tsr_preprocess_output_size(const tsr_preprocess *pre, size_t *out_bytes, tsr_error *err) {
   TSR_TRY(check_pre(pre, err));
   if (out_bytes == NULL) return BAD(err, "out_bytes: NULL");
-  *out_bytes = (size_t)pre->width * (size_t)pre->height * (size_t)pre->channels * elem_bytes(pre->dtype);
+  const uint64_t bytes = (uint64_t)pre->width * (uint64_t)pre->height * (uint64_t)pre->channels * elem_bytes(pre->dtype);
+  if (bytes > (uint64_t)SIZE_MAX) return BAD(err, "preprocess: %llu bytes do not fit in size_t", (unsigned long long)bytes);
+  *out_bytes = (size_t)bytes;
   return TSR_OK;
 }
 

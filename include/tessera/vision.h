@@ -167,9 +167,9 @@ void tsr_letterbox_to_frame(const tsr_letterbox *map, float net_x, float net_y, 
 /* Converts |frame| into the network input |pre| describes, writing
  * tsr_preprocess_output_size bytes to |dst| (|dst_size| bytes; F32 output
  * needs 4-byte alignment). |out_map| (may be NULL) receives the geometry.
- * Picks an x86 AVX2 kernel where |pre->isa| allows and one exists (NV12 or
- * packed 3/4-byte colour, bilinear, f32, 3 channels, no rounding); it agrees
- * with the reference to within f32 rounding. Allocates never. */
+ * Picks an x86 AVX2 kernel where |pre->isa| allows and one exists (NV12,
+ * YUYV or packed 3/4-byte colour, bilinear, f32, 3 channels, no rounding);
+ * its results equal the reference's. Allocates never. */
 TSR_NODISCARD tsr_status tsr_frame_preprocess(const tsr_frame *frame, const tsr_preprocess *pre, void *dst,
                                               size_t dst_size, tsr_letterbox *out_map, tsr_error *err);
 

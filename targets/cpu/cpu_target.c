@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hal/backends.h"
@@ -29,6 +30,7 @@ typedef struct cpu_target {
   tsr_cpu_features features;
   uint32_t isa;          /* ISA bits the kernels may use */
   bool reference_only;
+  bool capped;           /* thread count lowered by TESSERA_MAX_THREADS */
   int64_t min_split_ns;  /* least estimated work per thread of a split job (cpu_cost.h) */
   char name[32];
   tsr_pool pool;
@@ -94,6 +96,22 @@ static void cpu_deinit(tsr_target *t) {
   tsr_free(a, c);
 }
 
+/* TESSERA_MAX_THREADS caps every CPU target's thread count (0 or unset: no
+ * cap). For hosts whose threads do not work (qemu-user on some kernels) and
+ * for deployments that keep cores free; read once per target created. */
+static uint32_t thread_cap(void) {
+#ifdef TSR_NO_THREADS
+  return 1;
+#else
+  const char *v = getenv("TESSERA_MAX_THREADS");
+  if (v == NULL || *v == '\0') return 0;
+  char *end = NULL;
+  const unsigned long n = strtoul(v, &end, 10);
+  if (end == v || *end != '\0' || n > 256) return 0;
+  return (uint32_t)n;
+#endif
+}
+
 static tsr_status cpu_get_caps(const tsr_target *t, tsr_target_caps *out) {
   const cpu_target *c = (const cpu_target *)t;
   memset(out, 0, sizeof(*out));
@@ -108,8 +126,9 @@ static tsr_status cpu_get_caps(const tsr_target *t, tsr_target_caps *out) {
   char isa[128], found[128];
   tsr_isa_format(c->reference_only ? 0 : c->isa, isa, sizeof(isa));
   tsr_isa_format(c->features.isa, found, sizeof(found));
-  snprintf(out->features, sizeof(out->features), "kernels=%s%s cpu_isa=[%s] threads=%u", isa,
-           c->reference_only ? "(reference)" : "", found, (unsigned)c->pool.n_threads);
+  snprintf(out->features, sizeof(out->features), "kernels=%s%s cpu_isa=[%s] threads=%u%s", isa,
+           c->reference_only ? "(reference)" : "", found, (unsigned)c->pool.n_threads,
+           c->capped ? " (capped by TESSERA_MAX_THREADS)" : "");
   return TSR_OK;
 }
 
@@ -527,10 +546,19 @@ tsr_status tsr_cpu_target_create(const tsr_target_options *opt, const tsr_alloca
   snprintf(c->name, sizeof(c->name), "cpu");
   uint32_t n = opt->n_threads ? opt->n_threads : c->features.n_cpus;
   if (n > 256) n = 256;
+  const uint32_t cap = thread_cap();
+  if (cap != 0 && n > cap) {
+    n = cap;
+    c->capped = true;
+  }
   tsr_status st = tsr_pool_init(&c->pool, n, a);
   if (st != TSR_OK) {
     tsr_free(a, c);
-    return TSR_ERROR(err, st, "cpu: could not start %u threads", (unsigned)n);
+    return TSR_ERROR(err, st,
+                     st == TSR_ERR_DEVICE ? "cpu: %u worker threads did not start within 10 s (a platform without "
+                                            "working threads? TESSERA_MAX_THREADS=1 runs on the caller alone)"
+                                          : "cpu: could not start %u threads",
+                     (unsigned)(n - 1));
   }
   c->pool.adaptive = opt->min_split_ns != 1; /* tests: split every op, always */
   *out_target = &c->base;

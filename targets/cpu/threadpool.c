@@ -6,6 +6,7 @@
 #include "targets/cpu/threadpool.h"
 
 #ifndef TSR_NO_THREADS
+#include <sched.h>
 #include <time.h>
 #endif
 
@@ -37,10 +38,36 @@ enum { kSpinIterations = 1 << 15 };
 #define MAX_CHUNKS ((int64_t)FIELD_MASK)
 #define MAX_ACTIVE 256u
 
+/* A worker's start handshake: the worker moves kNew to kRunning as its
+ * first act; a pool whose start wait ran out moves kNew to kAbandoned, and
+ * a worker that then starts after all returns at once without touching the
+ * pool (which its creator may have freed by then). */
+enum { kWorkerNew = 0, kWorkerRunning = 1, kWorkerAbandoned = 2 };
+
+/* How long init waits for every worker to reach its loop. A thread the
+ * platform cannot start (seen: qemu-user 7.2 on a 6.18 host kernel) must
+ * end in a clear error, not a hang. */
+#define kStartTimeoutNs 10000000000LL
+
 struct tsr_pool_worker {
   tsr_pool *pool;
   uint32_t index;
+  atomic_int state;
+  struct tsr_pool_worker *first; /* the array's first record */
+  /* Used in the first record only, once workers are abandoned: references
+   * to the array (one per abandoned worker, one for the pool) and the
+   * allocator it came from; the last reference frees it. */
+  atomic_uint refs;
+  tsr_allocator allocator;
 };
+
+#ifndef TSR_NO_THREADS
+static void worker_record_release(struct tsr_pool_worker *first, unsigned n) {
+  if (atomic_fetch_sub(&first->refs, n) != n) return;
+  const tsr_allocator a = first->allocator;
+  tsr_free(&a, first);
+}
+#endif
 
 static uint64_t ticket_next(uint64_t t) { return t & FIELD_MASK; }
 static uint64_t ticket_count(uint64_t t) { return (t >> N_SHIFT) & FIELD_MASK; }
@@ -88,6 +115,11 @@ static bool has_work(tsr_pool *p, uint32_t thread) {
 
 static void *worker_main(void *arg) {
   struct tsr_pool_worker *w = arg;
+  int expected = kWorkerNew;
+  if (!atomic_compare_exchange_strong(&w->state, &expected, kWorkerRunning)) { /* abandoned */
+    worker_record_release(w->first, 1);
+    return NULL;
+  }
   tsr_pool *p = w->pool;
   atomic_fetch_add(&p->started, 1);
   int spins = 0;
@@ -111,10 +143,52 @@ static void *worker_main(void *arg) {
 }
 #endif
 
+#ifndef TSR_NO_THREADS
+/* The start wait ran out: stop the workers that run, abandon the others.
+ * An abandoned worker may still start later and reads its own record, so
+ * the records stay allocated until the last abandoned worker has started
+ * and left (worker_record_release), instead of a use after free. */
+static tsr_status abandon_start(tsr_pool *p, uint32_t n_threads) {
+  const uint32_t n_workers = n_threads - 1;
+  struct tsr_pool_worker *first = &p->workers[0];
+  first->allocator = *p->allocator;
+  atomic_store(&first->refs, n_workers + 1); /* at most: trimmed below */
+  uint32_t abandoned = 0;
+  for (uint32_t i = 0; i < n_workers; ++i) {
+    int expected = kWorkerNew;
+    if (atomic_compare_exchange_strong(&p->workers[i].state, &expected, kWorkerAbandoned)) {
+      pthread_detach(p->threads[i]);
+      ++abandoned;
+    }
+  }
+  pthread_mutex_lock(&p->mu);
+  atomic_store(&p->quit, true);
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  for (uint32_t i = 0; i < n_workers; ++i) {
+    if (atomic_load(&p->workers[i].state) == kWorkerRunning) pthread_join(p->threads[i], NULL);
+  }
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->cv);
+  tsr_free(p->allocator, p->threads);
+  /* Drop the references no abandoned worker holds (and the pool's). */
+  worker_record_release(first, n_workers - abandoned + 1);
+  p->threads = NULL;
+  p->workers = NULL;
+  p->n_threads = 0;
+  return TSR_ERR_DEVICE;
+}
+#endif
+
 tsr_status tsr_pool_init(tsr_pool *p, uint32_t n_threads, const tsr_allocator *a) {
+  return tsr_pool_init_bounded(p, n_threads, a, kStartTimeoutNs);
+}
+
+tsr_status tsr_pool_init_bounded(tsr_pool *p, uint32_t n_threads, const tsr_allocator *a, int64_t start_timeout_ns) {
   if (n_threads == 0) n_threads = 1;
 #ifdef TSR_NO_THREADS
   n_threads = 1;
+  (void)start_timeout_ns;
 #endif
   p->n_threads = n_threads;
   p->allocator = a;
@@ -148,6 +222,9 @@ tsr_status tsr_pool_init(tsr_pool *p, uint32_t n_threads, const tsr_allocator *a
   for (uint32_t i = 0; i + 1 < n_threads; ++i) {
     p->workers[i].pool = p;
     p->workers[i].index = i + 1;
+    atomic_init(&p->workers[i].state, kWorkerNew);
+    p->workers[i].first = &p->workers[0];
+    atomic_init(&p->workers[i].refs, 0);
     if (pthread_create(&p->threads[i], NULL, worker_main, &p->workers[i]) != 0) {
       p->n_threads = i + 1;
       tsr_pool_deinit(p);
@@ -155,8 +232,19 @@ tsr_status tsr_pool_init(tsr_pool *p, uint32_t n_threads, const tsr_allocator *a
     }
   }
   /* Wait until every worker runs: thread start-up (and whatever the C
-   * library allocates for it) belongs to init, not to the first job. */
-  while (atomic_load(&p->started) != n_threads - 1) TSR_PAUSE();
+   * library allocates for it) belongs to init, not to the first job. The
+   * wait is bounded: past |start_timeout_ns| the workers that have not started
+   * are abandoned (see worker_main), the others stopped, and init fails. */
+  const int64_t deadline = now_ns() + start_timeout_ns;
+  uint32_t spins = 0;
+  while (atomic_load(&p->started) != n_threads - 1) {
+    if ((++spins & 1023u) != 0) {
+      TSR_PAUSE();
+      continue;
+    }
+    if (now_ns() > deadline) return abandon_start(p, n_threads);
+    sched_yield();
+  }
 #endif
   return TSR_OK;
 }

@@ -58,8 +58,14 @@ typedef struct tsr_pool {
   int64_t serial_ns;       /* length of the last such period */
 } tsr_pool;
 
-/* Starts n_threads-1 workers. Allocates their handles through |a|. */
+/* Starts n_threads-1 workers. Allocates their handles through |a|. Waits
+ * at most 10 s for every worker to start: past that (a platform that cannot
+ * run threads) the pool stops the workers that did start and returns
+ * TSR_ERR_DEVICE, with |p| deinitialised. */
 TSR_NODISCARD tsr_status tsr_pool_init(tsr_pool *p, uint32_t n_threads, const tsr_allocator *a);
+/* The same with the start wait bounded by |start_timeout_ns| (tests). */
+TSR_NODISCARD tsr_status tsr_pool_init_bounded(tsr_pool *p, uint32_t n_threads, const tsr_allocator *a,
+                                               int64_t start_timeout_ns);
 void tsr_pool_deinit(tsr_pool *p);
 /* Runs fn over [0, units) in chunks of |chunk| units (0: automatic) on every
  * thread, returning when all are done. Never allocates. Not reentrant: one

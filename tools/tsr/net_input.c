@@ -133,51 +133,6 @@ bool tsr_pre_is_image(const char *path) {
   return false;
 }
 
-/* Resizes |src| (w x h x c, 8-bit) to |dst| (ow x oh x c), 8-bit rounded. */
-static void resize_u8(const uint8_t *src, int w, int h, int c, uint8_t *dst, int ow, int oh, int mode) {
-  double sx = (double)w / ow, sy = (double)h / oh;
-  for (int y = 0; y < oh; ++y) {
-    for (int x = 0; x < ow; ++x) {
-      for (int k = 0; k < c; ++k) {
-        double v = 0;
-        if (mode == TSR_PRE_NEAREST || (w == ow && h == oh)) {
-          int ix = (int)floor(x * sx), iy = (int)floor(y * sy);
-          ix = ix < w ? ix : w - 1;
-          iy = iy < h ? iy : h - 1;
-          v = src[((size_t)iy * w + ix) * c + k];
-        } else if (mode == TSR_PRE_AREA && sx >= 1.0 && sy >= 1.0) {
-          double x0 = x * sx, x1 = x0 + sx, y0 = y * sy, y1 = y0 + sy, acc = 0, wsum = 0;
-          for (int iy = (int)floor(y0); iy < (int)ceil(y1) && iy < h; ++iy) {
-            double wy = fmin(y1, iy + 1.0) - fmax(y0, (double)iy);
-            if (wy <= 0) continue;
-            for (int ix = (int)floor(x0); ix < (int)ceil(x1) && ix < w; ++ix) {
-              double wx = fmin(x1, ix + 1.0) - fmax(x0, (double)ix);
-              if (wx <= 0) continue;
-              acc += wx * wy * src[((size_t)iy * w + ix) * c + k];
-              wsum += wx * wy;
-            }
-          }
-          v = wsum > 0 ? acc / wsum : 0;
-        } else { /* bilinear, half-pixel centres, clamped */
-          double fx = (x + 0.5) * sx - 0.5, fy = (y + 0.5) * sy - 0.5;
-          int ix = (int)floor(fx), iy = (int)floor(fy);
-          double ax = fx - ix, ay = fy - iy;
-          if (ix < 0) ix = 0, ax = 0;
-          if (iy < 0) iy = 0, ay = 0;
-          if (ix >= w - 1) ix = w - 1, ax = 0;
-          if (iy >= h - 1) iy = h - 1, ay = 0;
-          int ix1 = ix + 1 < w ? ix + 1 : ix, iy1 = iy + 1 < h ? iy + 1 : iy;
-          double p00 = src[((size_t)iy * w + ix) * c + k], p01 = src[((size_t)iy * w + ix1) * c + k];
-          double p10 = src[((size_t)iy1 * w + ix) * c + k], p11 = src[((size_t)iy1 * w + ix1) * c + k];
-          v = (1 - ay) * ((1 - ax) * p00 + ax * p01) + ay * ((1 - ax) * p10 + ax * p11);
-        }
-        long r = lround(v);
-        dst[((size_t)y * ow + x) * c + k] = (uint8_t)(r < 0 ? 0 : (r > 255 ? 255 : r));
-      }
-    }
-  }
-}
-
 bool tsr_pre_image(const char *path, const tsr_pre *p, int32_t ndim, const int64_t *shape, float *dst, char *err,
                    size_t n) {
   if (ndim != 4 && ndim != 3) {
@@ -198,70 +153,50 @@ bool tsr_pre_image(const char *path, const tsr_pre *p, int32_t ndim, const int64
     return false;
   }
   int w = 0, h = 0, comp = 0;
-  int want = (p->gray || ch == 1) ? 1 : 3;
   uint8_t *img = stbi_load(path, &w, &h, &comp, 3);
   if (img == NULL) {
     snprintf(err, n, "%s: cannot decode the image (%s)", path, stbi_failure_reason());
     return false;
   }
-  size_t npx = (size_t)w * (size_t)h;
-  uint8_t *src = img;
+  /* The library does the rest (tessera/vision.h): [gray] -> [letterbox]
+   * resize, rounded to 8 bits -> normalise -> layout. */
+  tsr_frame frame = {TSR_PIXEL_RGB8, w, h, w * 3, img, NULL, 0, TSR_YUV_BT601_LIMITED};
+  tsr_preprocess pre;
+  tsr_preprocess_default(&pre, (int32_t)ow, (int32_t)oh);
+  tsr_cpu_features cpu;
+  tsr_cpu_detect(&cpu);
+  pre.isa = cpu.isa;
+  pre.channels = (int32_t)ch;
+  pre.bgr = p->bgr;
+  pre.resize = p->resize == TSR_PRE_AREA ? TSR_FRAME_AREA : p->resize == TSR_PRE_NEAREST ? TSR_FRAME_NEAREST : TSR_FRAME_BILINEAR;
+  pre.fit = p->letterbox >= 0 ? TSR_FIT_LETTERBOX : TSR_FIT_STRETCH;
+  pre.pad_value = (uint8_t)(p->letterbox >= 0 ? p->letterbox : 0);
+  pre.round_u8 = true;
+  pre.scale = p->scale;
+  for (int k = 0; k < 3; ++k) pre.mean[k] = p->mean[k], pre.std[k] = p->std[k];
+  pre.layout = nhwc ? TSR_LAYOUT_NHWC : TSR_LAYOUT_NCHW;
   uint8_t *gray = NULL;
-  if (want == 1) {
-    gray = malloc(npx);
-    if (gray == NULL) {
-      stbi_image_free(img);
-      snprintf(err, n, "out of memory");
-      return false;
-    }
-    for (size_t i = 0; i < npx; ++i) {
-      /* OpenCV's fixed-point BGR2GRAY weights. */
-      unsigned r = img[3 * i], g = img[3 * i + 1], b = img[3 * i + 2];
-      gray[i] = (uint8_t)((r * 4899u + g * 9617u + b * 1868u + 8192u) >> 14);
-    }
-    src = gray;
+  tsr_error e;
+  tsr_status st = TSR_OK;
+  if (p->gray && ch == 3) { /* gray replicated to 3 channels: the gray frame first */
+    gray = malloc((size_t)w * (size_t)h);
+    tsr_preprocess g;
+    tsr_preprocess_default(&g, w, h);
+    g.channels = 1;
+    g.scale = 1.0f;
+    g.dtype = TSR_DTYPE_U8;
+    st = gray == NULL ? TSR_ERR_OUT_OF_MEMORY : tsr_frame_preprocess(&frame, &g, gray, (size_t)w * (size_t)h, NULL, &e);
+    frame = (tsr_frame){TSR_PIXEL_GRAY8, w, h, w, gray, NULL, 0, TSR_YUV_BT601_LIMITED};
   }
-  /* Resize into a canvas (letterboxed: scaled to fit, at the top left). */
-  int cw = (int)ow, chh = (int)oh, rw = cw, rh = chh;
-  if (p->letterbox >= 0) {
-    double r = fmin((double)cw / w, (double)chh / h);
-    rw = (int)(w * r);
-    rh = (int)(h * r);
-    if (rw < 1) rw = 1;
-    if (rh < 1) rh = 1;
-  }
-  uint8_t *canvas = malloc((size_t)cw * chh * want), *rs = malloc((size_t)rw * rh * want);
-  if (canvas == NULL || rs == NULL) {
-    free(canvas);
-    free(rs);
-    free(gray);
-    stbi_image_free(img);
-    snprintf(err, n, "out of memory");
-    return false;
-  }
-  resize_u8(src, w, h, want, rs, rw, rh, p->resize);
-  memset(canvas, p->letterbox >= 0 ? p->letterbox : 0, (size_t)cw * chh * want);
-  for (int y = 0; y < rh; ++y) memcpy(canvas + (size_t)y * cw * want, rs + (size_t)y * rw * want, (size_t)rw * want);
-  /* Normalise and lay out, batch entries repeated. */
-  int64_t per = ch * oh * ow;
-  for (int64_t b = 0; b < s[0]; ++b) {
-    for (int64_t y = 0; y < oh; ++y) {
-      for (int64_t x = 0; x < ow; ++x) {
-        for (int64_t k = 0; k < ch; ++k) {
-          int sk = want == 1 ? 0 : (p->bgr ? 2 - (int)k : (int)k);
-          float v = canvas[((size_t)y * cw + x) * want + sk];
-          int mk = ch == 1 ? 0 : (int)k;
-          float val = (v * p->scale - p->mean[mk]) / p->std[mk];
-          int64_t idx = nhwc ? (y * ow + x) * ch + k : (k * oh + y) * ow + x;
-          dst[b * per + idx] = val;
-        }
-      }
-    }
-  }
-  free(canvas);
-  free(rs);
+  const size_t per = (size_t)(ch * oh * ow);
+  if (st == TSR_OK) st = tsr_frame_preprocess(&frame, &pre, dst, per * sizeof(float), NULL, &e);
   free(gray);
   stbi_image_free(img);
+  if (st != TSR_OK) {
+    snprintf(err, n, "%s: %s", path, st == TSR_ERR_OUT_OF_MEMORY ? "out of memory" : e.message);
+    return false;
+  }
+  for (int64_t b = 1; b < s[0]; ++b) memcpy(dst + (size_t)b * per, dst, per * sizeof(float)); /* batch: repeated */
   return true;
 }
 
