@@ -6,7 +6,7 @@
  *     |err| <= 1e-5 + 1e-4 |ref|, MNIST <= 1e-4 + 1e-4 |ref| and the argmax
  *     class), .tsr bit-identical to .onnx;
  *   - caller memory bound as input and output (no copy, the arena shrinks by
- *     their size);
+ *     their size), on the CPU and on a device target where there is one;
  *   - wrong dtype / shape / alignment / lifecycle -> clear errors;
  *   - symbolic batch: a batch-2 session on the batch-1 load against the
  *     batch-2 reference; a fixed dimension or a .tsr asked for another shape
@@ -460,6 +460,79 @@ static void test_bad_blobs(void) {
   CU_ASSERT_EQUAL(tsr_network_load_memory(NULL, 4, NULL, &n, &err), TSR_ERR_INVALID_ARGUMENT);
 }
 
+/* Bound caller memory on a device target (Vulkan, else OpenCL; skipped if
+ * neither is here): the run uploads the input from it and downloads the
+ * output into it. */
+static void test_bound_device(void) {
+  tsr_allocator sys = tsr_allocator_system();
+  tsr_target *dev = NULL, *cpu = NULL;
+  tsr_error err;
+  const char *names[2] = {"vulkan", "opencl"};
+  for (int i = 0; i < 2 && dev == NULL; ++i) {
+    tsr_target_options to;
+    memset(&to, 0, sizeof(to));
+    if (tsr_target_create(names[i], &to, &sys, &dev, &err) != TSR_OK) dev = NULL;
+  }
+  if (dev == NULL) {
+    printf("\n    SKIPPED: no device target here");
+    return;
+  }
+  tsr_target_options to;
+  memset(&to, 0, sizeof(to));
+  to.n_threads = 1;
+  CU_ASSERT_EQUAL_FATAL(tsr_target_create("cpu", &to, &sys, &cpu, &err), TSR_OK);
+  char onnx[1200];
+  model_path(onnx, sizeof(onnx), PILOT);
+  tsr_network *n = NULL;
+  CU_ASSERT_EQUAL_FATAL(tsr_network_load_file(onnx, NULL, &n, &err), TSR_OK);
+  size_t n_in = 0, n_ref = 0;
+  float *in = read_ref("onnx/pilotnet/reference/frame_00010/input.f32", &n_in);
+  float *ref = read_ref("onnx/pilotnet/reference/frame_00010/output.f32", &n_ref);
+  CU_ASSERT_FATAL(in != NULL && ref != NULL && n_in == 66 * 200);
+  tsr_network_session_config cfg;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.targets[0] = dev;
+  cfg.n_targets = 1;
+  cfg.fallback = cpu; /* asked for: ops the device lacks run on the CPU */
+  size_t size = 0, align = 0;
+  CU_ASSERT_EQUAL_FATAL(tsr_network_session_get_size(n, &cfg, &size, &align), TSR_OK);
+  void *mem = aligned_alloc(align, (size + align - 1) / align * align);
+  tsr_network_session *s = NULL;
+  CU_ASSERT_EQUAL_FATAL(tsr_network_session_init(n, &cfg, mem, size, &s), TSR_OK);
+  tsr_status st = tsr_network_session_prepare(s);
+  if (st != TSR_OK) printf("\n    prepare: %s", tsr_network_session_error(s)->message);
+  CU_ASSERT_EQUAL_FATAL(st, TSR_OK);
+  int64_t shape[4] = {1, 1, 66, 200}, oshape[2] = {1, 1};
+  float *fin = aligned_alloc(64, 66 * 200 * 4), *fout = aligned_alloc(64, 64);
+  memcpy(fin, in, 66 * 200 * 4);
+  tsr_tensor t, o;
+  CU_ASSERT_EQUAL_FATAL(tsr_tensor_init(&t, TSR_DTYPE_F32, 4, shape, fin), TSR_OK);
+  CU_ASSERT_EQUAL_FATAL(tsr_tensor_init(&o, TSR_DTYPE_F32, 2, oshape, fout), TSR_OK);
+  CU_ASSERT_EQUAL_FATAL(tsr_network_session_bind_input(s, 0, &t), TSR_OK);
+  CU_ASSERT_EQUAL_FATAL(tsr_network_session_bind_output(s, 0, &o), TSR_OK);
+  CU_ASSERT_EQUAL_FATAL(tsr_network_session_bind_arena(s, NULL, 0), TSR_OK);
+  fout[0] = NAN;
+  st = tsr_network_session_run(s);
+  if (st != TSR_OK) printf("\n    run: %s", tsr_network_session_error(s)->message);
+  CU_ASSERT_EQUAL_FATAL(st, TSR_OK);
+  tsr_program_stats ps;
+  CU_ASSERT_EQUAL(tsr_network_session_get_stats(s, &ps), TSR_OK);
+  tsr_target_caps caps;
+  CU_ASSERT_EQUAL(tsr_target_get_caps(dev, &caps), TSR_OK);
+  printf("\n    %s: %u of %u nodes on the device, %u copies", caps.name, (unsigned)ps.nodes_per_target[0],
+         (unsigned)ps.n_nodes, (unsigned)ps.n_copies);
+  expect_close(fout, ref, 1, 1e-4, 1e-3, "pilotnet bound, device");
+  tsr_network_session_deinit(s);
+  free(mem);
+  free(fin);
+  free(fout);
+  free(in);
+  free(ref);
+  tsr_network_free(n);
+  tsr_target_destroy(cpu);
+  tsr_target_destroy(dev);
+}
+
 static mb g_b; /* large: not on the stack */
 
 static void test_quantized_symbolic(void) {
@@ -543,6 +616,7 @@ int main(void) {
     CU_add_test(s, "mnist: onnx/tsr from memory, three references", test_mnist);
     CU_add_test(s, "bound caller memory, errors, zero allocations per frame", test_bind_and_no_alloc);
     CU_add_test(s, "symbolic batch per session; .tsr keeps its shapes", test_symbolic_batch);
+    CU_add_test(s, "bound caller memory on a device target", test_bound_device);
   }
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
