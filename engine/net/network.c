@@ -113,6 +113,11 @@ static tsr_status load_common(tsr_network *nw, const tsr_network_options *opt, t
   if (ns > 0 && opt->shapes == NULL) return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "net: n_shapes without shapes");
   bool tsr = tsr_net_is_tsr(nw->data, nw->size);
   nw->format = tsr ? TSR_NETWORK_FORMAT_TSR : TSR_NETWORK_FORMAT_ONNX;
+  if (tsr && (uintptr_t)nw->data % TSR_NETWORK_TSR_ALIGN != 0)
+    return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT,
+                     "net: a .tsr in memory must be %d-byte aligned (its constants are used in place); it is at "
+                     "address %% %d = %d",
+                     TSR_NETWORK_TSR_ALIGN, TSR_NETWORK_TSR_ALIGN, (int)((uintptr_t)nw->data % TSR_NETWORK_TSR_ALIGN));
 #if defined(TSR_HAVE_ONNX)
   tsr_onnx_shape shapes[TSR_NET_MAX_IO];
   TSR_TRY(to_onnx_shapes(ns ? opt->shapes : NULL, ns, shapes, err));

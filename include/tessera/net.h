@@ -91,12 +91,16 @@ typedef struct tsr_network_options {
 
 typedef struct tsr_network tsr_network;
 
+/* Least alignment of a .tsr image in memory (tsr_network_load_memory). */
+#define TSR_NETWORK_TSR_ALIGN 8
+
 /* Loads a network from |data|[0..size): a .tsr if it starts with the GGUF
  * magic, else ONNX. |data| must stay valid and unchanged until
  * tsr_network_free: a .tsr's constants are used in place, and an ONNX model
- * is re-read by sessions that ask for other input shapes. At least 64-byte
- * alignment is best for a .tsr (constants are then aligned for every
- * kernel); less works. |opt| may be NULL. On failure *out is untouched and
+ * is re-read by sessions that ask for other input shapes. A .tsr block must
+ * be at least TSR_NETWORK_TSR_ALIGN-byte aligned (TSR_ERR_INVALID_ARGUMENT
+ * otherwise): its constants are used in place at the file's 64-byte
+ * alignment relative to the block, so 64 is best. |opt| may be NULL. On failure *out is untouched and
  * |err| (may be NULL) names the problem: TSR_ERR_FORMAT for a malformed or
  * truncated file (naming the field, node or tensor), TSR_ERR_UNSUPPORTED for
  * an op, attribute or dtype Tessera does not run (naming the node and op),

@@ -214,6 +214,17 @@ static void test_pilotnet_four_ways(void) {
       CU_ASSERT_EQUAL(memcmp(first, out, 4), 0); /* .tsr, memory: bit-identical */
       free(out);
     }
+    if (memory && k >= 2) { /* a .tsr a byte off its alignment: refused */
+      size_t size = 0;
+      uint8_t *b2 = read_file(path, &size);
+      uint8_t *odd = aligned_alloc(64, size + 64);
+      memcpy(odd + 1, b2, size);
+      tsr_network *n2 = NULL;
+      CU_ASSERT_EQUAL(tsr_network_load_memory(odd + 1, size, NULL, &n2, &err), TSR_ERR_INVALID_ARGUMENT);
+      CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "aligned"));
+      free(odd);
+      free(b2);
+    }
     tsr_network_free(n);
     free(blob);
   }
