@@ -218,4 +218,17 @@ tsr_status tsr_graph_tensor_info(const tsr_graph *g, int32_t id, tsr_tensor_kind
   return TSR_OK;
 }
 
+tsr_status tsr_graph_node_info(const tsr_graph *g, uint32_t node, tsr_graph_node *out) {
+  if (g == NULL || out == NULL || node >= g->n_nodes) return TSR_ERR_INVALID_ARGUMENT;
+  const tsr_gnode *n = &g->nodes[node];
+  memset(out, 0, sizeof(*out));
+  out->type = n->type;
+  out->name = n->name;
+  out->n_src = n->n_src;
+  memcpy(out->src, n->src, sizeof(int32_t) * n->n_src);
+  out->dst = n->dst;
+  out->entry = n->entry;
+  return TSR_OK;
+}
+
 const tsr_error *tsr_graph_error(const tsr_graph *g) { return g ? &g->error : NULL; }

@@ -77,6 +77,7 @@ struct tsr_program {
   uint64_t state_size[MAX_SLOTS];
   uint64_t io_size;
   uint64_t naive_bytes;
+  uint8_t **io_ext;        /* per tensor: caller memory of a bound INPUT/OUTPUT root, or NULL */
   /* Bound memory. */
   bool bound;
   uint8_t *host;           /* host arena */
@@ -401,6 +402,23 @@ static void free_plan_ctx(tsr_program *p, plan_ctx *c) {
   tsr_free(&p->engine->allocator, c->ivals);
 }
 
+/* Offsets of the inputs and outputs at the start of the host arena; those
+ * bound to caller memory (tsr_program_bind_io) take no room there. */
+static void layout_io(tsr_program *p) {
+  uint64_t io = 0;
+  for (uint32_t t = 0; t < p->nt; ++t) {
+    tsr_tensor_kind kd = gt(p, t)->kind;
+    if (kd != TSR_TENSOR_INPUT && kd != TSR_TENSOR_OUTPUT) continue;
+    if (p->io_ext != NULL && p->io_ext[t] != NULL) {
+      p->fixed_off[(size_t)t * p->ns] = NONE;
+      continue;
+    }
+    p->fixed_off[(size_t)t * p->ns] = io;
+    io += align_up(gt(p, t)->nbytes);
+  }
+  p->io_size = io;
+}
+
 tsr_status tsr_engine_prepare(tsr_engine *e, const tsr_graph *g, tsr_program **out_program) {
   if (e == NULL || g == NULL || out_program == NULL) return TSR_ERR_INVALID_ARGUMENT;
   tsr_status st = tsr_graph_validate((tsr_graph *)g);
@@ -455,15 +473,7 @@ tsr_status tsr_engine_prepare(tsr_engine *e, const tsr_graph *g, tsr_program **o
     return st;
   }
   /* Fixed regions: host io, then state per space. */
-  uint64_t io = 0;
-  for (uint32_t t = 0; t < p->nt; ++t) {
-    tsr_tensor_kind kd = gt(p, t)->kind;
-    if (kd == TSR_TENSOR_INPUT || kd == TSR_TENSOR_OUTPUT) {
-      p->fixed_off[(size_t)t * p->ns] = io;
-      io += align_up(gt(p, t)->nbytes);
-    }
-  }
-  p->io_size = io;
+  layout_io(p);
   for (uint32_t t = 0; t < p->nt; ++t) {
     if (gt(p, t)->kind != TSR_TENSOR_STATE) continue;
     uint32_t s = p->state_home[t] >= 0 ? (uint32_t)p->state_home[t] : 0u;
@@ -488,7 +498,8 @@ tsr_status tsr_program_get_arena_size(const tsr_program *p, size_t *out_size, si
 static uint8_t *host_addr(tsr_program *p, uint32_t e, int32_t r) {
   const tsr_gtensor *t = gt(p, r);
   if (t->kind == TSR_TENSOR_CONST) return (uint8_t *)(uintptr_t)t->data;
-  if (t->kind == TSR_TENSOR_INPUT || t->kind == TSR_TENSOR_OUTPUT) return p->host + p->fixed_off[(size_t)r * p->ns];
+  if (t->kind == TSR_TENSOR_INPUT || t->kind == TSR_TENSOR_OUTPUT)
+    return (p->io_ext != NULL && p->io_ext[r] != NULL) ? p->io_ext[r] : p->host + p->fixed_off[(size_t)r * p->ns];
   if (t->kind == TSR_TENSOR_STATE) return p->host + p->io_size + p->fixed_off[(size_t)r * p->ns];
   uint64_t off = p->arena_off[((size_t)e * p->nt + (size_t)r) * p->ns];
   return off == NONE ? NULL : p->host + p->io_size + p->state_size[0] + off;
@@ -606,6 +617,30 @@ tsr_status tsr_program_bind_arena(tsr_program *p, void *mem, size_t mem_size) {
   }
   tsr_free(&e->allocator, p->op_scratch);
   p->op_scratch = NULL;
+  return TSR_OK;
+}
+
+tsr_status tsr_program_bind_io(tsr_program *p, int32_t id, void *mem, size_t size) {
+  if (p == NULL) return TSR_ERR_INVALID_ARGUMENT;
+  if (p->bound) return FAIL(p, TSR_ERR_STATE, "tsr_program_bind_io after tsr_program_bind_arena");
+  if (id < 0 || (uint32_t)id >= p->nt) return FAIL(p, TSR_ERR_INVALID_ARGUMENT, "tensor id %d out of range", (int)id);
+  const tsr_gtensor *t = gt(p, id);
+  if (t->kind != TSR_TENSOR_INPUT && t->kind != TSR_TENSOR_OUTPUT)
+    return FAIL(p, TSR_ERR_INVALID_ARGUMENT, "tensor %s is not an input or output", t->name);
+  if (mem != NULL && size != t->nbytes)
+    return FAIL(p, TSR_ERR_INVALID_ARGUMENT, "tensor %s holds %llu bytes, not %zu", t->name,
+                (unsigned long long)t->nbytes, size);
+  if (mem != NULL && (uintptr_t)mem % TSR_PROGRAM_IO_ALIGN != 0)
+    return FAIL(p, TSR_ERR_INVALID_ARGUMENT, "memory bound to tensor %s is not %d-byte aligned", t->name,
+                TSR_PROGRAM_IO_ALIGN);
+  if (p->io_ext == NULL) {
+    if (mem == NULL) return TSR_OK;
+    p->io_ext = tsr_alloc(&p->engine->allocator, sizeof(uint8_t *) * p->nt, 0);
+    if (p->io_ext == NULL) return FAIL(p, TSR_ERR_OUT_OF_MEMORY, "bind io: table");
+    memset(p->io_ext, 0, sizeof(uint8_t *) * p->nt);
+  }
+  p->io_ext[id] = mem;
+  layout_io(p);
   return TSR_OK;
 }
 
@@ -776,5 +811,6 @@ void tsr_program_destroy(tsr_program *p) {
   tsr_free(a, p->fixed_off);
   tsr_free(a, p->state_home);
   tsr_free(a, p->const_buf);
+  tsr_free(a, p->io_ext);
   tsr_free(a, p);
 }

@@ -5,9 +5,6 @@
 #include "engine/gguf/gguf.h"
 #include "engine/graph_internal.h"
 #include "engine/net/net.h"
-#if defined(TSR_HAVE_ONNX)
-#include "engine/onnx/onnx.h"
-#endif
 
 #define TSR_NET_FORMAT_VERSION 1u
 #define TSR_NET_ALIGN 64u
@@ -629,33 +626,3 @@ tsr_status tsr_net_load_tsr(const void *data, size_t size, const tsr_allocator *
   *out = net;
   return TSR_OK;
 }
-
-#ifndef TSR_NO_FILEIO
-tsr_status tsr_net_open(const char *path, const struct tsr_onnx_options *opt, const tsr_allocator *a, tsr_net **out,
-                        tsr_error *err) {
-  if (path == NULL || a == NULL || out == NULL) return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "net: NULL argument");
-  tsr_mapped_file f;
-  TSR_TRY(tsr_file_map(path, a, &f, err));
-  tsr_net *net = NULL;
-  tsr_status s;
-  if (tsr_net_is_tsr(f.data, f.size)) {
-    s = tsr_net_load_tsr(f.data, f.size, a, &net, err);
-    if (s == TSR_OK) {
-      net->file = f;
-      net->has_file = true;
-      *out = net;
-      return TSR_OK;
-    }
-  } else {
-#if defined(TSR_HAVE_ONNX)
-    s = tsr_onnx_import(f.data, f.size, opt, a, &net, err);
-    if (s == TSR_OK) *out = net;
-#else
-    (void)opt;
-    s = TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "%s: not a .tsr file, and this build has no ONNX importer", path);
-#endif
-  }
-  tsr_file_unmap(&f);
-  return s;
-}
-#endif

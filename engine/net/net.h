@@ -21,6 +21,8 @@
 typedef struct tsr_net_io {
   char *name;     /* full name as in the model file (owned) */
   int32_t tensor; /* graph tensor id (INPUT or OUTPUT root) */
+  uint32_t dynamic_dims; /* inputs: bit d set if dimension d is symbolic in
+                            the source model (ONNX only; a .tsr is static) */
 } tsr_net_io;
 
 typedef struct tsr_net_block tsr_net_block;
@@ -95,11 +97,18 @@ TSR_NODISCARD tsr_status tsr_net_session_open(const tsr_net *net, const char *ta
                                               const tsr_allocator *a, tsr_net_session *s, tsr_error *err);
 void tsr_net_session_close(tsr_net_session *s);
 
-#ifndef TSR_NO_FILEIO
+/* ---- format dispatch (net_open.c) ---- */
 struct tsr_onnx_options;
-/* Opens a network file by its contents: a .tsr (GGUF magic) is mapped and
- * kept mapped by the network; anything else is imported as ONNX with |opt|
- * (NULL: defaults), when the build has the ONNX importer. */
+/* Loads a network from |data|[0..size) by its contents: a .tsr (GGUF magic)
+ * is used in place (|data| must outlive the network); anything else is
+ * imported as ONNX with |opt| (NULL: defaults) when the build has the ONNX
+ * importer (TSR_ERR_UNSUPPORTED otherwise), and |data| is not referred to
+ * afterwards. */
+TSR_NODISCARD tsr_status tsr_net_load(const void *data, size_t size, const struct tsr_onnx_options *opt,
+                                      const tsr_allocator *a, tsr_net **out, tsr_error *err);
+#ifndef TSR_NO_FILEIO
+/* As tsr_net_load on the mapped file |path|; a .tsr keeps the mapping
+ * (owned by the network), an ONNX import unmaps it. */
 TSR_NODISCARD tsr_status tsr_net_open(const char *path, const struct tsr_onnx_options *opt,
                                       const tsr_allocator *a, tsr_net **out, tsr_error *err);
 #endif

@@ -583,6 +583,30 @@ static tsr_status build_ir(ox_ctx *c, const tsr_onnx_options *opt) {
   return TSR_OK;
 }
 
+/* Records which dimensions of each graph input are symbolic in the model
+ * (dim_param or no value): the ones a caller may choose at import. */
+static void mark_dynamic_dims(const Onnx__GraphProto *g, tsr_net *net) {
+  for (size_t i = 0; i < g->n_input; ++i) {
+    const Onnx__ValueInfoProto *vi = g->input[i];
+    int32_t k = vi->name ? tsr_net_find_io(net, true, vi->name) : -1;
+    if (k < 0) continue;
+    const Onnx__TypeProto *tp = vi->type;
+    const Onnx__TensorShapeProto *sp =
+        (tp && tp->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && tp->tensor_type) ? tp->tensor_type->shape : NULL;
+    uint32_t mask = 0;
+    if (sp == NULL) {
+      mask = (1u << TSR_MAX_DIMS) - 1u;
+    } else {
+      for (size_t d = 0; d < sp->n_dim && d < TSR_MAX_DIMS; ++d) {
+        const Onnx__TensorShapeProto__Dimension *dm = sp->dim[d];
+        if (!(dm->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && dm->dim_value > 0))
+          mask |= 1u << d;
+      }
+    }
+    net->inputs[k].dynamic_dims = mask;
+  }
+}
+
 /* protobuf-c allocations through the caller's allocator. */
 static void *pb_alloc(void *user, size_t size) { return tsr_alloc((const tsr_allocator *)user, size ? size : 1, 16); }
 static void pb_free(void *user, void *p) { tsr_free((const tsr_allocator *)user, p); }
@@ -621,6 +645,7 @@ tsr_status tsr_onnx_import(const void *data, size_t size, const tsr_onnx_options
     s = tsr_graph_validate(net->graph);
     if (s != TSR_OK) tsr_error_copy(c.err, tsr_graph_error(net->graph));
   }
+  if (s == TSR_OK) mark_dynamic_dims(m->graph, net);
   ox_free_all(&c);
   onnx__model_proto__free_unpacked(m, &pa);
   if (s != TSR_OK) {

@@ -51,6 +51,18 @@ TSR_NODISCARD tsr_status tsr_engine_prepare(tsr_engine *e, const tsr_graph *g,
  * outputs, host state). Pure. */
 TSR_NODISCARD tsr_status tsr_program_get_arena_size(const tsr_program *p, size_t *out_size,
                                                     size_t *out_align);
+/* Alignment tsr_program_bind_io requires of caller memory. */
+#define TSR_PROGRAM_IO_ALIGN 64
+/* Places INPUT or OUTPUT tensor |id| (a root, contiguous, |size| bytes: its
+ * whole extent) in caller memory |mem| instead of the host arena, so that
+ * runs read the input from / write the output to |mem| directly (on host
+ * targets; a device target copies between |mem| and its own memory as it
+ * would from the arena). NULL unbinds. Only before tsr_program_bind_arena:
+ * the command lists record the address; |mem| must stay valid while the
+ * program runs and be TSR_PROGRAM_IO_ALIGN-aligned. A bound tensor takes no
+ * room in the host arena. Inputs are never written by a run. Allocates (a
+ * table, once) through the engine's allocator. */
+TSR_NODISCARD tsr_status tsr_program_bind_io(tsr_program *p, int32_t id, void *mem, size_t size);
 /* Binds the caller's host arena (NULL: allocate it through the engine's
  * allocator), allocates target memory, uploads constants, zeroes state and
  * records the command lists. After this, runs never allocate. */

@@ -71,6 +71,18 @@ int32_t tsr_graph_find_tensor(const tsr_graph *g, const char *name);
 const char *tsr_graph_tensor_name(const tsr_graph *g, int32_t id);
 TSR_NODISCARD tsr_status tsr_graph_tensor_info(const tsr_graph *g, int32_t id,
                                                tsr_tensor_kind *out_kind, tsr_tensor *out_shape);
+/* A node as added: op, name, sources (-1: absent) and destination. */
+typedef struct tsr_graph_node {
+  tsr_op_type type;
+  const char *name; /* owned by the graph */
+  uint32_t n_src;
+  int32_t src[TSR_OP_MAX_SRC];
+  int32_t dst;
+  uint32_t entry;
+} tsr_graph_node;
+
+/* Describes node |node| (in the order nodes were added). Pure. */
+TSR_NODISCARD tsr_status tsr_graph_node_info(const tsr_graph *g, uint32_t node, tsr_graph_node *out);
 /* The graph's last error. */
 const tsr_error *tsr_graph_error(const tsr_graph *g);
 

@@ -9,6 +9,7 @@
 #include "tessera/graph.h"
 #include "tessera/engine.h"
 #include "tessera/llm.h"
+#include "tessera/net.h"
 #include "tessera/vision.h"
 
 #define TSR_VERSION_MAJOR 0

@@ -13,13 +13,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "engine/graph_internal.h"
-#include "engine/net/net.h"
-#include "engine/onnx/onnx.h"
+#include "tessera/tessera.h"
 #include "tools/tsr/commands.h"
 #include "tools/tsr/net_input.h"
 
-#define MAX_IN TSR_NET_MAX_IO
+#define MAX_IN 16
 
 static bool ends_with_ci(const char *s, const char *suffix) {
   size_t a = strlen(s), b = strlen(suffix);
@@ -64,7 +62,7 @@ typedef struct net_opts {
   double seconds;
   input_spec in[MAX_IN];
   int n_in;
-  tsr_onnx_shape shapes[MAX_IN];
+  tsr_network_shape shapes[MAX_IN];
   char shape_names[MAX_IN][256];
   int n_shapes;
   tsr_pre pre;
@@ -133,7 +131,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
     } else if (strcmp(a, "--shape") == 0 && v) {
       if (o->n_shapes == MAX_IN) return usage_error(cmd, "too many shapes", v);
       const char *eq = strchr(v, '=');
-      tsr_onnx_shape *s = &o->shapes[o->n_shapes];
+      tsr_network_shape *s = &o->shapes[o->n_shapes];
       memset(s, 0, sizeof(*s));
       if (eq) snprintf(o->shape_names[o->n_shapes], 256, "%.*s", (int)(eq - v), v);
       s->name = eq ? o->shape_names[o->n_shapes] : NULL;
@@ -171,9 +169,9 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
       o->warmup = atoi(v);
       ++i;
     } else if (strcmp(a, "--no-fusion") == 0) {
-      o->onnx_flags |= TSR_ONNX_NO_FUSION;
+      o->onnx_flags |= TSR_NETWORK_NO_FUSION;
     } else if (strcmp(a, "--qdq-float") == 0) {
-      o->onnx_flags |= TSR_ONNX_QDQ_FLOAT;
+      o->onnx_flags |= TSR_NETWORK_QDQ_FLOAT;
     } else if (strcmp(a, "--times") == 0) {
       o->dump_times = true;
     } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
@@ -189,8 +187,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
 }
 
 /* Opens the network, with input shapes from --shape and shaped --input. */
-static int open_net(const char *cmd, net_opts *o, const tsr_allocator *a, tsr_net **out, double *load_ms) {
-  tsr_onnx_shape shapes[2 * MAX_IN];
+static int open_net(const char *cmd, net_opts *o, const tsr_allocator *a, tsr_network **out, double *load_ms) {
+  tsr_network_shape shapes[2 * MAX_IN];
   int ns = 0;
   for (int i = 0; i < o->n_shapes; ++i) shapes[ns++] = o->shapes[i];
   for (int i = 0; i < o->n_in; ++i) {
@@ -198,25 +196,88 @@ static int open_net(const char *cmd, net_opts *o, const tsr_allocator *a, tsr_ne
     bool dup = false;
     for (int k = 0; k < ns; ++k) dup = dup || (shapes[k].name && o->in[i].name && strcmp(shapes[k].name, o->in[i].name) == 0);
     if (dup) continue;
-    tsr_onnx_shape s;
+    tsr_network_shape s;
     memset(&s, 0, sizeof(s));
     s.name = o->in[i].name;
     s.ndim = o->in[i].ndim;
     memcpy(s.shape, o->in[i].shape, sizeof(s.shape));
     shapes[ns++] = s;
   }
-  tsr_onnx_options oo;
+  tsr_network_options oo;
   memset(&oo, 0, sizeof(oo));
+  oo.allocator = a;
   oo.shapes = shapes;
   oo.n_shapes = (uint32_t)ns;
   oo.flags = o->onnx_flags;
   tsr_error err;
   tsr_error_clear(&err);
   double t0 = now_ms();
-  tsr_status s = tsr_net_open(o->model, &oo, a, out, &err);
+  tsr_status s = tsr_network_load_file(o->model, &oo, out, &err);
   if (load_ms) *load_ms = now_ms() - t0;
   if (s != TSR_OK) {
     fprintf(stderr, "tsr %s: %s: %s (%s)\n", cmd, o->model, err.message, tsr_status_string(s));
+    return 1;
+  }
+  return 0;
+}
+
+static const char *format_name(const tsr_network *net) {
+  tsr_network_info info;
+  if (tsr_network_get_info(net, &info) != TSR_OK) return "?";
+  return info.format == TSR_NETWORK_FORMAT_TSR ? "tsr" : "onnx";
+}
+
+/* A session on its targets: |target_name| (NULL: cpu), plus a CPU target
+ * for the ops a device target does not run (the command line's placement
+ * policy as it was; the target failure policy is decided here, in
+ * session_open, not in the library). */
+typedef struct net_run {
+  tsr_target *target, *fallback;
+  void *mem;
+  tsr_network_session *s;
+} net_run;
+
+static void session_close(net_run *r) {
+  tsr_network_session_deinit(r->s);
+  free(r->mem);
+  if (r->fallback) tsr_target_destroy(r->fallback);
+  if (r->target) tsr_target_destroy(r->target);
+  memset(r, 0, sizeof(*r));
+}
+
+/* Returns 0, or 1 with the error in |err|. */
+static int session_open(const tsr_network *net, const char *target_name, uint32_t n_threads, const tsr_allocator *a,
+                        net_run *r, tsr_error *err) {
+  memset(r, 0, sizeof(*r));
+  tsr_target_options to;
+  memset(&to, 0, sizeof(to));
+  to.n_threads = n_threads;
+  to.allow_cpu_device = true;
+  tsr_status st = tsr_target_create(target_name ? target_name : "cpu", &to, a, &r->target, err);
+  tsr_target_caps caps;
+  if (st == TSR_OK) st = tsr_target_get_caps(r->target, &caps);
+  if (st == TSR_OK && !(caps.flags & TSR_CAP_HOST_MEMORY)) st = tsr_target_create("cpu", &to, a, &r->fallback, err);
+  tsr_network_session_config cfg;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.allocator = a;
+  cfg.targets[0] = r->target;
+  cfg.n_targets = 1;
+  cfg.fallback = r->fallback ? r->fallback : r->target;
+  size_t size = 0, align = 0;
+  if (st == TSR_OK) st = tsr_network_session_get_size(net, &cfg, &size, &align);
+  if (st == TSR_OK) {
+    r->mem = aligned_alloc(align, (size + align - 1) / align * align);
+    if (r->mem == NULL) st = TSR_ERROR(err, TSR_ERR_OUT_OF_MEMORY, "net: session memory");
+  }
+  if (st == TSR_OK) st = tsr_network_session_init(net, &cfg, r->mem, size, &r->s);
+  if (st == TSR_OK) {
+    st = tsr_network_session_prepare(r->s);
+    if (st == TSR_OK) st = tsr_network_session_bind_arena(r->s, NULL, 0);
+    if (st != TSR_OK) tsr_error_copy(err, tsr_network_session_error(r->s));
+  }
+  if (st != TSR_OK) {
+    if (err && err->code == TSR_OK) TSR_ERROR(err, st, "net: cannot prepare the network");
+    session_close(r);
     return 1;
   }
   return 0;
@@ -230,34 +291,40 @@ static void shape_str(const tsr_tensor *t, char *buf, size_t n) {
 
 /* Fills every input from the --input specs (or, with |synthetic|, with a
  * fixed pseudo-random pattern when none is given). */
-static int set_inputs(const char *cmd, const net_opts *o, const tsr_net *net, tsr_program *prog, bool synthetic) {
+static int set_inputs(const char *cmd, const net_opts *o, const tsr_network *net, tsr_network_session *ses,
+                      bool synthetic) {
   bool given[MAX_IN] = {false};
+  const uint32_t n_inputs = tsr_network_input_count(net);
   for (int i = 0; i < o->n_in; ++i) {
     const input_spec *sp = &o->in[i];
     int32_t idx = -1;
     if (sp->name != NULL) {
-      idx = tsr_net_find_io(net, true, sp->name);
+      idx = tsr_network_find_input(net, sp->name);
       if (idx < 0) {
         fprintf(stderr, "tsr %s: the network has no input '%s'; its inputs:", cmd, sp->name);
-        for (uint32_t k = 0; k < net->n_inputs; ++k) fprintf(stderr, " %s", net->inputs[k].name);
+        for (uint32_t k = 0; k < n_inputs; ++k) {
+          tsr_network_io_info ki;
+          if (tsr_network_input_info(net, k, &ki) == TSR_OK) fprintf(stderr, " %s", ki.name);
+        }
         fprintf(stderr, "\n");
         return 2;
       }
     } else {
       idx = i;
-      if ((uint32_t)i >= net->n_inputs) {
-        fprintf(stderr, "tsr %s: %d inputs given, the network has %u\n", cmd, o->n_in, (unsigned)net->n_inputs);
+      if ((uint32_t)i >= n_inputs) {
+        fprintf(stderr, "tsr %s: %d inputs given, the network has %u\n", cmd, o->n_in, (unsigned)n_inputs);
         return 2;
       }
-      if (net->n_inputs > 1 && o->n_in != (int)net->n_inputs) {
-        fprintf(stderr, "tsr %s: the network has %u inputs; name them (--input NAME=PATH)\n", cmd, (unsigned)net->n_inputs);
+      if (n_inputs > 1 && o->n_in != (int)n_inputs) {
+        fprintf(stderr, "tsr %s: the network has %u inputs; name them (--input NAME=PATH)\n", cmd, (unsigned)n_inputs);
         return 2;
       }
     }
     given[idx] = true;
-    int32_t tid = net->inputs[idx].tensor;
+    tsr_network_io_info ii;
+    if (tsr_network_session_input_info(ses, (uint32_t)idx, &ii) != TSR_OK) return 1;
     tsr_tensor t;
-    if (tsr_graph_tensor_info(net->graph, tid, NULL, &t) != TSR_OK) return 1;
+    if (tsr_tensor_init(&t, ii.dtype, ii.ndim, ii.shape, NULL) != TSR_OK) return 1;
     char sh[128];
     shape_str(&t, sh, sizeof(sh));
     int64_t numel = tsr_tensor_numel(&t);
@@ -265,13 +332,13 @@ static int set_inputs(const char *cmd, const net_opts *o, const tsr_net *net, ts
       bool same = sp->ndim == t.ndim;
       for (int k = 0; same && k < t.ndim; ++k) same = sp->shape[k] == t.shape[k];
       if (!same) {
-        fprintf(stderr, "tsr %s: input %s is %s in this network, not the shape given%s\n", cmd, net->inputs[idx].name, sh,
-                strcmp(net->format, "tsr") == 0 ? " (a .tsr keeps the shapes it was converted with)" : "");
+        fprintf(stderr, "tsr %s: input %s is %s in this network, not the shape given%s\n", cmd, ii.name, sh,
+                strcmp(format_name(net), "tsr") == 0 ? " (a .tsr keeps the shapes it was converted with)" : "");
         return 2;
       }
     }
     void *data;
-    if (tsr_program_tensor_data(prog, tid, &data) != TSR_OK) return 1;
+    if (tsr_network_session_input_data(ses, (uint32_t)idx, &data) != TSR_OK) return 1;
     char err[512];
     if (tsr_pre_is_image(sp->path)) {
       float *tmp = malloc(sizeof(float) * (size_t)numel);
@@ -279,7 +346,7 @@ static int set_inputs(const char *cmd, const net_opts *o, const tsr_net *net, ts
       bool ok = tsr_pre_image(sp->path, &o->pre, t.ndim, t.shape, tmp, err, sizeof(err));
       if (ok && t.dtype == TSR_DTYPE_F32) memcpy(data, tmp, sizeof(float) * (size_t)numel);
       else if (ok) {
-        fprintf(stderr, "tsr %s: input %s is %s; images give f32\n", cmd, net->inputs[idx].name, sh);
+        fprintf(stderr, "tsr %s: input %s is %s; images give f32\n", cmd, ii.name, sh);
         free(tmp);
         return 2;
       }
@@ -296,24 +363,26 @@ static int set_inputs(const char *cmd, const net_opts *o, const tsr_net *net, ts
         return 2;
       }
       if (!tsr_raw_read(sp->path, ft, numel, t.dtype, data, err, sizeof(err))) {
-        fprintf(stderr, "tsr %s: input %s (%s): %s\n", cmd, net->inputs[idx].name, sh, err);
+        fprintf(stderr, "tsr %s: input %s (%s): %s\n", cmd, ii.name, sh, err);
         return 2;
       }
     }
   }
-  for (uint32_t i = 0; i < net->n_inputs; ++i) {
+  for (uint32_t i = 0; i < n_inputs; ++i) {
     if (given[i]) continue;
+    tsr_network_io_info ii;
     tsr_tensor t;
-    if (tsr_graph_tensor_info(net->graph, net->inputs[i].tensor, NULL, &t) != TSR_OK) return 1;
+    if (tsr_network_session_input_info(ses, i, &ii) != TSR_OK ||
+        tsr_tensor_init(&t, ii.dtype, ii.ndim, ii.shape, NULL) != TSR_OK)
+      return 1;
     char sh[128];
     shape_str(&t, sh, sizeof(sh));
     if (!synthetic) {
-      fprintf(stderr, "tsr %s: no value for input %s %s (--input %s=PATH)\n", cmd, net->inputs[i].name, sh,
-              net->inputs[i].name);
+      fprintf(stderr, "tsr %s: no value for input %s %s (--input %s=PATH)\n", cmd, ii.name, sh, ii.name);
       return 2;
     }
     void *data;
-    if (tsr_program_tensor_data(prog, net->inputs[i].tensor, &data) != TSR_OK) return 1;
+    if (tsr_network_session_input_data(ses, i, &data) != TSR_OK) return 1;
     uint32_t r = 12345u + i;
     size_t es = tsr_dtype_block_bytes(t.dtype);
     for (int64_t k = 0; k < tsr_tensor_numel(&t); ++k) {
@@ -480,32 +549,32 @@ int tsr_net_cmd_run(int argc, char **argv) {
   int rc = parse_opts("run", argc, argv, &o);
   if (rc) return rc;
   tsr_allocator a = tsr_allocator_system();
-  tsr_net *net = NULL;
+  tsr_network *net = NULL;
   double load_ms = 0;
   if ((rc = open_net("run", &o, &a, &net, &load_ms)) != 0) return rc;
-  tsr_net_session s;
+  net_run s;
   tsr_error err;
   tsr_error_clear(&err);
   double t0 = now_ms();
-  if (tsr_net_session_open(net, o.target, o.threads, &a, &s, &err) != TSR_OK) {
+  if (session_open(net, o.target, o.threads, &a, &s, &err) != 0) {
     fprintf(stderr, "tsr run: %s\n", err.message);
-    tsr_net_destroy(net);
+    tsr_network_free(net);
     return 1;
   }
   double prep_ms = now_ms() - t0;
-  rc = set_inputs("run", &o, net, s.program, false);
+  rc = set_inputs("run", &o, net, s.s, false);
   double *lat = calloc((size_t)o.repeat, sizeof(double));
   /* One untimed run first: the first frame pays for page faults and caches. */
-  if (rc == 0 && tsr_program_run(s.program, 0, NULL) != TSR_OK) {
-    fprintf(stderr, "tsr run: %s\n", tsr_program_error(s.program)->message);
+  if (rc == 0 && tsr_network_session_run(s.s) != TSR_OK) {
+    fprintf(stderr, "tsr run: %s\n", tsr_network_session_error(s.s)->message);
     rc = 1;
   }
   for (int i = 0; rc == 0 && i < o.repeat; ++i) {
     double t1 = now_ms();
-    tsr_status st = tsr_program_run(s.program, 0, NULL);
+    tsr_status st = tsr_network_session_run(s.s);
     lat[i] = now_ms() - t1;
     if (st != TSR_OK) {
-      fprintf(stderr, "tsr run: %s\n", tsr_program_error(s.program)->message);
+      fprintf(stderr, "tsr run: %s\n", tsr_network_session_error(s.s)->message);
       rc = 1;
     }
   }
@@ -515,31 +584,33 @@ int tsr_net_cmd_run(int argc, char **argv) {
       rc = 1;
     }
   }
-  for (uint32_t i = 0; rc == 0 && i < net->n_outputs; ++i) {
+  for (uint32_t i = 0; rc == 0 && i < tsr_network_output_count(net); ++i) {
+    tsr_network_io_info oi;
     tsr_tensor t;
-    void *data;
-    if (tsr_graph_tensor_info(net->graph, net->outputs[i].tensor, NULL, &t) != TSR_OK ||
-        tsr_program_tensor_data(s.program, net->outputs[i].tensor, &data) != TSR_OK) {
+    const void *data;
+    if (tsr_network_session_output_info(s.s, i, &oi) != TSR_OK ||
+        tsr_tensor_init(&t, oi.dtype, oi.ndim, oi.shape, NULL) != TSR_OK ||
+        tsr_network_session_output_data(s.s, i, &data) != TSR_OK) {
       rc = 1;
       break;
     }
-    summarize(net->outputs[i].name, &t, data);
-    if (o.out_dir != NULL) rc = write_output(o.out_dir, net->outputs[i].name, &t, data);
+    summarize(oi.name, &t, data);
+    if (o.out_dir != NULL) rc = write_output(o.out_dir, oi.name, &t, data);
   }
   if (rc == 0) {
     qsort(lat, (size_t)o.repeat, sizeof(double), cmp_double);
     tsr_program_stats ps;
     tsr_target_caps caps;
-    if (tsr_program_get_stats(s.program, &ps) != TSR_OK) memset(&ps, 0, sizeof(ps));
+    if (tsr_network_session_get_stats(s.s, &ps) != TSR_OK) memset(&ps, 0, sizeof(ps));
     if (tsr_target_get_caps(s.target, &caps) != TSR_OK) memset(&caps, 0, sizeof(caps));
     printf("run: %s (%s), %u nodes on %s with %u threads; latency %.3f ms/frame (median of %d); load %.1f ms, "
            "prepare %.1f ms; arena %.2f MiB, peak RSS %.1f MiB\n",
-           o.model, net->format, (unsigned)ps.n_nodes, caps.name, (unsigned)caps.n_threads, percentile(lat, o.repeat, 50),
+           o.model, format_name(net), (unsigned)ps.n_nodes, caps.name, (unsigned)caps.n_threads, percentile(lat, o.repeat, 50),
            o.repeat, load_ms, prep_ms, (double)ps.arena_bytes / 1048576.0, peak_rss_mib());
   }
   free(lat);
-  tsr_net_session_close(&s);
-  tsr_net_destroy(net);
+  session_close(&s);
+  tsr_network_free(net);
   return rc;
 }
 
@@ -557,33 +628,33 @@ int tsr_net_cmd_bench(int argc, char **argv) {
   int rc = parse_opts("bench", argc, argv, &o);
   if (rc) return rc;
   tsr_allocator a = tsr_allocator_system();
-  tsr_net *net = NULL;
+  tsr_network *net = NULL;
   double load_ms = 0;
   if ((rc = open_net("bench", &o, &a, &net, &load_ms)) != 0) return rc;
-  printf("bench: %s (%s), load %.1f ms\n", o.model, net->format, load_ms);
+  printf("bench: %s (%s), load %.1f ms\n", o.model, format_name(net), load_ms);
   char list[128];
   snprintf(list, sizeof(list), "%s", o.thread_list);
   for (char *tok = strtok(list, ","); tok != NULL && rc == 0; tok = strtok(NULL, ",")) {
     uint32_t nt = (uint32_t)atoi(tok);
-    tsr_net_session s;
+    net_run s;
     tsr_error err;
     tsr_error_clear(&err);
-    if (tsr_net_session_open(net, o.target, nt, &a, &s, &err) != TSR_OK) {
+    if (session_open(net, o.target, nt, &a, &s, &err) != 0) {
       fprintf(stderr, "tsr bench: %s\n", err.message);
       rc = 1;
       break;
     }
-    rc = set_inputs("bench", &o, net, s.program, true);
+    rc = set_inputs("bench", &o, net, s.s, true);
     for (int i = 0; rc == 0 && i < o.warmup; ++i) {
-      if (tsr_program_run(s.program, 0, NULL) != TSR_OK) rc = 1;
+      if (tsr_network_session_run(s.s) != TSR_OK) rc = 1;
     }
     int cap = o.iters > 0 ? o.iters : 100000, n = 0;
     double *lat = malloc(sizeof(double) * (size_t)cap);
     double start = now_ms();
     while (rc == 0 && lat != NULL && n < cap) {
       double t1 = now_ms();
-      if (tsr_program_run(s.program, 0, NULL) != TSR_OK) {
-        fprintf(stderr, "tsr bench: %s\n", tsr_program_error(s.program)->message);
+      if (tsr_network_session_run(s.s) != TSR_OK) {
+        fprintf(stderr, "tsr bench: %s\n", tsr_network_session_error(s.s)->message);
         rc = 1;
         break;
       }
@@ -607,10 +678,10 @@ int tsr_net_cmd_bench(int argc, char **argv) {
              percentile(lat, n, 99), lat[0], n, caps.name);
     }
     free(lat);
-    tsr_net_session_close(&s);
+    session_close(&s);
   }
   if (rc == 0) printf("peak RSS %.1f MiB\n", peak_rss_mib());
-  tsr_net_destroy(net);
+  tsr_network_free(net);
   return rc;
 }
 
@@ -625,63 +696,71 @@ int tsr_net_cmd_info(int argc, char **argv) {
   int rc = parse_opts("info", argc, argv, &o);
   if (rc) return rc;
   tsr_allocator a = tsr_allocator_system();
-  tsr_net *net = NULL;
+  tsr_network *net = NULL;
   double load_ms = 0;
   if ((rc = open_net("info", &o, &a, &net, &load_ms)) != 0) return rc;
-  const tsr_graph *g = net->graph;
-  printf("model: %s\nformat: %s%s%s, opset %lld, %u source nodes, loaded in %.1f ms\n", o.model, net->format,
-         net->producer[0] ? ", producer " : "", net->producer, (long long)net->opset, (unsigned)net->source_nodes, load_ms);
+  const tsr_graph *g = tsr_network_graph(net);
+  tsr_network_info info;
+  if (tsr_network_get_info(net, &info) != TSR_OK) memset(&info, 0, sizeof(info));
+  printf("model: %s\nformat: %s%s%s, opset %lld, %u source nodes, loaded in %.1f ms\n", o.model, format_name(net),
+         info.producer[0] ? ", producer " : "", info.producer, (long long)info.opset, (unsigned)info.source_nodes, load_ms);
   for (int io = 0; io < 2; ++io) {
-    uint32_t n = io ? net->n_outputs : net->n_inputs;
-    const tsr_net_io *l = io ? net->outputs : net->inputs;
+    uint32_t n = io ? info.n_outputs : info.n_inputs;
     for (uint32_t i = 0; i < n; ++i) {
+      tsr_network_io_info ii;
       tsr_tensor t;
-      if (tsr_graph_tensor_info(g, l[i].tensor, NULL, &t) != TSR_OK) continue;
+      if ((io ? tsr_network_output_info(net, i, &ii) : tsr_network_input_info(net, i, &ii)) != TSR_OK ||
+          tsr_tensor_init(&t, ii.dtype, ii.ndim, ii.shape, NULL) != TSR_OK)
+        continue;
       char sh[128];
       shape_str(&t, sh, sizeof(sh));
-      printf("%s %s %s\n", io ? "output" : "input", l[i].name, sh);
+      printf("%s %s %s", io ? "output" : "input", ii.name, sh);
+      if (ii.dynamic_dims) {
+        printf(" (symbolic:");
+        for (int d = 0; d < ii.ndim; ++d) {
+          if (ii.dynamic_dims & (1u << d)) printf(" %d", d);
+        }
+        printf(")");
+      }
+      if (ii.has_quant) printf(" scale %.6g zero_point %d", ii.scale, (int)ii.zero_point);
+      printf("\n");
     }
   }
   uint32_t count[TSR_OP_COUNT] = {0};
-  for (uint32_t i = 0; i < g->n_nodes; ++i) count[g->nodes[i].type]++;
-  uint64_t cbytes = 0;
-  uint32_t nconst = 0, nview = 0;
-  for (uint32_t i = 0; i < g->n_tensors; ++i) {
-    if (g->tensors[i].kind == TSR_TENSOR_CONST) {
-      cbytes += g->tensors[i].nbytes;
-      nconst++;
-    }
-    nview += g->tensors[i].kind == TSR_TENSOR_VIEW;
+  for (uint32_t i = 0; i < info.n_nodes; ++i) {
+    tsr_graph_node nd;
+    if (tsr_graph_node_info(g, i, &nd) == TSR_OK && nd.type < TSR_OP_COUNT) count[nd.type]++;
   }
-  printf("graph: %u nodes, %u tensors (%u constants, %.2f MiB; %u views)\nops:", (unsigned)g->n_nodes,
-         (unsigned)g->n_tensors, (unsigned)nconst, (double)cbytes / 1048576.0, (unsigned)nview);
+  printf("graph: %u nodes, %u tensors (%u constants, %.2f MiB; %u views)\nops:", (unsigned)info.n_nodes,
+         (unsigned)info.n_tensors, (unsigned)info.n_consts, (double)info.const_bytes / 1048576.0, (unsigned)info.n_views);
   for (int t = 1; t < TSR_OP_COUNT; ++t) {
     if (count[t]) printf(" %s x%u", tsr_op_type_name((tsr_op_type)t), (unsigned)count[t]);
   }
   printf("\n");
   if (o.verbose) {
-    for (uint32_t i = 0; i < g->n_nodes; ++i) {
-      const tsr_gnode *n = &g->nodes[i];
+    for (uint32_t i = 0; i < info.n_nodes; ++i) {
+      tsr_graph_node nd;
       tsr_tensor t;
-      tsr_graph_describe(g, n->dst, &t);
+      if (tsr_graph_node_info(g, i, &nd) != TSR_OK || tsr_graph_tensor_info(g, nd.dst, NULL, &t) != TSR_OK) continue;
       char sh[128];
       shape_str(&t, sh, sizeof(sh));
-      printf("  %4u %-16s %-40s -> %s %s\n", (unsigned)i, tsr_op_type_name(n->type), n->name, g->tensors[n->dst].name, sh);
+      printf("  %4u %-16s %-40s -> %s %s\n", (unsigned)i, tsr_op_type_name(nd.type), nd.name,
+             tsr_graph_tensor_name(g, nd.dst), sh);
     }
   }
-  tsr_net_session s;
+  net_run s;
   tsr_error err;
   tsr_error_clear(&err);
-  if (tsr_net_session_open(net, o.target, 1, &a, &s, &err) == TSR_OK) {
+  if (session_open(net, o.target, 1, &a, &s, &err) == 0) {
     tsr_program_stats ps;
-    if (tsr_program_get_stats(s.program, &ps) == TSR_OK)
+    if (tsr_network_session_get_stats(s.s, &ps) == TSR_OK)
       printf("memory: arena %.2f MiB (intermediates without reuse %.2f MiB), inputs+outputs %.2f MiB\n",
              (double)ps.arena_bytes / 1048576.0, (double)ps.naive_bytes / 1048576.0, (double)ps.io_bytes / 1048576.0);
-    tsr_net_session_close(&s);
+    session_close(&s);
   } else {
     printf("memory: cannot prepare on %s: %s\n", o.target ? o.target : "cpu", err.message);
   }
-  tsr_net_destroy(net);
+  tsr_network_free(net);
   return 0;
 }
 
@@ -699,27 +778,22 @@ int tsr_cmd_convert(int argc, char **argv) {
   if (rc) return rc;
   if (o.output == NULL) return usage_error("convert", "no output file (-o MODEL.tsr)", NULL);
   tsr_allocator a = tsr_allocator_system();
-  tsr_net *net = NULL;
+  tsr_network *net = NULL;
   if ((rc = open_net("convert", &o, &a, &net, NULL)) != 0) return rc;
-  FILE *f = fopen(o.output, "wb");
-  if (f == NULL) {
-    fprintf(stderr, "tsr convert: cannot create %s: %s\n", o.output, strerror(errno));
-    tsr_net_destroy(net);
-    return 1;
-  }
   tsr_error err;
   tsr_error_clear(&err);
-  tsr_status s = tsr_net_write_tsr(net, f, &err);
-  long size = ftell(f);
-  if (fclose(f) != 0 && s == TSR_OK) s = TSR_ERR_IO;
+  tsr_status s = tsr_network_save_tsr(net, o.output, &err);
   if (s != TSR_OK) {
     fprintf(stderr, "tsr convert: %s: %s\n", o.output, err.message[0] ? err.message : tsr_status_string(s));
-    remove(o.output);
-    tsr_net_destroy(net);
+    tsr_network_free(net);
     return 1;
   }
-  printf("convert: %s -> %s: %u nodes, %u tensors, %ld bytes\n", o.model, o.output, (unsigned)tsr_graph_node_count(net->graph),
-         (unsigned)tsr_graph_tensor_count(net->graph), size);
-  tsr_net_destroy(net);
+  struct stat st;
+  long size = stat(o.output, &st) == 0 ? (long)st.st_size : -1;
+  tsr_network_info info;
+  if (tsr_network_get_info(net, &info) != TSR_OK) memset(&info, 0, sizeof(info));
+  printf("convert: %s -> %s: %u nodes, %u tensors, %ld bytes\n", o.model, o.output, (unsigned)info.n_nodes,
+         (unsigned)info.n_tensors, size);
+  tsr_network_free(net);
   return 0;
 }
