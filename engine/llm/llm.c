@@ -267,11 +267,13 @@ tsr_status tsr_llm_load_file(const char *path, const tsr_llm_options *opt, tsr_l
     o = *opt;
   else
     memset(&o, 0, sizeof(o));
-  tsr_status s = tsr_file_map(path, &m->alloc, &m->model_file, err);
+  uint64_t max_model = o.max_model_bytes ? o.max_model_bytes : TSR_FILE_MAX_MODEL_DEFAULT;
+  uint64_t max_tok = o.max_tokenizer_bytes ? o.max_tokenizer_bytes : TSR_FILE_MAX_TOKENIZER_DEFAULT;
+  tsr_status s = tsr_file_map_limited(path, "model", max_model, &m->alloc, &m->model_file, err);
   if (s == TSR_OK) {
     m->model_mapped = true;
     if (o.tokenizer_path != NULL && o.tokenizer_data == NULL) {
-      s = tsr_file_map(o.tokenizer_path, &m->alloc, &m->tok_file, err);
+      s = tsr_file_map_limited(o.tokenizer_path, "tokenizer", max_tok, &m->alloc, &m->tok_file, err);
       if (s == TSR_OK) {
         m->tok_mapped = true;
         o.tokenizer_data = m->tok_file.data;
@@ -464,6 +466,7 @@ tsr_status tsr_llm_generate(tsr_llm *m, const char *prompt, size_t len, const ts
                             tsr_llm_result *out) {
   if (m == NULL || p == NULL || (prompt == NULL && len > 0)) return TSR_ERR_INVALID_ARGUMENT;
   if (m->tok == NULL) return TSR_ERROR(&m->error, TSR_ERR_STATE, "llm: generation needs a tokenizer");
+  TSR_TRY(tsr_sampler_params_check(&p->sampler, &m->error));
   size_t stop_len = p->stop ? strlen(p->stop) : 0;
   if (stop_len > TSR_LLM_STOP_MAX)
     return TSR_ERROR(&m->error, TSR_ERR_INVALID_ARGUMENT, "llm: stop string of %zu bytes (at most %d)", stop_len,
@@ -484,7 +487,7 @@ tsr_status tsr_llm_generate(tsr_llm *m, const char *prompt, size_t len, const ts
    * before it records it, so reading and appending in place is safe. */
   TSR_TRY(tsr_llm_eval(m, m->hist, n_prompt, &logits));
   if (p->on_prompt) p->on_prompt(p->user, n_prompt);
-  tsr_sampler_reset(m->sampler, &p->sampler);
+  TSR_TRY(tsr_sampler_reset(m->sampler, &p->sampler));
   emitter em = {m, p, stop_len, 0};
   tsr_llm_result r = {(uint32_t)n_prompt, 0, TSR_LLM_STOP_NONE};
   int32_t prev = m->hist[n_prompt - 1];

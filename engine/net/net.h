@@ -99,7 +99,8 @@ void tsr_net_session_close(tsr_net_session *s);
 struct tsr_onnx_options;
 /* Opens a network file by its contents: a .tsr (GGUF magic) is mapped and
  * kept mapped by the network; anything else is imported as ONNX with |opt|
- * (NULL: defaults), when the build has the ONNX importer. */
+ * (NULL: defaults), when the build has the ONNX importer. The file must be
+ * regular and within opt->max_file_bytes (see tsr_file_map_limited). */
 TSR_NODISCARD tsr_status tsr_net_open(const char *path, const struct tsr_onnx_options *opt,
                                       const tsr_allocator *a, tsr_net **out, tsr_error *err);
 #endif

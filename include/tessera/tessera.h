@@ -9,6 +9,7 @@
 #include "tessera/graph.h"
 #include "tessera/engine.h"
 #include "tessera/llm.h"
+#include "tessera/file.h"
 
 #define TSR_VERSION_MAJOR 0
 #define TSR_VERSION_MINOR 1

@@ -4,6 +4,9 @@ tsr_add_test(test_llm_synth llm/test_llm_synth.c)
 if(NOT TSR_NO_FILEIO) # loads the fixtures with tsr_llm_load_file
   tsr_add_test(test_llm_models llm/test_llm_models.c)
   set_tests_properties(test_llm_models PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1200)
+  # FIFO, device, directory, link and over-limit inputs (must not block: a short timeout).
+  tsr_add_test(test_inputs llm/test_inputs.c)
+  set_tests_properties(test_inputs PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
 endif()
 
 # `tsr run` end to end: stdout must be exactly llama2.c's output.

@@ -5,11 +5,15 @@
 #include "tools/tsr/cmd_llm.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tessera/tessera.h"
 #include "tools/tsr/commands.h"
@@ -73,8 +77,20 @@ static bool match_llama2c(FILE *f) {
 bool tsr_llm_match(const char *path) {
   bool gguf = ends_with(path, ".gguf"), bin = ends_with(path, ".bin");
   if (!gguf && !bin) return false;
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return gguf || bin; /* the loader reports the I/O error */
+  /* Non-blocking, and only a regular file is peeked at: a FIFO or a device
+   * goes to the loader, which refuses it by name. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return true; /* the loader reports the I/O error */
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return true;
+  }
+  FILE *f = fdopen(fd, "rb");
+  if (f == NULL) {
+    close(fd);
+    return true;
+  }
   bool ok = gguf ? match_gguf(f) : match_llama2c(f);
   fclose(f);
   return ok;
@@ -133,7 +149,8 @@ static bool parse_float(const char *s, float *out) {
   char *end;
   errno = 0;
   float v = strtof(s, &end);
-  if (errno != 0 || end == s || *end != '\0') return false;
+  /* NaN and infinities are refused: every float option is a finite number. */
+  if (errno != 0 || end == s || *end != '\0' || !isfinite(v)) return false;
   *out = v;
   return true;
 }
@@ -373,29 +390,6 @@ static void on_prompt(void *user, size_t n) {
   ((run_state *)user)->t_prompt = now_s();
 }
 
-static char *read_file(const char *path, size_t *out_len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return NULL;
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf != NULL) {
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (n < cap) break;
-    char *nb = realloc(buf, cap * 2);
-    if (nb == NULL) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  fclose(f);
-  *out_len = n;
-  return buf;
-}
-
 int tsr_llm_cmd_run(int argc, char **argv) {
   if (tsr_wants_help(argc, argv)) {
     run_usage(stdout);
@@ -405,32 +399,37 @@ int tsr_llm_cmd_run(int argc, char **argv) {
   int rc = parse_args(argc, argv, &a, "run");
   if (rc != 0) return rc;
   if (!a.seed_set) a.sp.seed = (uint64_t)time(NULL);
-  char *file_prompt = NULL;
-  size_t plen = 0;
+  tsr_allocator sys = tsr_allocator_system();
+  tsr_mapped_file pf;
+  memset(&pf, 0, sizeof(pf));
+  const char *prompt = a.prompt ? a.prompt : "";
+  size_t plen = strlen(prompt);
   if (a.prompt_file) {
-    file_prompt = read_file(a.prompt_file, &plen);
-    if (file_prompt == NULL) {
-      fprintf(stderr, "tsr run: cannot read the prompt file %s\n", a.prompt_file);
+    tsr_error ferr;
+    tsr_error_clear(&ferr);
+    tsr_status fs = tsr_file_map_limited(a.prompt_file, "prompt file", TSR_FILE_MAX_PROMPT_DEFAULT, &sys, &pf, &ferr);
+    if (fs != TSR_OK) {
+      fprintf(stderr, "tsr run: %s (%s)\n", ferr.message, tsr_status_string(fs));
       return 1;
     }
+    prompt = (const char *)pf.data;
+    plen = pf.size;
   }
-  const char *prompt = file_prompt ? file_prompt : (a.prompt ? a.prompt : "");
-  if (!file_prompt) plen = strlen(prompt);
   llm_session s;
   if (session_open(&s, &a, "run") != 0) {
-    free(file_prompt);
+    tsr_file_unmap(&pf);
     return 1;
   }
   if (!tsr_llm_has_tokenizer(s.model)) {
     fprintf(stderr, "tsr run: %s has no tokenizer: give the llama2.c tokenizer.bin with -z\n", a.model);
     session_free(&s);
-    free(file_prompt);
+    tsr_file_unmap(&pf);
     return 1;
   }
   if (a.stop && strlen(a.stop) > TSR_LLM_STOP_MAX) {
     fprintf(stderr, "tsr run: --stop text longer than %d bytes\n", TSR_LLM_STOP_MAX);
     session_free(&s);
-    free(file_prompt);
+    tsr_file_unmap(&pf);
     return 2;
   }
   tsr_llm_generate_params gp;
@@ -453,7 +452,7 @@ int tsr_llm_cmd_run(int argc, char **argv) {
   if (st != TSR_OK) {
     fprintf(stderr, "\ntsr run: %s: %s\n", tsr_status_string(st), tsr_llm_error(s.model)->message);
     session_free(&s);
-    free(file_prompt);
+    tsr_file_unmap(&pf);
     return 1;
   }
   struct rusage ru;
@@ -468,7 +467,7 @@ int tsr_llm_cmd_run(int argc, char **argv) {
           tg > 0 ? r.n_generated / tg : 0.0, (unsigned)r.stop_reason < 6 ? reasons[r.stop_reason] : "?", seed,
           peak_mib);
   session_free(&s);
-  free(file_prompt);
+  tsr_file_unmap(&pf);
   return 0;
 }
 

@@ -165,7 +165,10 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
       o->iters = atoi(v);
       ++i;
     } else if (strcmp(a, "--seconds") == 0 && v) {
-      o->seconds = atof(v);
+      char *end;
+      o->seconds = strtod(v, &end);
+      if (end == v || *end != '\0' || !isfinite(o->seconds) || o->seconds < 0)
+        return usage_error(cmd, "--seconds needs a finite number >= 0", v);
       ++i;
     } else if (strcmp(a, "--warmup") == 0 && v) {
       o->warmup = atoi(v);
