@@ -18,6 +18,7 @@
 #include "engine/onnx/onnx.h"
 #include "tools/tsr/commands.h"
 #include "tools/tsr/net_input.h"
+#include "tools/tsr/out_file.h"
 
 #define MAX_IN TSR_NET_MAX_IO
 
@@ -433,20 +434,21 @@ static int write_output(const char *dir, const char *name, const tsr_tensor *t, 
   char fn[512], path[1024];
   sanitize(name, fn, sizeof(fn));
   snprintf(path, sizeof(path), "%s/%s.f32", dir, fn);
-  FILE *f = fopen(path, "wb");
-  if (f == NULL) {
-    fprintf(stderr, "tsr run: cannot write %s: %s\n", path, strerror(errno));
+  tsr_out_file of;
+  char oerr[1280];
+  if (!tsr_out_open(&of, path, oerr, sizeof(oerr))) {
+    fprintf(stderr, "tsr run: %s\n", oerr);
     return 1;
   }
   int64_t n = tsr_tensor_numel(t);
   bool ok = true;
   for (int64_t i = 0; i < n && ok; ++i) {
     float v = (float)elem(t, data, i);
-    ok = fwrite(&v, 4, 1, f) == 1;
+    ok = fwrite(&v, 4, 1, of.f) == 1;
   }
-  ok = (fclose(f) == 0) && ok;
-  if (!ok) {
-    fprintf(stderr, "tsr run: write failed: %s\n", path);
+  if (!ok) snprintf(oerr, sizeof(oerr), "write failed: %s", path);
+  if (!tsr_out_close(&of, ok, oerr, sizeof(oerr))) {
+    fprintf(stderr, "tsr run: %s\n", oerr);
     return 1;
   }
   return 0;
@@ -704,20 +706,22 @@ int tsr_cmd_convert(int argc, char **argv) {
   tsr_allocator a = tsr_allocator_system();
   tsr_net *net = NULL;
   if ((rc = open_net("convert", &o, &a, &net, NULL)) != 0) return rc;
-  FILE *f = fopen(o.output, "wb");
-  if (f == NULL) {
-    fprintf(stderr, "tsr convert: cannot create %s: %s\n", o.output, strerror(errno));
+  /* Written beside the destination and renamed into place: a failed write
+   * never removes or truncates what is there. */
+  tsr_out_file of;
+  char oerr[512];
+  if (!tsr_out_open(&of, o.output, oerr, sizeof(oerr))) {
+    fprintf(stderr, "tsr convert: %s\n", oerr);
     tsr_net_destroy(net);
     return 1;
   }
   tsr_error err;
   tsr_error_clear(&err);
-  tsr_status s = tsr_net_write_tsr(net, f, &err);
-  long size = ftell(f);
-  if (fclose(f) != 0 && s == TSR_OK) s = TSR_ERR_IO;
-  if (s != TSR_OK) {
-    fprintf(stderr, "tsr convert: %s: %s\n", o.output, err.message[0] ? err.message : tsr_status_string(s));
-    remove(o.output);
+  tsr_status s = tsr_net_write_tsr(net, of.f, &err);
+  long size = ftell(of.f);
+  if (s != TSR_OK) snprintf(oerr, sizeof(oerr), "%s: %s", o.output, err.message[0] ? err.message : tsr_status_string(s));
+  if (!tsr_out_close(&of, s == TSR_OK, oerr, sizeof(oerr))) {
+    fprintf(stderr, "tsr convert: %s\n", oerr);
     tsr_net_destroy(net);
     return 1;
   }
