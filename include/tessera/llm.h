@@ -69,7 +69,13 @@ typedef struct tsr_llm_options {
   const tsr_allocator *allocator;
   /* Targets in order of preference and the fallback, as tsr_engine_config;
    * they stay owned by the caller and must outlive the model. None at all:
-   * the model creates a CPU target of its own (n_threads threads). */
+   * the model creates a CPU target of its own (n_threads threads).
+   * The failure policy: with |fallback| NULL, every node must run on
+   * targets[] (else TSR_ERR_UNSUPPORTED naming the node); nothing is ever
+   * replaced silently. A non-NULL |fallback| is the caller asking for it: it
+   * runs the nodes targets[] cannot, or, if the graph cannot be split across
+   * them, the whole model; either is reported by tsr_llm_fallback and in
+   * the load's |err| detail (with code TSR_OK). */
   tsr_target *targets[TSR_ENGINE_MAX_TARGETS];
   uint32_t n_targets;
   tsr_target *fallback;
@@ -122,6 +128,10 @@ TSR_NODISCARD tsr_status tsr_llm_load_file(const char *path, const tsr_llm_optio
 void tsr_llm_free(tsr_llm *m);
 /* The model's last error. */
 const tsr_error *tsr_llm_error(const tsr_llm *m);
+/* What ran on the caller's fallback target ("fallback: 12 of 352 nodes on
+ * cpu", "fallback: the model runs on cpu alone (reason)"), or NULL if
+ * nothing did. Valid while the model lives. Pure. */
+const char *tsr_llm_fallback(const tsr_llm *m);
 
 /* ---- introspection (pure) ---------------------------------------------- */
 

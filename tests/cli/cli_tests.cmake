@@ -41,3 +41,17 @@ tsr_cli_test(tsr_convert_keeps_existing 1 "existing.tsr: .*write failed" "${_pil
              "convert|${_pilot}|-o|@W@/existing.tsr" -DLIMIT_FSIZE=8 "-DCHECK_FILE=@W@/existing.tsr|keep me")
 tsr_cli_test(tsr_convert_onto_dir 1 "dir is a directory" "${_pilot}" "convert|${_pilot}|-o|@W@/dir")
 tsr_cli_test(tsr_convert_ok 0 "" "${_pilot}" "convert|${_pilot}|-o|@W@/existing.tsr")
+
+# One failure policy for both workloads: an unknown target is a usage error;
+# a target that cannot run the model fails unless --fallback cpu, and then the
+# summary says so. (null runs nothing: it stands for such a target.)
+tsr_cli_test(tsr_target_unknown_llm 2 "unknown target 'bogus'" "${_gguf}" "run|-m|${_gguf}|-n|1|--target|bogus")
+tsr_cli_test(tsr_target_unknown_net 2 "unknown target 'bogus'" "${_pilot}" "run|-m|${_pilot}|-i|${_frame}|--target|bogus")
+tsr_cli_test(tsr_target_unknown_bench 2 "unknown target 'bogus'" "${_gguf}" "bench|-m|${_gguf}|--target|bogus")
+tsr_cli_test(tsr_target_null_llm 1 "no target supports it" "${_gguf}" "run|-m|${_gguf}|-n|1|--target|null")
+tsr_cli_test(tsr_target_null_net 1 "no target supports it" "${_pilot}" "run|-m|${_pilot}|-i|${_frame}|--target|null")
+tsr_cli_test(tsr_target_null_fallback_llm 0 "fallback: 352 of 352 nodes on cpu" "${_gguf}"
+             "run|-m|${_gguf}|-n|1|--temp|0|--target|null|--fallback|cpu")
+tsr_cli_test(tsr_target_null_fallback_net 0 "" "${_pilot}"
+             "run|-m|${_pilot}|-i|${_frame}|--target|null|--fallback|cpu" "-DOUT_MATCH=fallback: 12 of 12 nodes on cpu")
+tsr_cli_test(tsr_fallback_bad_value 2 "invalid value 'gpu' for --fallback" "${_gguf}" "run|-m|${_gguf}|--fallback|gpu")

@@ -1,6 +1,6 @@
 # Runs `tsr ARGS` in a fresh work directory and checks its exit code and stderr.
 # Usage: cmake -DTSR=... -DARGS=a|b|... -DRC=N [-DERR=regex] [-DWORK=dir]
-#   [-DLIMIT_FSIZE=blocks] [-DCHECK_FILE=path|content] [-DFIXTURES=a|b] -P expect.cmake
+#   [-DOUT_MATCH=regex] [-DLIMIT_FSIZE=blocks] [-DCHECK_FILE=path|content] [-DFIXTURES=a|b] -P expect.cmake
 # In ARGS, @W@ is the work directory, which holds: fifo, fifo.gguf, fifo.png
 # (FIFOs with no writer), zero.onnx and zero.gguf (links to /dev/zero), dir/,
 # existing.tsr ("keep me") and big.txt (17 MiB, sparse). After the run the work
@@ -41,6 +41,9 @@ if(NOT "${rc}" STREQUAL "${RC}")
 endif()
 if(DEFINED ERR AND NOT err MATCHES "${ERR}")
   message(FATAL_ERROR "stderr does not match '${ERR}'")
+endif()
+if(DEFINED OUT_MATCH AND NOT out MATCHES "${OUT_MATCH}")
+  message(FATAL_ERROR "stdout does not match '${OUT_MATCH}':\n${out}")
 endif()
 file(GLOB leftovers "${WORK}/.*.tmp*" "${WORK}/dir/.*.tmp*")
 if(leftovers)

@@ -7,6 +7,9 @@ if(NOT TSR_NO_FILEIO) # loads the fixtures with tsr_llm_load_file
   # FIFO, device, directory, link and over-limit inputs (must not block: a short timeout).
   tsr_add_test(test_inputs llm/test_inputs.c)
   set_tests_properties(test_inputs PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
+  # Unknown, unavailable and failing targets; fallback only when asked, reported.
+  tsr_add_test(test_policy llm/test_policy.c)
+  set_tests_properties(test_policy PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 endif()
 
 # `tsr run` end to end: stdout must be exactly llama2.c's output.

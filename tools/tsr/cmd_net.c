@@ -72,6 +72,7 @@ typedef struct net_opts {
   uint32_t onnx_flags;
   bool verbose;
   bool dump_times;
+  bool fallback_cpu; /* --fallback cpu */
 } net_opts;
 
 static bool parse_shape(const char *s, int32_t *nd, int64_t *shape) {
@@ -152,7 +153,13 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
       o->output = v;
       ++i;
     } else if (strcmp(a, "--target") == 0 && v) {
+      tsr_error nerr;
+      if (tsr_target_check_name(v, &nerr) != TSR_OK) return usage_error(cmd, nerr.message, NULL);
       o->target = v;
+      ++i;
+    } else if (strcmp(a, "--fallback") == 0 && v) {
+      if (strcmp(v, "cpu") != 0 && strcmp(v, "none") != 0) return usage_error(cmd, "--fallback takes cpu or none", v);
+      o->fallback_cpu = strcmp(v, "cpu") == 0;
       ++i;
     } else if ((strcmp(a, "--threads") == 0 || strcmp(a, "-t") == 0) && v) {
       o->thread_list = v;
@@ -190,6 +197,16 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
   }
   if (o->model == NULL) return usage_error(cmd, "no model given (-m MODEL)", NULL);
   return 0;
+}
+
+/* The session options of --target, --fallback and |threads|. */
+static tsr_net_session_options session_opts(const net_opts *o, uint32_t threads) {
+  tsr_net_session_options so;
+  memset(&so, 0, sizeof(so));
+  so.target = o->target;
+  so.n_threads = threads;
+  so.fallback_cpu = o->fallback_cpu;
+  return so;
 }
 
 /* Opens the network, with input shapes from --shape and shaped --input. */
@@ -470,7 +487,9 @@ static void print_help_run(void) {
          "                    resize to the input's size, x/255, layout from the shape.\n"
          "  --shape NAME=DIMS  input shape for ONNX import (symbolic dimensions are 1)\n"
          "  --out DIR          write each output as DIR/<name>.f32 ('/' and ':' -> '_')\n"
-         "  --target NAME      target (tsr targets), default cpu\n"
+         "  --target NAME      target (tsr targets), default cpu; an unavailable target or an op\n"
+         "                    it cannot run is an error unless --fallback cpu\n"
+         "  --fallback cpu|none  run on the CPU what the target cannot (reported; default none)\n"
          "  --threads N        CPU threads (default: all)\n"
          "  --repeat N         time N runs (after one untimed run), report the median\n"
          "  --no-fusion        ONNX: lower node by node; --qdq-float: QDQ in float\n");
@@ -492,7 +511,8 @@ int tsr_net_cmd_run(int argc, char **argv) {
   tsr_error err;
   tsr_error_clear(&err);
   double t0 = now_ms();
-  if (tsr_net_session_open(net, o.target, o.threads, &a, &s, &err) != TSR_OK) {
+  tsr_net_session_options so = session_opts(&o, o.threads);
+  if (tsr_net_session_open_ex(net, &so, &a, &s, &err) != TSR_OK) {
     fprintf(stderr, "tsr run: %s\n", err.message);
     tsr_net_destroy(net);
     return 1;
@@ -538,9 +558,10 @@ int tsr_net_cmd_run(int argc, char **argv) {
     if (tsr_program_get_stats(s.program, &ps) != TSR_OK) memset(&ps, 0, sizeof(ps));
     if (tsr_target_get_caps(s.target, &caps) != TSR_OK) memset(&caps, 0, sizeof(caps));
     printf("run: %s (%s), %u nodes on %s with %u threads; latency %.3f ms/frame (median of %d); load %.1f ms, "
-           "prepare %.1f ms; arena %.2f MiB, peak RSS %.1f MiB\n",
+           "prepare %.1f ms; arena %.2f MiB, peak RSS %.1f MiB%s%s\n",
            o.model, net->format, (unsigned)ps.n_nodes, caps.name, (unsigned)caps.n_threads, percentile(lat, o.repeat, 50),
-           o.repeat, load_ms, prep_ms, (double)ps.arena_bytes / 1048576.0, peak_rss_mib());
+           o.repeat, load_ms, prep_ms, (double)ps.arena_bytes / 1048576.0, peak_rss_mib(), s.fallback_note[0] ? "; " : "",
+           s.fallback_note);
   }
   free(lat);
   tsr_net_session_close(&s);
@@ -573,7 +594,8 @@ int tsr_net_cmd_bench(int argc, char **argv) {
     tsr_net_session s;
     tsr_error err;
     tsr_error_clear(&err);
-    if (tsr_net_session_open(net, o.target, nt, &a, &s, &err) != TSR_OK) {
+    tsr_net_session_options so = session_opts(&o, nt);
+    if (tsr_net_session_open_ex(net, &so, &a, &s, &err) != TSR_OK) {
       fprintf(stderr, "tsr bench: %s\n", err.message);
       rc = 1;
       break;
@@ -607,9 +629,9 @@ int tsr_net_cmd_bench(int argc, char **argv) {
       qsort(lat, (size_t)n, sizeof(double), cmp_double);
       tsr_target_caps caps;
       if (tsr_target_get_caps(s.target, &caps) != TSR_OK) memset(&caps, 0, sizeof(caps));
-      printf("threads %u: %.2f frames/s, latency p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, min %.3f ms (%d frames, %s)\n",
+      printf("threads %u: %.2f frames/s, latency p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, min %.3f ms (%d frames, %s%s%s)\n",
              (unsigned)caps.n_threads, 1000.0 * n / total, percentile(lat, n, 50), percentile(lat, n, 90),
-             percentile(lat, n, 99), lat[0], n, caps.name);
+             percentile(lat, n, 99), lat[0], n, caps.name, s.fallback_note[0] ? "; " : "", s.fallback_note);
     }
     free(lat);
     tsr_net_session_close(&s);
@@ -677,7 +699,9 @@ int tsr_net_cmd_info(int argc, char **argv) {
   tsr_net_session s;
   tsr_error err;
   tsr_error_clear(&err);
-  if (tsr_net_session_open(net, o.target, 1, &a, &s, &err) == TSR_OK) {
+  tsr_net_session_options so = session_opts(&o, 1);
+  if (tsr_net_session_open_ex(net, &so, &a, &s, &err) == TSR_OK) {
+    if (s.fallback_note[0]) printf("%s\n", s.fallback_note);
     tsr_program_stats ps;
     if (tsr_program_get_stats(s.program, &ps) == TSR_OK)
       printf("memory: arena %.2f MiB (intermediates without reuse %.2f MiB), inputs+outputs %.2f MiB\n",
@@ -685,9 +709,10 @@ int tsr_net_cmd_info(int argc, char **argv) {
     tsr_net_session_close(&s);
   } else {
     printf("memory: cannot prepare on %s: %s\n", o.target ? o.target : "cpu", err.message);
+    rc = 1;
   }
   tsr_net_destroy(net);
-  return 0;
+  return rc;
 }
 
 int tsr_cmd_convert(int argc, char **argv) {
