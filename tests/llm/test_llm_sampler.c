@@ -248,6 +248,7 @@ static void test_no_allocation(void) {
   fill_logits(l, 4096, 5);
   int32_t hist[64];
   for (int i = 0; i < 64; ++i) hist[i] = i * 7;
+  CU_ASSERT_EQUAL(alloc_counter_self_test(), 0); /* the hooks are live */
   alloc_counter_install();
   alloc_counter_arm();
   int32_t id = 0;
