@@ -13,6 +13,9 @@ if(NOT TSR_NO_FILEIO) # loads the fixtures with tsr_llm_load_file
   # GGUF metadata and .tsr tensor kinds against the rest of the file (crafted at run time).
   tsr_add_test(test_consistency llm/test_consistency.c)
   set_tests_properties(test_consistency PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+  # Every allocation of a load-and-prepare failed in turn: clean status, nothing leaked.
+  tsr_add_test(test_alloc_fail llm/test_alloc_fail.c)
+  set_tests_properties(test_alloc_fail PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900)
 endif()
 
 # `tsr run` end to end: stdout must be exactly llama2.c's output.
