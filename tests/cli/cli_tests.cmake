@@ -39,6 +39,8 @@ tsr_cli_test(tsr_opt_inf_mean 2 "bad number in '1/inf/3'" "${_pilot}" "run|-m|${
 tsr_cli_test(tsr_convert_dev_full 1 "/dev/full: .*write failed" "${_pilot}" "convert|${_pilot}|-o|/dev/full")
 tsr_cli_test(tsr_convert_keeps_existing 1 "existing.tsr: .*write failed" "${_pilot}"
              "convert|${_pilot}|-o|@W@/existing.tsr" -DLIMIT_FSIZE=8 "-DCHECK_FILE=@W@/existing.tsr|keep me")
+tsr_cli_test(tsr_convert_readonly_dir 1 "cannot create a temporary file beside .*ro/existing.tsr" "${_pilot}"
+             "convert|${_pilot}|-o|@W@/ro/existing.tsr" -DREADONLY_DIR=1 "-DCHECK_FILE=@W@/ro/existing.tsr|keep me")
 tsr_cli_test(tsr_convert_onto_dir 1 "dir is a directory" "${_pilot}" "convert|${_pilot}|-o|@W@/dir")
 tsr_cli_test(tsr_convert_ok 0 "" "${_pilot}" "convert|${_pilot}|-o|@W@/existing.tsr")
 

@@ -1,6 +1,6 @@
 # Runs `tsr ARGS` in a fresh work directory and checks its exit code and stderr.
 # Usage: cmake -DTSR=... -DARGS=a|b|... -DRC=N [-DERR=regex] [-DWORK=dir]
-#   [-DOUT_MATCH=regex] [-DLIMIT_FSIZE=blocks] [-DCHECK_FILE=path|content] [-DFIXTURES=a|b] -P expect.cmake
+#   [-DOUT_MATCH=regex] [-DLIMIT_FSIZE=blocks] [-DREADONLY_DIR=1] [-DCHECK_FILE=path|content] [-DFIXTURES=a|b] -P expect.cmake
 # In ARGS, @W@ is the work directory, which holds: fifo, fifo.gguf, fifo.png
 # (FIFOs with no writer), zero.onnx and zero.gguf (links to /dev/zero), dir/,
 # existing.tsr ("keep me") and big.txt (17 MiB, sparse). After the run the work
@@ -25,6 +25,18 @@ file(CREATE_LINK /dev/zero "${WORK}/zero.onnx" SYMBOLIC)
 file(CREATE_LINK /dev/zero "${WORK}/zero.gguf" SYMBOLIC)
 file(WRITE "${WORK}/existing.tsr" "keep me")
 execute_process(COMMAND truncate -s 17M "${WORK}/big.txt")
+if(READONLY_DIR)
+  # @W@/ro: a read-only directory holding existing.tsr. Root writes anyway.
+  execute_process(COMMAND id -u OUTPUT_VARIABLE uid OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(uid STREQUAL "0")
+    message("SKIPPED: running as root, for whom a read-only directory is writable")
+    file(REMOVE_RECURSE "${WORK}")
+    return()
+  endif()
+  file(MAKE_DIRECTORY "${WORK}/ro")
+  file(WRITE "${WORK}/ro/existing.tsr" "keep me")
+  execute_process(COMMAND chmod 555 "${WORK}/ro")
+endif()
 string(REPLACE "@W@" "${WORK}" args "${ARGS}")
 string(REPLACE "|" ";" args "${args}")
 if(DEFINED LIMIT_FSIZE)
@@ -45,7 +57,7 @@ endif()
 if(DEFINED OUT_MATCH AND NOT out MATCHES "${OUT_MATCH}")
   message(FATAL_ERROR "stdout does not match '${OUT_MATCH}':\n${out}")
 endif()
-file(GLOB leftovers "${WORK}/.*.tmp*" "${WORK}/dir/.*.tmp*")
+file(GLOB leftovers "${WORK}/.*.tmp*" "${WORK}/dir/.*.tmp*" "${WORK}/ro/.*.tmp*")
 if(leftovers)
   message(FATAL_ERROR "temporary files left behind: ${leftovers}")
 endif()
@@ -65,5 +77,8 @@ if(DEFINED CHECK_FILE)
   if(NOT got STREQUAL want)
     message(FATAL_ERROR "${path} holds '${got}', expected '${want}'")
   endif()
+endif()
+if(READONLY_DIR)
+  execute_process(COMMAND chmod 755 "${WORK}/ro")
 endif()
 file(REMOVE_RECURSE "${WORK}")
