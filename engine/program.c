@@ -445,6 +445,8 @@ tsr_status tsr_engine_prepare(tsr_engine *e, const tsr_graph *g, tsr_program **o
   plan_ctx c = {0};
   c.valid = tsr_alloc(a, sizeof(uint32_t) * nt, 0);
   c.ival_of = tsr_alloc(a, sizeof(int32_t) * nt * p->ns, 0);
+  /* Zeroed first: tsr_program_destroy reads it on the failure path below. */
+  if (p->const_buf) memset(p->const_buf, 0, sizeof(tsr_buffer) * nt * p->ns);
   if (!p->node_slot || !p->order || !p->arena_off || !p->fixed_off || !p->state_home || !p->const_buf ||
       !c.valid || !c.ival_of) {
     free_plan_ctx(p, &c);

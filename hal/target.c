@@ -123,10 +123,39 @@ static tsr_status create_cpu(const char *variant, const tsr_target_options *opt,
   return TSR_OK;
 }
 
+/* Every target family Tessera has, whether this build has it or not. */
+static const char *const kKnownTargets[] = {"cpu", "null", "vulkan", "opencl"};
+
+tsr_status tsr_target_check_name(const char *name, tsr_error *err) {
+  if (name == NULL || name[0] == '\0') return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "empty target name");
+  const char *colon = strchr(name, ':');
+  size_t base_len = colon ? (size_t)(colon - name) : strlen(name);
+  const char *rest = colon ? colon + 1 : NULL;
+  if (base_len == 3 && strncmp(name, "cpu", 3) == 0) {
+    if (rest == NULL || strcmp(rest, "ref") == 0 || strcmp(rest, "scalar") == 0) return TSR_OK;
+    for (size_t i = 0; i < sizeof(kLevels) / sizeof(kLevels[0]); ++i) {
+      if (strcmp(rest, kLevels[i].name) == 0) return TSR_OK;
+    }
+    return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "unknown CPU variant '%s' in target '%s'", rest, name);
+  }
+  if (base_len == 4 && strncmp(name, "null", 4) == 0) {
+    if (rest == NULL) return TSR_OK;
+    return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "unknown target '%s' (null takes no suffix)", name);
+  }
+  for (size_t i = 0; i < sizeof(kKnownTargets) / sizeof(kKnownTargets[0]); ++i) {
+    if (strlen(kKnownTargets[i]) == base_len && strncmp(name, kKnownTargets[i], base_len) == 0) return TSR_OK;
+  }
+  for (size_t i = 0; i < tsr_backend_count; ++i) {
+    if (strlen(tsr_backends[i].name) == base_len && strncmp(name, tsr_backends[i].name, base_len) == 0) return TSR_OK;
+  }
+  return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "unknown target '%s' (targets: cpu, null, vulkan, opencl)", name);
+}
+
 tsr_status tsr_target_create(const char *name, const tsr_target_options *opt, const tsr_allocator *a,
                              tsr_target **out_target, tsr_error *err) {
   if (name == NULL || a == NULL || out_target == NULL)
     return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "tsr_target_create: NULL argument");
+  TSR_TRY(tsr_target_check_name(name, err));
   const char *colon = strchr(name, ':');
   size_t base_len = colon ? (size_t)(colon - name) : strlen(name);
   const char *rest = colon ? colon + 1 : NULL;
@@ -137,7 +166,7 @@ tsr_status tsr_target_create(const char *name, const tsr_target_options *opt, co
     if (strlen(b->name) == base_len && strncmp(name, b->name, base_len) == 0)
       return b->create(rest, opt, a, out_target, err);
   }
-  return TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "unknown target '%s' (built in: cpu, null%s%s)", name,
+  return TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "target '%s' is not built in (built in: cpu, null%s%s)", name,
                    tsr_backend_count ? ", " : "", tsr_backend_names);
 }
 

@@ -45,6 +45,7 @@ struct tsr_llm {
   char *piece; /* [piece_cap] */
   size_t piece_cap;
   char *pending; /* [TSR_LLM_STOP_MAX + piece_cap]: text held back for the stop string */
+  char fallback_note[TSR_ERROR_MESSAGE_MAX]; /* "" when nothing ran on the fallback */
 };
 
 #define HDR 64u
@@ -194,7 +195,43 @@ static tsr_status finish_load(tsr_llm *m, const tsr_llm_options *opt, tsr_error 
   if (s != TSR_OK) return fail_from(err, NULL, s, "graph creation");
   TSR_TRY(tsr_llm_build_graph(m->graph, &m->src, n_ctx, kv, opt->max_batch, &m->ids, err));
   s = tsr_engine_prepare(m->engine, m->graph, &m->prog);
+  bool fallback_asked = opt->fallback != NULL && m->own_cpu == NULL;
+  bool fallback_listed = false;
+  for (uint32_t i = 0; i < cfg.n_targets; ++i) fallback_listed = fallback_listed || cfg.targets[i] == cfg.fallback;
+  if (s == TSR_ERR_UNSUPPORTED && fallback_asked && !(cfg.n_targets == 1 && fallback_listed)) {
+    /* The graph cannot be split across the targets and the fallback (e.g.
+     * the KV cache's ops on different sides): the caller asked for the
+     * fallback, so the whole model runs there, and that is reported. */
+    char why[160];
+    snprintf(why, sizeof(why), "%.159s", tsr_engine_error(m->engine)->message);
+    tsr_engine_deinit(m->engine);
+    m->engine = NULL;
+    tsr_engine_config fb;
+    memset(&fb, 0, sizeof(fb));
+    fb.allocator = &m->alloc;
+    fb.targets[0] = opt->fallback;
+    fb.n_targets = 1;
+    fb.fallback = opt->fallback;
+    size_t fsz, fal;
+    TSR_TRY(tsr_engine_get_size(&fb, &fsz, &fal));
+    if (fsz > esz || fal > eal) return TSR_ERROR(err, TSR_ERR_STATE, "llm: fallback engine does not fit");
+    s = tsr_engine_init(&fb, m->engine_mem, esz, &m->engine);
+    if (s != TSR_OK) return fail_from(err, NULL, s, "fallback engine init");
+    tsr_target_caps fc;
+    if (tsr_target_get_caps(opt->fallback, &fc) != TSR_OK) snprintf(fc.name, sizeof(fc.name), "?");
+    s = tsr_engine_prepare(m->engine, m->graph, &m->prog);
+    if (s == TSR_OK)
+      snprintf(m->fallback_note, sizeof(m->fallback_note), "fallback: the model runs on %s alone (%s)", fc.name, why);
+  }
   if (s != TSR_OK) return fail_from(err, tsr_engine_error(m->engine), s, "prepare");
+  if (m->fallback_note[0] == '\0' && fallback_asked && !fallback_listed) {
+    tsr_program_stats st;
+    tsr_target_caps fc;
+    if (tsr_program_get_stats(m->prog, &st) == TSR_OK && st.nodes_per_target[cfg.n_targets] > 0 &&
+        tsr_target_get_caps(cfg.fallback, &fc) == TSR_OK)
+      snprintf(m->fallback_note, sizeof(m->fallback_note), "fallback: %u of %u nodes on %s",
+               (unsigned)st.nodes_per_target[cfg.n_targets], (unsigned)st.n_nodes, fc.name);
+  }
   s = tsr_program_bind_arena(m->prog, NULL, 0);
   if (s != TSR_OK) return fail_from(err, tsr_program_error(m->prog), s, "bind arena");
   for (uint32_t e = 0; e < m->ids.n_entries; ++e) {
@@ -253,6 +290,7 @@ tsr_status tsr_llm_load_memory(const void *data, size_t size, const tsr_llm_opti
     tsr_llm_free(m);
     return s;
   }
+  if (m->fallback_note[0]) TSR_ERROR(err, TSR_OK, "%s", m->fallback_note);
   *out = m;
   return TSR_OK;
 }
@@ -267,11 +305,13 @@ tsr_status tsr_llm_load_file(const char *path, const tsr_llm_options *opt, tsr_l
     o = *opt;
   else
     memset(&o, 0, sizeof(o));
-  tsr_status s = tsr_file_map(path, &m->alloc, &m->model_file, err);
+  uint64_t max_model = o.max_model_bytes ? o.max_model_bytes : TSR_FILE_MAX_MODEL_DEFAULT;
+  uint64_t max_tok = o.max_tokenizer_bytes ? o.max_tokenizer_bytes : TSR_FILE_MAX_TOKENIZER_DEFAULT;
+  tsr_status s = tsr_file_map_limited(path, "model", max_model, &m->alloc, &m->model_file, err);
   if (s == TSR_OK) {
     m->model_mapped = true;
     if (o.tokenizer_path != NULL && o.tokenizer_data == NULL) {
-      s = tsr_file_map(o.tokenizer_path, &m->alloc, &m->tok_file, err);
+      s = tsr_file_map_limited(o.tokenizer_path, "tokenizer", max_tok, &m->alloc, &m->tok_file, err);
       if (s == TSR_OK) {
         m->tok_mapped = true;
         o.tokenizer_data = m->tok_file.data;
@@ -284,12 +324,14 @@ tsr_status tsr_llm_load_file(const char *path, const tsr_llm_options *opt, tsr_l
     tsr_llm_free(m);
     return s;
   }
+  if (m->fallback_note[0]) TSR_ERROR(err, TSR_OK, "%s", m->fallback_note);
   *out = m;
   return TSR_OK;
 }
 #endif
 
 const tsr_error *tsr_llm_error(const tsr_llm *m) { return m ? &m->error : NULL; }
+const char *tsr_llm_fallback(const tsr_llm *m) { return (m && m->fallback_note[0]) ? m->fallback_note : NULL; }
 const tsr_llm_hparams *tsr_llm_get_hparams(const tsr_llm *m) { return m ? &m->src.hp : NULL; }
 int32_t tsr_llm_n_ctx(const tsr_llm *m) { return m ? m->n_ctx : 0; }
 
@@ -464,6 +506,7 @@ tsr_status tsr_llm_generate(tsr_llm *m, const char *prompt, size_t len, const ts
                             tsr_llm_result *out) {
   if (m == NULL || p == NULL || (prompt == NULL && len > 0)) return TSR_ERR_INVALID_ARGUMENT;
   if (m->tok == NULL) return TSR_ERROR(&m->error, TSR_ERR_STATE, "llm: generation needs a tokenizer");
+  TSR_TRY(tsr_sampler_params_check(&p->sampler, &m->error));
   size_t stop_len = p->stop ? strlen(p->stop) : 0;
   if (stop_len > TSR_LLM_STOP_MAX)
     return TSR_ERROR(&m->error, TSR_ERR_INVALID_ARGUMENT, "llm: stop string of %zu bytes (at most %d)", stop_len,
@@ -484,7 +527,7 @@ tsr_status tsr_llm_generate(tsr_llm *m, const char *prompt, size_t len, const ts
    * before it records it, so reading and appending in place is safe. */
   TSR_TRY(tsr_llm_eval(m, m->hist, n_prompt, &logits));
   if (p->on_prompt) p->on_prompt(p->user, n_prompt);
-  tsr_sampler_reset(m->sampler, &p->sampler);
+  TSR_TRY(tsr_sampler_reset(m->sampler, &p->sampler));
   emitter em = {m, p, stop_len, 0};
   tsr_llm_result r = {(uint32_t)n_prompt, 0, TSR_LLM_STOP_NONE};
   int32_t prev = m->hist[n_prompt - 1];

@@ -74,6 +74,113 @@ static tsr_status get_tensor(const tsr_gguf *g, const char *name, int32_t ndim, 
   return TSR_OK;
 }
 
+/* The block index of tensor name "blk.N....", or -1. */
+static int64_t block_of(tsr_gguf_str name) {
+  if (name.len < 5 || memcmp(name.data, "blk.", 4) != 0) return -1;
+  int64_t v = 0;
+  uint64_t i = 4;
+  for (; i < name.len && name.data[i] >= '0' && name.data[i] <= '9' && v < (INT64_C(1) << 40); ++i)
+    v = v * 10 + (name.data[i] - '0');
+  return (i > 4 && i < name.len && name.data[i] == '.') ? v : -1;
+}
+
+/* llama.block_count against the blocks whose tensors the file holds, both
+ * ways: more blocks than it says would be silently ignored, fewer fail later
+ * on a missing tensor. */
+static tsr_status check_blocks(const tsr_gguf *g, int32_t n_layers, tsr_error *err) {
+  int64_t top = -1;
+  uint64_t top_i = 0;
+  for (uint64_t i = 0; i < g->n_tensors; ++i) {
+    int64_t b = block_of(g->tensors[i].name);
+    if (b > top) {
+      top = b;
+      top_i = i;
+    }
+  }
+  if (top >= n_layers) {
+    const tsr_gguf_str nm = g->tensors[top_i].name;
+    return FMT("gguf: llama.block_count = %d, but the file holds tensors of block %lld (%.*s)", (int)n_layers,
+               (long long)top, (int)(nm.len > 64 ? 64 : nm.len), nm.data);
+  }
+  if (top + 1 < n_layers)
+    return FMT("gguf: llama.block_count = %d, but the file holds tensors of %lld blocks", (int)n_layers,
+               (long long)(top + 1));
+  return TSR_OK;
+}
+
+/* Metadata against the tensors present, each mismatch naming the key: the
+ * head counts and lengths against the shapes of block 0 (check_source then
+ * checks every block against the same numbers), the vocabulary against
+ * token_embd and output, and every special token id against the vocabulary. */
+static tsr_status check_metadata(const tsr_gguf *g, const tsr_llm_source *src, tsr_error *err) {
+  const tsr_llm_hparams *hp = &src->hp;
+  const tsr_llm_weights *w = &src->w;
+  if (w->tok_embd.shape[1] != hp->dim)
+    return FMT("gguf: llama.embedding_length = %d, but token_embd.weight rows have %lld elements", (int)hp->dim,
+               (long long)w->tok_embd.shape[1]);
+  if (hp->n_layers > 0) {
+    const tsr_llm_layer *y = &w->layers[0];
+    if (y->wq.shape[0] != (int64_t)hp->n_heads * hp->head_dim)
+      return FMT("gguf: llama.attention.head_count = %d (head length %d) does not match blk.0.attn_q.weight with "
+                 "%lld rows",
+                 (int)hp->n_heads, (int)hp->head_dim, (long long)y->wq.shape[0]);
+    if (y->wk.shape[0] != (int64_t)hp->n_kv_heads * hp->head_dim)
+      return FMT("gguf: llama.attention.head_count_kv = %d and llama.attention.head_count = %d (head length %d) do "
+                 "not match blk.0.attn_k.weight with %lld rows",
+                 (int)hp->n_kv_heads, (int)hp->n_heads, (int)hp->head_dim, (long long)y->wk.shape[0]);
+    if (y->w_gate.shape[0] != hp->hidden_dim)
+      return FMT("gguf: llama.feed_forward_length = %d, but blk.0.ffn_gate.weight has %lld rows", (int)hp->hidden_dim,
+                 (long long)y->w_gate.shape[0]);
+  }
+  int64_t nv = 0;
+  if (has_key(g, "llama.vocab_size")) {
+    TSR_TRY(tsr_gguf_get_i64(g, "llama.vocab_size", &nv, err));
+    if (nv != hp->vocab_size)
+      return FMT("gguf: llama.vocab_size = %lld, but token_embd.weight has %d rows", (long long)nv,
+                 (int)hp->vocab_size);
+  }
+  const tsr_gguf_kv *toks = tsr_gguf_get_kv(g, "tokenizer.ggml.tokens");
+  if (toks != NULL && toks->type == TSR_GGUF_ARRAY && toks->v.arr.n != (uint64_t)hp->vocab_size)
+    return FMT("gguf: tokenizer.ggml.tokens has %llu entries, but token_embd.weight has %d rows",
+               (unsigned long long)toks->v.arr.n, (int)hp->vocab_size);
+  if (!hp->tied_output && w->output.shape[0] != hp->vocab_size)
+    return FMT("gguf: output.weight has %lld rows, token_embd.weight %d (the vocabulary)",
+               (long long)w->output.shape[0], (int)hp->vocab_size);
+  /* tokenizer.ggml.*_token_id: in the vocabulary, or -1 (none). */
+  static const char kPre[] = "tokenizer.ggml.", kSuf[] = "_token_id";
+  const uint64_t pl = sizeof(kPre) - 1, sl = sizeof(kSuf) - 1;
+  for (uint64_t i = 0; i < g->n_kv; ++i) {
+    const tsr_gguf_kv *kv = &g->kv[i];
+    if (kv->key.len <= pl + sl || memcmp(kv->key.data, kPre, pl) != 0 ||
+        memcmp(kv->key.data + kv->key.len - sl, kSuf, sl) != 0)
+      continue;
+    const int kl = (int)(kv->key.len > 80 ? 80 : kv->key.len);
+    int64_t id;
+    switch (kv->type) {
+      case TSR_GGUF_UINT8:
+      case TSR_GGUF_UINT16:
+      case TSR_GGUF_UINT32:
+        id = kv->v.u64 == UINT32_MAX ? -1 : (int64_t)kv->v.u64;
+        break;
+      case TSR_GGUF_UINT64:
+        id = kv->v.u64 == UINT64_MAX ? -1 : (kv->v.u64 > INT32_MAX ? INT64_MAX : (int64_t)kv->v.u64);
+        break;
+      case TSR_GGUF_INT8:
+      case TSR_GGUF_INT16:
+      case TSR_GGUF_INT32:
+      case TSR_GGUF_INT64:
+        id = kv->v.i64;
+        break;
+      default:
+        return FMT("gguf: %.*s has type %s, not an integer", kl, kv->key.data, tsr_gguf_type_name(kv->type));
+    }
+    if (id != -1 && (id < 0 || id >= hp->vocab_size))
+      return FMT("gguf: %.*s = %lld is outside the vocabulary of %d tokens", kl, kv->key.data, (long long)id,
+                 (int)hp->vocab_size);
+  }
+  return TSR_OK;
+}
+
 static tsr_status parse(const tsr_gguf *g, tsr_llm_source *src, const tsr_allocator *a, tsr_error *err) {
   tsr_gguf_str arch;
   TSR_TRY(tsr_gguf_get_str(g, "general.architecture", &arch, err));
@@ -100,6 +207,11 @@ static tsr_status parse(const tsr_gguf *g, tsr_llm_source *src, const tsr_alloca
     return TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "gguf: llama.expert_count = %d (mixture of experts is not supported)",
                      (int)experts);
   TSR_TRY(get_int(g, "embedding_length", -1, 1, TSR_LLM_MAX_DIM, &hp->dim, err));
+  /* Before anything is derived from it. */
+  const tsr_gguf_tensor *te = tsr_gguf_find_tensor(g, "token_embd.weight");
+  if (te != NULL && te->ne[0] != (uint64_t)hp->dim)
+    return FMT("gguf: llama.embedding_length = %d, but token_embd.weight rows have %llu elements", (int)hp->dim,
+               (unsigned long long)te->ne[0]);
   TSR_TRY(get_int(g, "block_count", -1, 1, TSR_LLM_MAX_LAYERS, &hp->n_layers, err));
   TSR_TRY(get_int(g, "feed_forward_length", -1, 1, TSR_LLM_MAX_DIM, &hp->hidden_dim, err));
   TSR_TRY(get_int(g, "attention.head_count", -1, 1, hp->dim, &hp->n_heads, err));
@@ -154,6 +266,7 @@ static tsr_status parse(const tsr_gguf *g, tsr_llm_source *src, const tsr_alloca
     src->eos = (int32_t)u;
 
   /* Tensors. */
+  TSR_TRY(check_blocks(g, hp->n_layers, err));
   tsr_llm_weights *w = &src->w;
   TSR_TRY(get_tensor(g, "token_embd.weight", 2, true, &w->tok_embd, err));
   TSR_TRY(get_tensor(g, "output_norm.weight", 1, true, &w->output_norm, err));
@@ -189,7 +302,7 @@ static tsr_status parse(const tsr_gguf *g, tsr_llm_source *src, const tsr_alloca
   }
   /* The matmul weights' dominant type, for tsr info. */
   if (hp->n_layers > 0) hp->weight_dtype = w->layers[0].w_gate.dtype;
-  return TSR_OK;
+  return check_metadata(g, src, err);
 }
 
 tsr_status tsr_llm_parse_gguf(const void *data, size_t size, const tsr_allocator *a, tsr_llm_source *src,

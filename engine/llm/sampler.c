@@ -63,16 +63,38 @@ static float next_uniform(uint64_t *state) {
   return (float)((x * 0x2545f4914f6cdd1dull) >> 40) / 16777216.0f;
 }
 
-void tsr_sampler_reset(tsr_sampler *s, const tsr_sampler_params *p) {
-  if (s == NULL) return;
-  if (p != NULL) s->p = *p;
+tsr_status tsr_sampler_params_check(const tsr_sampler_params *p, tsr_error *err) {
+  if (p == NULL) return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "sampler: NULL parameters");
+  const struct {
+    const char *name;
+    float v;
+  } f[] = {{"temperature", p->temperature},
+           {"top_p", p->top_p},
+           {"min_p", p->min_p},
+           {"repeat_penalty", p->repeat_penalty}};
+  for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); ++i) {
+    if (!isfinite(f[i].v))
+      return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "sampler: %s is %g; it must be a finite number", f[i].name,
+                       (double)f[i].v);
+  }
+  return TSR_OK;
+}
+
+tsr_status tsr_sampler_reset(tsr_sampler *s, const tsr_sampler_params *p) {
+  if (s == NULL) return TSR_ERR_INVALID_ARGUMENT;
+  if (p != NULL) {
+    TSR_TRY(tsr_sampler_params_check(p, NULL));
+    s->p = *p;
+  }
   s->rng = mix_seed(s->p.seed);
+  return TSR_OK;
 }
 
 tsr_status tsr_sampler_init(const tsr_sampler_params *p, int32_t vocab_size, void *mem, size_t mem_size,
                             tsr_sampler **out) {
   size_t need, align;
   if (p == NULL || mem == NULL || out == NULL) return TSR_ERR_INVALID_ARGUMENT;
+  TSR_TRY(tsr_sampler_params_check(p, NULL));
   TSR_TRY(tsr_sampler_get_size(vocab_size, &need, &align));
   if (mem_size < need) return TSR_ERR_BUFFER_TOO_SMALL;
   if ((uintptr_t)mem % align != 0) return TSR_ERR_INVALID_ARGUMENT;
@@ -90,7 +112,7 @@ tsr_status tsr_sampler_init(const tsr_sampler_params *p, int32_t vocab_size, voi
   s->seen = b;
   memset(s->seen, 0, v);
   s->vocab = vocab_size;
-  tsr_sampler_reset(s, p);
+  TSR_TRY(tsr_sampler_reset(s, p));
   *out = s;
   return TSR_OK;
 }

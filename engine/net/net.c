@@ -432,6 +432,48 @@ static void cstr(tsr_gguf_str s, char *buf, size_t cap) {
   buf[n] = '\0';
 }
 
+static const char *kind_name(tsr_tensor_kind k) {
+  static const char *const names[] = {"INTERNAL", "INPUT", "OUTPUT", "CONST", "STATE", "VIEW"};
+  return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+/* Every tensor kind against the rest of the file: constant data exists for
+ * exactly the CONST tensors, no node writes an INPUT or a CONST, and the
+ * input and output lists name every INPUT and OUTPUT tensor. (A weight
+ * re-marked as an input would otherwise run on whatever the caller wrote.) */
+static tsr_status cross_check(const tsr_net *net, const tsr_gguf *gg, tsr_error *err) {
+  const tsr_graph *g = net->graph;
+  for (uint64_t i = 0; i < gg->n_tensors; ++i) {
+    const tsr_gguf_str nm = gg->tensors[i].name;
+    const int nl = (int)(nm.len > 32 ? 32 : nm.len);
+    uint64_t id = 0, k = 1;
+    for (; k < nm.len && nm.data[k] >= '0' && nm.data[k] <= '9' && id < (1u << 24); ++k) id = id * 10 + (uint64_t)(nm.data[k] - '0');
+    if (nm.len < 2 || nm.data[0] != 'c' || k != nm.len || id >= g->n_tensors)
+      return FMT("tsr: data tensor %.*s belongs to no tensor of the graph", nl, nm.data);
+    if (g->tensors[id].kind != TSR_TENSOR_CONST)
+      return FMT("tsr: tensor %s is marked %s, but the file holds constant data for it (%.*s)", g->tensors[id].name,
+                 kind_name(g->tensors[id].kind), nl, nm.data);
+  }
+  for (uint32_t i = 0; i < g->n_nodes; ++i) {
+    int32_t r = tsr_graph_root(g, g->nodes[i].dst);
+    tsr_tensor_kind k = g->tensors[r].kind;
+    if (k == TSR_TENSOR_INPUT || k == TSR_TENSOR_CONST)
+      return FMT("tsr: node %s writes %s, an %s tensor", g->nodes[i].name, g->tensors[r].name, kind_name(k));
+  }
+  for (uint32_t t = 0; t < g->n_tensors; ++t) {
+    tsr_tensor_kind k = g->tensors[t].kind;
+    if (k != TSR_TENSOR_INPUT && k != TSR_TENSOR_OUTPUT) continue;
+    bool in = k == TSR_TENSOR_INPUT;
+    uint32_t n = in ? net->n_inputs : net->n_outputs, listed = 0;
+    const tsr_net_io *l = in ? net->inputs : net->outputs;
+    for (uint32_t j = 0; j < n; ++j) listed += l[j].tensor == (int32_t)t;
+    if (listed == 0)
+      return FMT("tsr: %s tensor %s is not listed in " K_PREFIX "%s.tensor", kind_name(k), g->tensors[t].name,
+                 in ? "input" : "output");
+  }
+  return TSR_OK;
+}
+
 static tsr_status load_graph(tsr_net *net, const tsr_gguf *gg, tsr_error *err) {
   tsr_graph *g = net->graph;
   uint64_t ver = 0;
@@ -593,6 +635,7 @@ static tsr_status load_graph(tsr_net *net, const tsr_gguf *gg, tsr_error *err) {
       TSR_TRY(tsr_net_add_io(net, io == 0, name, (int32_t)t, err));
     }
   }
+  TSR_TRY(cross_check(net, gg, err));
   tsr_status st = tsr_graph_validate(g);
   if (st != TSR_OK) {
     tsr_error_copy(err, tsr_graph_error(g));

@@ -88,11 +88,28 @@ typedef struct tsr_net_session {
   void *engine_mem;
   tsr_program *program;
   const tsr_net *net;
+  char fallback_note[TSR_ERROR_MESSAGE_MAX]; /* what ran on the CPU fallback; "" if nothing */
 } tsr_net_session;
 
-/* Creates target |target_name| (NULL: "cpu") with |n_threads| (0: all CPUs)
- * plus a CPU fallback if it is not a host target, prepares |net| and binds
- * its arena. |net| must outlive the session. */
+typedef struct tsr_net_session_options {
+  const char *target;  /* target name; NULL: "cpu" */
+  uint32_t n_threads;  /* CPU threads; 0: all CPUs */
+  /* The caller's request for the CPU fallback: a CPU target then runs the
+   * nodes |target| cannot, or everything when |target| is unavailable or
+   * cannot run the network; either is reported in fallback_note and in
+   * |err| (with code TSR_OK). Without it nothing is ever replaced. */
+  bool fallback_cpu;
+} tsr_net_session_options;
+
+/* Creates the target of |o|, prepares |net| on it and binds its arena. The
+ * failure policy (the LM's, see tsr_llm_options): an unknown target name is
+ * TSR_ERR_INVALID_ARGUMENT; an unavailable target, or a node it cannot run,
+ * is an error (TSR_ERR_UNSUPPORTED, ...) unless o->fallback_cpu. |net| must
+ * outlive the session. */
+TSR_NODISCARD tsr_status tsr_net_session_open_ex(const tsr_net *net, const tsr_net_session_options *o,
+                                                 const tsr_allocator *a, tsr_net_session *s, tsr_error *err);
+/* tsr_net_session_open_ex with target |target_name|, |n_threads| and no
+ * fallback. */
 TSR_NODISCARD tsr_status tsr_net_session_open(const tsr_net *net, const char *target_name, uint32_t n_threads,
                                               const tsr_allocator *a, tsr_net_session *s, tsr_error *err);
 void tsr_net_session_close(tsr_net_session *s);
@@ -108,7 +125,8 @@ TSR_NODISCARD tsr_status tsr_net_load(const void *data, size_t size, const struc
                                       const tsr_allocator *a, tsr_net **out, tsr_error *err);
 #ifndef TSR_NO_FILEIO
 /* As tsr_net_load on the mapped file |path|; a .tsr keeps the mapping
- * (owned by the network), an ONNX import unmaps it. */
+ * (owned by the network), an ONNX import unmaps it. The file must be
+ * regular and within opt->max_file_bytes (see tsr_file_map_limited). */
 TSR_NODISCARD tsr_status tsr_net_open(const char *path, const struct tsr_onnx_options *opt,
                                       const tsr_allocator *a, tsr_net **out, tsr_error *err);
 #endif

@@ -21,8 +21,13 @@ tsr_status tsr_net_load(const void *data, size_t size, const struct tsr_onnx_opt
 tsr_status tsr_net_open(const char *path, const struct tsr_onnx_options *opt, const tsr_allocator *a, tsr_net **out,
                         tsr_error *err) {
   if (path == NULL || a == NULL || out == NULL) return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "net: NULL argument");
+  /* A regular file within the model limit, mapped (tessera/file.h). */
   tsr_mapped_file f;
-  TSR_TRY(tsr_file_map(path, a, &f, err));
+  uint64_t max_bytes = TSR_FILE_MAX_MODEL_DEFAULT;
+#if defined(TSR_HAVE_ONNX)
+  if (opt != NULL && opt->max_file_bytes != 0) max_bytes = opt->max_file_bytes;
+#endif
+  TSR_TRY(tsr_file_map_limited(path, "model", max_bytes, a, &f, err));
   tsr_net *net = NULL;
   tsr_status s = tsr_net_load(f.data, f.size, opt, a, &net, err);
   if (s == TSR_OK && tsr_net_is_tsr(f.data, f.size)) {

@@ -5,6 +5,7 @@
 
 #include "engine/graph_internal.h"
 #include "engine/net/net.h"
+#include "tessera/file.h"
 #include "tessera/net.h"
 #if defined(TSR_HAVE_ONNX)
 #include "engine/onnx/onnx.h"
@@ -185,7 +186,8 @@ tsr_status tsr_network_load_file(const char *path, const tsr_network_options *op
   if (err) tsr_error_clear(err);
   tsr_network *nw = NULL;
   TSR_TRY(network_new(opt, &nw, err));
-  tsr_status s = tsr_file_map(path, &nw->allocator, &nw->file, err);
+  const uint64_t limit = opt != NULL && opt->max_file_bytes != 0 ? opt->max_file_bytes : TSR_FILE_MAX_MODEL_DEFAULT;
+  tsr_status s = tsr_file_map_limited(path, "model", limit, &nw->allocator, &nw->file, err);
   if (s == TSR_OK) {
     nw->has_file = true;
     nw->data = nw->file.data;
@@ -207,11 +209,13 @@ tsr_status tsr_network_write_tsr(const tsr_network *n, FILE *f, tsr_error *err) 
 
 tsr_status tsr_network_save_tsr(const tsr_network *n, const char *path, tsr_error *err) {
   if (n == NULL || path == NULL) return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "net: NULL argument");
-  FILE *f = fopen(path, "wb");
-  if (f == NULL) return TSR_ERROR(err, TSR_ERR_IO, "net: cannot create %s", path);
-  tsr_status s = tsr_net_write_tsr(n->net, f, err);
-  if (fclose(f) != 0 && s == TSR_OK) s = TSR_ERROR(err, TSR_ERR_IO, "net: cannot write %s", path);
-  if (s != TSR_OK) remove(path);
+  /* Beside the destination, renamed into place (tessera/file.h): a failed
+   * write never removes or truncates what is there. */
+  tsr_out_file of;
+  char msg[512];
+  if (!tsr_out_open(&of, path, msg, sizeof(msg))) return TSR_ERROR(err, TSR_ERR_IO, "net: %s", msg);
+  tsr_status s = tsr_net_write_tsr(n->net, of.f, err);
+  if (!tsr_out_close(&of, s == TSR_OK, msg, sizeof(msg)) && s == TSR_OK) s = TSR_ERROR(err, TSR_ERR_IO, "net: %s", msg);
   return s;
 }
 #endif

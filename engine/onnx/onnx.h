@@ -45,6 +45,8 @@ typedef struct tsr_onnx_options {
                                    symbolic dimensions set to 1 */
   uint32_t n_shapes;
   uint32_t flags;               /* TSR_ONNX_* */
+  uint64_t max_file_bytes;      /* tsr_net_open: largest model file (.onnx or
+                                   .tsr); 0: TSR_FILE_MAX_MODEL_DEFAULT */
 } tsr_onnx_options;
 
 /* Imports the ONNX model in |data|[0..size) (the caller keeps it; nothing

@@ -607,16 +607,30 @@ static void mark_dynamic_dims(const Onnx__GraphProto *g, tsr_net *net) {
   }
 }
 
-/* protobuf-c allocations through the caller's allocator. */
-static void *pb_alloc(void *user, size_t size) { return tsr_alloc((const tsr_allocator *)user, size ? size : 1, 16); }
-static void pb_free(void *user, void *p) { tsr_free((const tsr_allocator *)user, p); }
+/* protobuf-c allocations through the caller's allocator, remembering a
+ * failure: protobuf-c reports it as a parse failure. */
+typedef struct pb_allocator {
+  const tsr_allocator *a;
+  bool failed;
+} pb_allocator;
+
+static void *pb_alloc(void *user, size_t size) {
+  pb_allocator *pa = user;
+  void *p = tsr_alloc(pa->a, size ? size : 1, 16);
+  if (p == NULL) pa->failed = true;
+  return p;
+}
+static void pb_free(void *user, void *p) { tsr_free(((pb_allocator *)user)->a, p); }
 
 tsr_status tsr_onnx_import(const void *data, size_t size, const tsr_onnx_options *opt, const tsr_allocator *a,
                            tsr_net **out, tsr_error *err) {
   if (data == NULL || a == NULL || out == NULL) return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "onnx: NULL argument");
   if (size == 0) return TSR_ERROR(err, TSR_ERR_FORMAT, "onnx: empty file");
-  ProtobufCAllocator pa = {pb_alloc, pb_free, (void *)(uintptr_t)a};
+  pb_allocator pba = {a, false};
+  ProtobufCAllocator pa = {pb_alloc, pb_free, &pba};
   Onnx__ModelProto *m = onnx__model_proto__unpack(&pa, size, data);
+  if (m == NULL && pba.failed)
+    return TSR_ERROR(err, TSR_ERR_OUT_OF_MEMORY, "onnx: no memory to parse the model (protobuf)");
   if (m == NULL) return TSR_ERROR(err, TSR_ERR_FORMAT, "onnx: not a valid ONNX model (protobuf parse failed)");
   ox_ctx c;
   memset(&c, 0, sizeof(c));

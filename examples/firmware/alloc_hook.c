@@ -1,6 +1,8 @@
 /* See alloc_hook.h. glibc exports its allocator as __libc_* too; these
- * definitions take precedence over the shared C library's. Under
- * AddressSanitizer (which owns malloc) the sanitizer's hooks count instead. */
+ * definitions take precedence over the shared C library's; mmap and munmap
+ * go to the kernel directly. Under AddressSanitizer (which owns malloc and
+ * maps memory of its own) the sanitizer's malloc hooks count instead, and
+ * mmap is not counted (fw_alloc_hook_counts_mmap). */
 #include "alloc_hook.h"
 
 #include <stdatomic.h>
@@ -22,6 +24,12 @@ static void hit(void) {
 }
 
 long fw_alloc_hook_count(void) { return atomic_load(&g_calls); }
+
+#ifdef FW_ASAN
+int fw_alloc_hook_counts_mmap(void) { return 0; }
+#else
+int fw_alloc_hook_counts_mmap(void) { return 1; }
+#endif
 
 #ifdef FW_ASAN
 void __sanitizer_install_malloc_and_free_hooks(void (*m)(const volatile void *, size_t),
@@ -79,5 +87,23 @@ int posix_memalign(void **out, size_t al, size_t n) {
   if (p == NULL) return 12; /* ENOMEM */
   *out = p;
   return 0;
+}
+
+/* mmap and munmap count too, straight to the kernel. */
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+extern long syscall(long number, ...);
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
+  hit();
+#if defined(SYS_mmap)
+  return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+#else
+  return (void *)syscall(SYS_mmap2, addr, len, prot, flags, fd, (long)(off / 4096));
+#endif
+}
+int munmap(void *addr, size_t len) {
+  hit();
+  return (int)syscall(SYS_munmap, addr, len);
 }
 #endif

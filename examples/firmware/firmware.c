@@ -8,11 +8,13 @@
  * realloc/free of the whole process (alloc_hook.c) and exits non-zero if
  * any happens after init. Exit status: 0 ok, 1 allocation after init,
  * 2 Tessera error, 3 arena too small. */
+#define _DEFAULT_SOURCE /* MAP_ANON */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "alloc_hook.h"
 #include "tessera/llm.h"
@@ -101,7 +103,13 @@ int main(void) {
   const long before_probe = fw_alloc_hook_count();
   void *volatile probe = malloc(16); /* volatile: the pair must not be optimised away */
   free(probe);
-  const bool hook_live = fw_alloc_hook_count() - before_probe == 2;
+  bool hook_live = fw_alloc_hook_count() - before_probe == 2;
+  if (fw_alloc_hook_counts_mmap()) {
+    const long before_map = fw_alloc_hook_count();
+    void *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0);
+    if (map != MAP_FAILED) munmap(map, 4096);
+    hook_live = hook_live && map != MAP_FAILED && fw_alloc_hook_count() - before_map == 2;
+  }
   fprintf(stderr,
           "firmware: arena %u bytes, %zu used at init (peak %zu), %zu after the run; allocator calls: %ld at init, "
           "%ld after init\n",

@@ -69,7 +69,13 @@ typedef struct tsr_llm_options {
   const tsr_allocator *allocator;
   /* Targets in order of preference and the fallback, as tsr_engine_config;
    * they stay owned by the caller and must outlive the model. None at all:
-   * the model creates a CPU target of its own (n_threads threads). */
+   * the model creates a CPU target of its own (n_threads threads).
+   * The failure policy: with |fallback| NULL, every node must run on
+   * targets[] (else TSR_ERR_UNSUPPORTED naming the node); nothing is ever
+   * replaced silently. A non-NULL |fallback| is the caller asking for it: it
+   * runs the nodes targets[] cannot, or, if the graph cannot be split across
+   * them, the whole model; either is reported by tsr_llm_fallback and in
+   * the load's |err| detail (with code TSR_OK). */
   tsr_target *targets[TSR_ENGINE_MAX_TARGETS];
   uint32_t n_targets;
   tsr_target *fallback;
@@ -87,6 +93,11 @@ typedef struct tsr_llm_options {
   size_t tokenizer_size;
   /* tsr_llm_load_file only: path of the llama2.c tokenizer.bin to map. */
   const char *tokenizer_path;
+  /* tsr_llm_load_file only: the largest model and tokenizer files accepted,
+   * in bytes (checked before reading); 0: TSR_FILE_MAX_MODEL_DEFAULT and
+   * TSR_FILE_MAX_TOKENIZER_DEFAULT (tessera/file.h). */
+  uint64_t max_model_bytes;
+  uint64_t max_tokenizer_bytes;
 } tsr_llm_options;
 
 typedef struct tsr_llm tsr_llm;
@@ -106,7 +117,10 @@ TSR_NODISCARD tsr_status tsr_llm_load_memory(const void *data, size_t size, cons
 #ifndef TSR_NO_FILEIO
 /* As tsr_llm_load_memory on the memory-mapped file |path| (and
  * opt->tokenizer_path for llama2.c models); the mappings are owned by the
- * model. TSR_ERR_IO if a file cannot be read. */
+ * model. Both must be regular files (links followed) within the size limits
+ * of |opt| (see tsr_file_map_limited): TSR_ERR_IO if a file cannot be read
+ * or is a directory, FIFO or device, TSR_ERR_INVALID_ARGUMENT if it is over
+ * its limit, the detail naming the path. */
 TSR_NODISCARD tsr_status tsr_llm_load_file(const char *path, const tsr_llm_options *opt, tsr_llm **out,
                                            tsr_error *err);
 #endif
@@ -114,6 +128,10 @@ TSR_NODISCARD tsr_status tsr_llm_load_file(const char *path, const tsr_llm_optio
 void tsr_llm_free(tsr_llm *m);
 /* The model's last error. */
 const tsr_error *tsr_llm_error(const tsr_llm *m);
+/* What ran on the caller's fallback target ("fallback: 12 of 352 nodes on
+ * cpu", "fallback: the model runs on cpu alone (reason)"), or NULL if
+ * nothing did. Valid while the model lives. Pure. */
+const char *tsr_llm_fallback(const tsr_llm *m);
 
 /* ---- introspection (pure) ---------------------------------------------- */
 
@@ -206,11 +224,17 @@ typedef struct tsr_sampler tsr_sampler;
 /* Bytes and alignment a sampler over |vocab_size| tokens needs. Pure. */
 TSR_NODISCARD tsr_status tsr_sampler_get_size(int32_t vocab_size, size_t *out_size, size_t *out_align);
 /* Places a sampler in caller memory |mem| (owned by the caller while the
- * sampler is used). Allocates: never. */
+ * sampler is used). Invalid |p| (tsr_sampler_params_check):
+ * TSR_ERR_INVALID_ARGUMENT. Allocates: never. */
 TSR_NODISCARD tsr_status tsr_sampler_init(const tsr_sampler_params *p, int32_t vocab_size, void *mem,
                                           size_t mem_size, tsr_sampler **out);
-/* Re-seeds the random generator and replaces the parameters. */
-void tsr_sampler_reset(tsr_sampler *s, const tsr_sampler_params *p);
+/* TSR_ERR_INVALID_ARGUMENT, |err| (may be NULL) naming the field, if a
+ * float parameter of |p| is NaN or infinite; else TSR_OK. Pure. */
+TSR_NODISCARD tsr_status tsr_sampler_params_check(const tsr_sampler_params *p, tsr_error *err);
+/* Re-seeds the random generator and replaces the parameters (NULL: keeps
+ * them). Invalid |p| (tsr_sampler_params_check): TSR_ERR_INVALID_ARGUMENT
+ * and the sampler is unchanged. */
+TSR_NODISCARD tsr_status tsr_sampler_reset(tsr_sampler *s, const tsr_sampler_params *p);
 /* Picks the next token from |logits| ([vocab_size], not modified) given the
  * tokens so far |history|[0..n_history) (for the repetition penalty; may be
  * NULL). The steps: repetition penalty, then greedy if temperature <= 0,
@@ -264,7 +288,8 @@ void tsr_llm_generate_params_default(tsr_llm_generate_params *p);
  * and evaluates one token at a time until a stop condition, streaming the
  * text through on_text. The token ids of the sequence are readable with
  * tsr_llm_tokens afterwards. The prompt must leave room in the context for
- * one token (TSR_ERR_INVALID_ARGUMENT otherwise). Allocates only in the
+ * one token, and the sampler parameters must pass tsr_sampler_params_check
+ * (TSR_ERR_INVALID_ARGUMENT otherwise, before anything runs). Allocates only in the
  * tokenizer's prompt encoding; nothing per token. */
 TSR_NODISCARD tsr_status tsr_llm_generate(tsr_llm *m, const char *prompt, size_t len,
                                           const tsr_llm_generate_params *p, tsr_llm_result *out);

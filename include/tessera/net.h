@@ -87,6 +87,9 @@ typedef struct tsr_network_options {
    * refuses a shape other than its own (TSR_ERR_UNSUPPORTED). */
   const tsr_network_shape *shapes;
   uint32_t n_shapes;
+  /* tsr_network_load_file: the largest file accepted, checked before
+   * reading (0: TSR_FILE_MAX_MODEL_DEFAULT). */
+  uint64_t max_file_bytes;
 } tsr_network_options;
 
 typedef struct tsr_network tsr_network;
@@ -110,11 +113,15 @@ TSR_NODISCARD tsr_status tsr_network_load_memory(const void *data, size_t size, 
                                                  tsr_network **out, tsr_error *err);
 #ifndef TSR_NO_FILEIO
 /* As tsr_network_load_memory on the memory-mapped file |path| (the mapping
- * is owned by the network). TSR_ERR_IO if the file cannot be read. */
+ * is owned by the network). |path| must be a regular file (links followed)
+ * within opt->max_file_bytes: TSR_ERR_IO if it cannot be read or is not a
+ * regular file, TSR_ERR_INVALID_ARGUMENT if it is over the limit (see
+ * tsr_file_map_limited). */
 TSR_NODISCARD tsr_status tsr_network_load_file(const char *path, const tsr_network_options *opt,
                                                tsr_network **out, tsr_error *err);
 /* Writes the network as a .tsr file at |path| (the graph as loaded, shapes
- * included; a failed write removes the file). Running the .tsr gives
+ * included), through a temporary file beside it renamed into place (see
+ * tsr_out_open): a failed write leaves |path| as it was. Running the .tsr gives
  * bit-identical outputs. Allocates temporarily through the network's
  * allocator. */
 TSR_NODISCARD tsr_status tsr_network_save_tsr(const tsr_network *n, const char *path, tsr_error *err);

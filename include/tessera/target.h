@@ -177,10 +177,17 @@ typedef struct tsr_target_options {
                            fall back to the calling thread on a busy machine (tests) */
 } tsr_target_options;
 
+/* TSR_OK if |name| names a target Tessera has (built into this library or
+ * not): "cpu", "cpu:<variant>", "null", "vulkan[:...]", "opencl[:...]";
+ * else TSR_ERR_INVALID_ARGUMENT with |err| naming it (a usage error: the
+ * same name always fails). Pure, never allocates. */
+TSR_NODISCARD tsr_status tsr_target_check_name(const char *name, tsr_error *err);
+
 /* Creates a target from a name: "cpu", "cpu:scalar", "cpu:avx2", "cpu:ref",
  * "null", "vulkan", "vulkan:1", "opencl", "opencl:0:1". Allocates its
- * memory through |a| (which must outlive the target). An unavailable target
- * (no driver, no device, not built in) gives TSR_ERR_UNSUPPORTED with the
+ * memory through |a| (which must outlive the target). An unknown name
+ * (tsr_target_check_name) gives TSR_ERR_INVALID_ARGUMENT; an unavailable
+ * target (no driver, no device, not built in) TSR_ERR_UNSUPPORTED, with the
  * reason in |err|. */
 TSR_NODISCARD tsr_status tsr_target_create(const char *name, const tsr_target_options *opt,
                                            const tsr_allocator *a, tsr_target **out_target,

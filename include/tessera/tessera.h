@@ -9,6 +9,7 @@
 #include "tessera/graph.h"
 #include "tessera/engine.h"
 #include "tessera/llm.h"
+#include "tessera/file.h"
 #include "tessera/net.h"
 #include "tessera/vision.h"
 

@@ -4,6 +4,18 @@ tsr_add_test(test_llm_synth llm/test_llm_synth.c)
 if(NOT TSR_NO_FILEIO) # loads the fixtures with tsr_llm_load_file
   tsr_add_test(test_llm_models llm/test_llm_models.c)
   set_tests_properties(test_llm_models PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900)
+  # FIFO, device, directory, link and over-limit inputs (must not block: a short timeout).
+  tsr_add_test(test_inputs llm/test_inputs.c)
+  set_tests_properties(test_inputs PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 60)
+  # Unknown, unavailable and failing targets; fallback only when asked, reported.
+  tsr_add_test(test_policy llm/test_policy.c)
+  set_tests_properties(test_policy PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+  # GGUF metadata and .tsr tensor kinds against the rest of the file (crafted at run time).
+  tsr_add_test(test_consistency llm/test_consistency.c)
+  set_tests_properties(test_consistency PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+  # Every allocation of a load-and-prepare failed in turn: clean status, nothing leaked.
+  tsr_add_test(test_alloc_fail llm/test_alloc_fail.c)
+  set_tests_properties(test_alloc_fail PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900)
 endif()
 
 # `tsr run` end to end: stdout must be exactly llama2.c's output.

@@ -421,6 +421,7 @@ static void test_no_alloc_per_token(void) {
   tsr_llm *m = load(BIN, "no allocation per token", NULL);
   if (m == NULL) return;
   alloc_counter_install();
+  CU_ASSERT_EQUAL(alloc_counter_self_test(), 0); /* the hooks are live: "0" below means something */
   /* Token loop of generate (sampling at temperature 0.8 with every filter,
    * a stop string, streaming): armed once the prompt is evaluated. */
   text_buf *tb = calloc(1, sizeof(*tb));

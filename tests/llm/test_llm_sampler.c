@@ -116,7 +116,7 @@ static void test_distribution(void) {
   }
   /* Top-k 2 keeps only ids 3 and 2, in ratio 4:3. */
   p.top_k = 2;
-  tsr_sampler_reset(s, &p);
+  CU_ASSERT_EQUAL(tsr_sampler_reset(s, &p), TSR_OK);
   int c2[4] = {0};
   for (int i = 0; i < n; ++i) {
     int32_t id = -1;
@@ -129,7 +129,7 @@ static void test_distribution(void) {
   /* Top-p 0.65: {0.4, 0.3} reach 0.7 >= 0.65, so id 1 and 0 never come. */
   p.top_k = 0;
   p.top_p = 0.65f;
-  tsr_sampler_reset(s, &p);
+  CU_ASSERT_EQUAL(tsr_sampler_reset(s, &p), TSR_OK);
   memset(c2, 0, sizeof(c2));
   for (int i = 0; i < 2000; ++i) {
     int32_t id = -1;
@@ -141,7 +141,7 @@ static void test_distribution(void) {
   /* Min-p 0.5: p >= 0.5 * 0.4 keeps 0.4, 0.3, 0.2 and drops 0.1. */
   p.top_p = 1.0f;
   p.min_p = 0.5f;
-  tsr_sampler_reset(s, &p);
+  CU_ASSERT_EQUAL(tsr_sampler_reset(s, &p), TSR_OK);
   memset(c2, 0, sizeof(c2));
   for (int i = 0; i < 4000; ++i) {
     int32_t id = -1;
@@ -153,7 +153,7 @@ static void test_distribution(void) {
   /* A low temperature sharpens: id 3 dominates. */
   p.min_p = 0.0f;
   p.temperature = 0.05f;
-  tsr_sampler_reset(s, &p);
+  CU_ASSERT_EQUAL(tsr_sampler_reset(s, &p), TSR_OK);
   memset(c2, 0, sizeof(c2));
   for (int i = 0; i < 1000; ++i) {
     int32_t id = -1;
@@ -184,14 +184,14 @@ static void test_seed(void) {
   }
   CU_ASSERT(memcmp(a, c, sizeof(a)) == 0);
   /* A reset replays the same sequence; another seed gives another one. */
-  tsr_sampler_reset(s1, &p);
+  CU_ASSERT_EQUAL(tsr_sampler_reset(s1, &p), TSR_OK);
   for (int i = 0; i < 100; ++i) {
     int32_t id;
     CU_ASSERT_EQUAL(tsr_sampler_sample(s1, l, NULL, 0, &id), TSR_OK);
     CU_ASSERT_EQUAL(id, a[i]);
   }
   p.seed = 43;
-  tsr_sampler_reset(s2, &p);
+  CU_ASSERT_EQUAL(tsr_sampler_reset(s2, &p), TSR_OK);
   int same = 0;
   for (int i = 0; i < 100; ++i) {
     int32_t id;
@@ -248,12 +248,48 @@ static void test_no_allocation(void) {
   fill_logits(l, 4096, 5);
   int32_t hist[64];
   for (int i = 0; i < 64; ++i) hist[i] = i * 7;
+  CU_ASSERT_EQUAL(alloc_counter_self_test(), 0); /* the hooks are live */
   alloc_counter_install();
   alloc_counter_arm();
   int32_t id = 0;
   for (int i = 0; i < 50; ++i) CU_ASSERT_EQUAL(tsr_sampler_sample(s, l, hist, 64, &id), TSR_OK);
   CU_ASSERT_EQUAL(alloc_counter_disarm(), 0);
   free(l);
+  free(b.mem);
+}
+
+/* NaN and infinite parameters are refused by init, reset and the check,
+ * naming the field; reset leaves the sampler as it was. */
+static void test_non_finite(void) {
+  tsr_sampler_params p;
+  tsr_sampler_params_default(&p);
+  sampler_box b;
+  tsr_sampler *s = make(&b, &p, 8);
+  size_t size, align;
+  CU_ASSERT_EQUAL_FATAL(tsr_sampler_get_size(8, &size, &align), TSR_OK);
+  static const char *const names[] = {"temperature", "top_p", "min_p", "repeat_penalty"};
+  const float bad[] = {NAN, INFINITY, -INFINITY};
+  for (int f = 0; f < 4; ++f) {
+    for (int k = 0; k < 3; ++k) {
+      tsr_sampler_params q = p;
+      float *field = f == 0 ? &q.temperature : f == 1 ? &q.top_p : f == 2 ? &q.min_p : &q.repeat_penalty;
+      *field = bad[k];
+      tsr_error err;
+      CU_ASSERT_EQUAL(tsr_sampler_params_check(&q, &err), TSR_ERR_INVALID_ARGUMENT);
+      CU_ASSERT_PTR_NOT_NULL(strstr(err.message, names[f]));
+      CU_ASSERT_EQUAL(tsr_sampler_reset(s, &q), TSR_ERR_INVALID_ARGUMENT);
+      tsr_sampler *s2 = NULL;
+      CU_ASSERT_EQUAL(tsr_sampler_init(&q, 8, b.mem, size, &s2), TSR_ERR_INVALID_ARGUMENT);
+      CU_ASSERT_PTR_NULL(s2);
+    }
+  }
+  CU_ASSERT_EQUAL(tsr_sampler_params_check(&p, NULL), TSR_OK);
+  /* Still the greedy-capable sampler it was: defaults, valid draws. */
+  float l[8];
+  fill_logits(l, 8, 7);
+  int32_t id = -1;
+  CU_ASSERT_EQUAL(tsr_sampler_sample(s, l, NULL, 0, &id), TSR_OK);
+  CU_ASSERT(id >= 0 && id < 8);
   free(b.mem);
 }
 
@@ -266,6 +302,7 @@ int main(void) {
   CU_add_test(s, "seeded reproducibility", test_seed);
   CU_add_test(s, "repetition penalty", test_repeat_penalty);
   CU_add_test(s, "no allocation", test_no_allocation);
+  CU_add_test(s, "non-finite parameters refused", test_non_finite);
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned f = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();

@@ -61,8 +61,16 @@ static void test_registry(void) {
   CU_ASSERT_STRING_EQUAL(names[0], "cpu");
   tsr_target *t = NULL;
   tsr_error err;
-  CU_ASSERT_EQUAL(tsr_target_create("bogus", NULL, &a, &t, &err), TSR_ERR_UNSUPPORTED);
+  /* An unknown name is a usage error; a known one this build lacks is unavailable. */
+  CU_ASSERT_EQUAL(tsr_target_create("bogus", NULL, &a, &t, &err), TSR_ERR_INVALID_ARGUMENT);
   CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "bogus"));
+  CU_ASSERT_EQUAL(tsr_target_check_name("bogus:0", &err), TSR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tsr_target_check_name("null:1", &err), TSR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tsr_target_check_name("", &err), TSR_ERR_INVALID_ARGUMENT);
+  CU_ASSERT_EQUAL(tsr_target_check_name("cpu:avx2", &err), TSR_OK);
+  CU_ASSERT_EQUAL(tsr_target_check_name("vulkan:3", &err), TSR_OK);
+  CU_ASSERT_EQUAL(tsr_target_check_name("opencl", &err), TSR_OK);
+  CU_ASSERT_EQUAL(tsr_target_check_name("null", &err), TSR_OK);
   CU_ASSERT_EQUAL(tsr_target_create("cpu:nonsense", NULL, &a, &t, &err), TSR_ERR_INVALID_ARGUMENT);
   CU_ASSERT_EQUAL_FATAL(tsr_target_create("cpu:ref", NULL, &a, &t, &err), TSR_OK);
   tsr_target_caps caps;

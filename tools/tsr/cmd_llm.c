@@ -5,11 +5,15 @@
 #include "tools/tsr/cmd_llm.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tessera/tessera.h"
 #include "tools/tsr/commands.h"
@@ -73,8 +77,20 @@ static bool match_llama2c(FILE *f) {
 bool tsr_llm_match(const char *path) {
   bool gguf = ends_with(path, ".gguf"), bin = ends_with(path, ".bin");
   if (!gguf && !bin) return false;
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return gguf || bin; /* the loader reports the I/O error */
+  /* Non-blocking, and only a regular file is peeked at: a FIFO or a device
+   * goes to the loader, which refuses it by name. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return true; /* the loader reports the I/O error */
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return true;
+  }
+  FILE *f = fdopen(fd, "rb");
+  if (f == NULL) {
+    close(fd);
+    return true;
+  }
   bool ok = gguf ? match_gguf(f) : match_llama2c(f);
   fclose(f);
   return ok;
@@ -88,6 +104,7 @@ typedef struct llm_args {
   uint32_t threads;
   tsr_sampler_params sp;
   bool seed_set, no_bos;
+  bool fallback_cpu; /* --fallback cpu */
 } llm_args;
 
 static void run_usage(FILE *f) {
@@ -113,7 +130,9 @@ static void run_usage(FILE *f) {
           "  -s, --seed S            random seed (default: from the clock, printed)\n"
           "  --stop TEXT             stop when TEXT is generated (not printed)\n"
           "  --no-bos                do not prepend BOS to the prompt\n"
-          "  --target NAME           run on NAME (see 'tsr targets'), CPU as fallback\n"
+          "  --target NAME           run on NAME (see 'tsr targets'; default cpu); an unavailable\n"
+          "                          target or an op it cannot run is an error unless --fallback cpu\n"
+          "  --fallback cpu|none     run on the CPU what the target cannot (reported; default none)\n"
           "  --ctx N                 KV cache length (default: the model's, at most 4096)\n"
           "  --kv-type f32|f16       KV cache element type (default f32)\n"
           "  --batch N               largest prefill batch (default 64)\n"
@@ -133,7 +152,8 @@ static bool parse_float(const char *s, float *out) {
   char *end;
   errno = 0;
   float v = strtof(s, &end);
-  if (errno != 0 || end == s || *end != '\0') return false;
+  /* NaN and infinities are refused: every float option is a finite number. */
+  if (errno != 0 || end == s || *end != '\0' || !isfinite(v)) return false;
   *out = v;
   return true;
 }
@@ -209,7 +229,16 @@ static int parse_args(int argc, char **argv, llm_args *a, const char *cmd) {
       a->no_bos = true;
     } else if (IS("--target")) {
       NEED();
+      tsr_error nerr;
+      if (tsr_target_check_name(v, &nerr) != TSR_OK) {
+        fprintf(stderr, "tsr %s: %s\n", cmd, nerr.message);
+        return 2;
+      }
       a->target = v;
+    } else if (IS("--fallback")) {
+      NEED();
+      if (strcmp(v, "cpu") != 0 && strcmp(v, "none") != 0) BAD();
+      a->fallback_cpu = strcmp(v, "cpu") == 0;
     } else if (IS("--ctx") || IS("-c")) {
       NEED();
       if (!parse_int(v, 1, 1 << 24, &iv)) BAD();
@@ -255,6 +284,7 @@ typedef struct llm_session {
   tsr_target *cpu;    /* the CPU fallback */
   tsr_llm *model;
   char target_name[48];
+  char fallback_note[TSR_ERROR_MESSAGE_MAX]; /* what ran on the CPU fallback, or "" */
 } llm_session;
 
 static void session_free(llm_session *s) {
@@ -263,6 +293,14 @@ static void session_free(llm_session *s) {
   if (s->cpu) tsr_target_destroy(s->cpu);
 }
 
+static bool is_host_cpu(tsr_target *t) {
+  tsr_target_caps caps;
+  return t != NULL && tsr_target_get_caps(t, &caps) == TSR_OK && caps.kind == TSR_TARGET_KIND_CPU &&
+         (caps.flags & TSR_CAP_HOST_MEMORY);
+}
+
+/* The failure policy: an unavailable target, or a model it cannot run, is an
+ * error unless --fallback cpu; the fallback, when used, is reported. */
 static int session_open(llm_session *s, const llm_args *a, const char *cmd) {
   memset(s, 0, sizeof(*s));
   s->alloc = tsr_allocator_system();
@@ -274,15 +312,20 @@ static int session_open(llm_session *s, const llm_args *a, const char *cmd) {
   if (a->target != NULL) {
     tsr_status st = tsr_target_create(a->target, &to, &s->alloc, &s->target, &err);
     if (st != TSR_OK) {
-      fprintf(stderr, "tsr %s: target %s unavailable (%s): running on the CPU\n", cmd, a->target, err.message);
+      if (!a->fallback_cpu) {
+        fprintf(stderr, "tsr %s: target %s unavailable: %s (--fallback cpu runs on the CPU instead)\n", cmd,
+                a->target, err.message);
+        return 1;
+      }
+      snprintf(s->fallback_note, sizeof(s->fallback_note), "fallback: target %.32s unavailable (%.160s): ran on cpu",
+               a->target, err.message);
       s->target = NULL;
     }
   }
   tsr_target_caps caps;
-  if (s->target != NULL && tsr_target_get_caps(s->target, &caps) == TSR_OK && caps.kind == TSR_TARGET_KIND_CPU &&
-      (caps.flags & TSR_CAP_HOST_MEMORY)) {
+  if (is_host_cpu(s->target)) {
     s->cpu = s->target; /* a CPU target is its own fallback */
-  } else {
+  } else if (s->target == NULL || a->fallback_cpu) {
     tsr_status st = tsr_cpu_target_create(&to, &s->alloc, &s->cpu, &err);
     if (st != TSR_OK) {
       fprintf(stderr, "tsr %s: cannot create the CPU target: %s\n", cmd, err.message);
@@ -293,9 +336,8 @@ static int session_open(llm_session *s, const llm_args *a, const char *cmd) {
   tsr_llm_options o;
   memset(&o, 0, sizeof(o));
   o.allocator = &s->alloc;
-  if (s->target != NULL && s->target != s->cpu) o.targets[o.n_targets++] = s->target;
-  o.targets[o.n_targets++] = s->cpu;
-  o.fallback = s->cpu;
+  o.targets[o.n_targets++] = s->target != NULL ? s->target : s->cpu;
+  o.fallback = s->cpu; /* NULL for a non-CPU target without --fallback cpu */
   o.n_ctx = a->n_ctx;
   o.kv_dtype = (a->kv_type && strcmp(a->kv_type, "f16") == 0) ? TSR_DTYPE_F16 : TSR_DTYPE_F32;
   o.max_batch = a->batch;
@@ -308,21 +350,15 @@ static int session_open(llm_session *s, const llm_args *a, const char *cmd) {
   return 1;
 #else
   tsr_status st = tsr_llm_load_file(a->model, &o, &s->model, &err);
-  if (st == TSR_ERR_UNSUPPORTED && o.n_targets > 1) {
-    /* The graph cannot be split across this target and the CPU (e.g. the KV
-     * cache's ops on different sides): run it on the CPU alone. */
-    fprintf(stderr, "tsr %s: the model does not run on %s (%s): running on the CPU\n", cmd, s->target_name,
-            err.message);
-    o.targets[0] = s->cpu;
-    o.n_targets = 1;
-    if (tsr_target_get_caps(s->cpu, &caps) == TSR_OK) snprintf(s->target_name, sizeof(s->target_name), "%s", caps.name);
-    st = tsr_llm_load_file(a->model, &o, &s->model, &err);
-  }
   if (st != TSR_OK) {
     fprintf(stderr, "tsr %s: cannot load %s: %s: %s\n", cmd, a->model, tsr_status_string(st), err.message);
+    if (st == TSR_ERR_UNSUPPORTED && s->target != NULL && !a->fallback_cpu && !is_host_cpu(s->target))
+      fprintf(stderr, "tsr %s: (--fallback cpu runs on the CPU what %s cannot)\n", cmd, s->target_name);
     session_free(s);
     return 1;
   }
+  if (s->fallback_note[0] == '\0' && tsr_llm_fallback(s->model) != NULL)
+    snprintf(s->fallback_note, sizeof(s->fallback_note), "%s", tsr_llm_fallback(s->model));
   /* Where the nodes went: "cpu", or "vulkan:0 320/352 nodes + cpu". */
   tsr_llm_memory mem;
   if (tsr_llm_get_memory(s->model, &mem) == TSR_OK && mem.n_nodes > 0) {
@@ -373,29 +409,6 @@ static void on_prompt(void *user, size_t n) {
   ((run_state *)user)->t_prompt = now_s();
 }
 
-static char *read_file(const char *path, size_t *out_len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return NULL;
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf != NULL) {
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (n < cap) break;
-    char *nb = realloc(buf, cap * 2);
-    if (nb == NULL) {
-      free(buf);
-      buf = NULL;
-      break;
-    }
-    buf = nb;
-    cap *= 2;
-  }
-  fclose(f);
-  *out_len = n;
-  return buf;
-}
-
 int tsr_llm_cmd_run(int argc, char **argv) {
   if (tsr_wants_help(argc, argv)) {
     run_usage(stdout);
@@ -405,32 +418,37 @@ int tsr_llm_cmd_run(int argc, char **argv) {
   int rc = parse_args(argc, argv, &a, "run");
   if (rc != 0) return rc;
   if (!a.seed_set) a.sp.seed = (uint64_t)time(NULL);
-  char *file_prompt = NULL;
-  size_t plen = 0;
+  tsr_allocator sys = tsr_allocator_system();
+  tsr_mapped_file pf;
+  memset(&pf, 0, sizeof(pf));
+  const char *prompt = a.prompt ? a.prompt : "";
+  size_t plen = strlen(prompt);
   if (a.prompt_file) {
-    file_prompt = read_file(a.prompt_file, &plen);
-    if (file_prompt == NULL) {
-      fprintf(stderr, "tsr run: cannot read the prompt file %s\n", a.prompt_file);
+    tsr_error ferr;
+    tsr_error_clear(&ferr);
+    tsr_status fs = tsr_file_map_limited(a.prompt_file, "prompt file", TSR_FILE_MAX_PROMPT_DEFAULT, &sys, &pf, &ferr);
+    if (fs != TSR_OK) {
+      fprintf(stderr, "tsr run: %s (%s)\n", ferr.message, tsr_status_string(fs));
       return 1;
     }
+    prompt = (const char *)pf.data;
+    plen = pf.size;
   }
-  const char *prompt = file_prompt ? file_prompt : (a.prompt ? a.prompt : "");
-  if (!file_prompt) plen = strlen(prompt);
   llm_session s;
   if (session_open(&s, &a, "run") != 0) {
-    free(file_prompt);
+    tsr_file_unmap(&pf);
     return 1;
   }
   if (!tsr_llm_has_tokenizer(s.model)) {
     fprintf(stderr, "tsr run: %s has no tokenizer: give the llama2.c tokenizer.bin with -z\n", a.model);
     session_free(&s);
-    free(file_prompt);
+    tsr_file_unmap(&pf);
     return 1;
   }
   if (a.stop && strlen(a.stop) > TSR_LLM_STOP_MAX) {
     fprintf(stderr, "tsr run: --stop text longer than %d bytes\n", TSR_LLM_STOP_MAX);
     session_free(&s);
-    free(file_prompt);
+    tsr_file_unmap(&pf);
     return 2;
   }
   tsr_llm_generate_params gp;
@@ -453,7 +471,7 @@ int tsr_llm_cmd_run(int argc, char **argv) {
   if (st != TSR_OK) {
     fprintf(stderr, "\ntsr run: %s: %s\n", tsr_status_string(st), tsr_llm_error(s.model)->message);
     session_free(&s);
-    free(file_prompt);
+    tsr_file_unmap(&pf);
     return 1;
   }
   struct rusage ru;
@@ -463,12 +481,12 @@ int tsr_llm_cmd_run(int argc, char **argv) {
   static const char *const reasons[] = {"", "end of text", "token limit", "stop string", "context full", "stopped"};
   char seed[48] = "";
   if (a.sp.temperature > 0) snprintf(seed, sizeof(seed), ", seed %llu", (unsigned long long)a.sp.seed);
-  fprintf(stderr, "\n[%s] prompt: %u tokens, %.1f tok/s | generated: %u tokens, %.1f tok/s (%s%s) | peak memory: %.1f MiB\n",
-          s.target_name, (unsigned)r.n_prompt, tp > 0 ? r.n_prompt / tp : 0.0, (unsigned)r.n_generated,
+  fprintf(stderr, "\n[%s%s%s] prompt: %u tokens, %.1f tok/s | generated: %u tokens, %.1f tok/s (%s%s) | peak memory: %.1f MiB\n",
+          s.target_name, s.fallback_note[0] ? "; " : "", s.fallback_note, (unsigned)r.n_prompt, tp > 0 ? r.n_prompt / tp : 0.0, (unsigned)r.n_generated,
           tg > 0 ? r.n_generated / tg : 0.0, (unsigned)r.stop_reason < 6 ? reasons[r.stop_reason] : "?", seed,
           peak_mib);
   session_free(&s);
-  free(file_prompt);
+  tsr_file_unmap(&pf);
   return 0;
 }
 
@@ -487,6 +505,7 @@ static void human(double b, char *out, size_t n) {
 static void info_usage(FILE *f) {
   fprintf(f,
           "usage: tsr info MODEL [-z TOKENIZER] [--ctx N] [--kv-type f32|f16] [--batch N] [--target NAME]\n"
+          "                [--fallback cpu|none]\n"
           "\n"
           "Describes a language model: architecture, shapes, tensors and their\n"
           "types, vocabulary, and the memory it needs with the given context\n"
@@ -572,6 +591,7 @@ int tsr_llm_cmd_info(int argc, char **argv) {
     printf("graph:        %u nodes in %u entries (batch", (unsigned)mem.n_nodes, (unsigned)mem.n_entries);
     for (uint32_t e = 0; e < mem.n_entries && e < 8; ++e) printf(" %d", (int)mem.batch_sizes[e]);
     printf("), target %s\n", s.target_name);
+    if (s.fallback_note[0]) printf("              %s\n", s.fallback_note);
   }
   session_free(&s);
   return 0;

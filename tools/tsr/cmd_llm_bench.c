@@ -24,7 +24,9 @@ static void usage(FILE *f) {
           "  -p, --n-prompt N      prompt tokens (default 128; 0: skip pp)\n"
           "  -n, --n-gen N         generated tokens (default 64; 0: skip tg)\n"
           "  -t, --threads LIST    comma-separated thread counts (default: all CPUs)\n"
-          "  --target NAME         target to run on (default cpu; CPU as fallback)\n"
+          "  --target NAME         target to run on (default cpu); an unavailable target or an op it\n"
+          "                        cannot run is an error unless --fallback cpu\n"
+          "  --fallback cpu|none   run on the CPU what the target cannot (reported; default none)\n"
           "  -r, --repetitions N   timed runs per test (default 5); median and spread reported\n"
           "  --json                one JSON object per test on stdout instead of the table\n"
           "  --kv-type f32|f16     KV cache type (default f32)\n"
@@ -138,7 +140,7 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
   }
   const char *model = NULL, *target = "cpu", *tok = NULL, *threads_arg = NULL;
   int n_prompt = 128, n_gen = 64, reps = 5, batch = 0;
-  bool json = false, profile = false;
+  bool json = false, profile = false, fallback_cpu = false;
   tsr_dtype kv = TSR_DTYPE_F32;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
@@ -164,6 +166,13 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
     else if (strcmp(a, "-n") == 0 || strcmp(a, "--n-gen") == 0) n_gen = atoi(v);
     else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) threads_arg = v;
     else if (strcmp(a, "--target") == 0) target = v;
+    else if (strcmp(a, "--fallback") == 0) {
+      if (strcmp(v, "cpu") != 0 && strcmp(v, "none") != 0) {
+        fprintf(stderr, "tsr bench: --fallback takes cpu or none, not '%s'\n", v);
+        return 2;
+      }
+      fallback_cpu = strcmp(v, "cpu") == 0;
+    }
     else if (strcmp(a, "-r") == 0 || strcmp(a, "--repetitions") == 0) reps = atoi(v);
     else if (strcmp(a, "--batch") == 0) batch = atoi(v);
     else if (strcmp(a, "-z") == 0 || strcmp(a, "--tokenizer") == 0) tok = v;
@@ -182,6 +191,13 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
   if (model == NULL || n_prompt < 0 || n_gen < 0 || reps < 1 || reps > 1000 || batch < 0) {
     fprintf(stderr, "tsr bench: need -m MODEL, -p/-n >= 0, 1 <= -r <= 1000\n");
     return 2;
+  }
+  {
+    tsr_error nerr;
+    if (tsr_target_check_name(target, &nerr) != TSR_OK) {
+      fprintf(stderr, "tsr bench: %s\n", nerr.message);
+      return 2;
+    }
   }
   tsr_cpu_features f;
   tsr_cpu_detect(&f);
@@ -215,23 +231,38 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
     tsr_target_options to = {0};
     to.n_threads = threads[ti];
     to.allow_cpu_device = true;
+    char note[TSR_ERROR_MESSAGE_MAX] = "";
     if (tsr_target_create(target, &to, &sys, &t, &err) != TSR_OK) {
-      fprintf(stderr, "tsr bench: target %s: %s\n", target, err.message);
-      return 1;
+      if (!fallback_cpu) {
+        fprintf(stderr, "tsr bench: target %s unavailable: %s (--fallback cpu runs on the CPU instead)\n", target,
+                err.message);
+        return 1;
+      }
+      snprintf(note, sizeof(note), "fallback: target %.32s unavailable (%.160s): ran on cpu", target, err.message);
+      tsr_target_options co = {0};
+      co.n_threads = threads[ti];
+      if (tsr_target_create("cpu", &co, &sys, &t, &err) != TSR_OK) {
+        fprintf(stderr, "tsr bench: cannot create the CPU target: %s\n", err.message);
+        return 1;
+      }
     }
+    /* The CPU as fallback only when asked for: nothing is replaced silently. */
     tsr_target *cpu = NULL;
     tsr_target_caps caps;
-    if (tsr_target_get_caps(t, &caps) != TSR_OK || caps.kind != TSR_TARGET_KIND_CPU) {
+    if (fallback_cpu && (tsr_target_get_caps(t, &caps) != TSR_OK || caps.kind != TSR_TARGET_KIND_CPU ||
+                         !(caps.flags & TSR_CAP_HOST_MEMORY))) {
       tsr_target_options co = {0};
       co.n_threads = threads[ti];
       if (tsr_target_create("cpu", &co, &sys, &cpu, &err) != TSR_OK) cpu = NULL;
     }
+    bool host_cpu = tsr_target_get_caps(t, &caps) == TSR_OK && caps.kind == TSR_TARGET_KIND_CPU &&
+                    (caps.flags & TSR_CAP_HOST_MEMORY);
     tsr_llm_options o;
     memset(&o, 0, sizeof(o));
     o.allocator = &sys;
     o.targets[0] = t;
     o.n_targets = 1;
-    o.fallback = cpu ? cpu : t;
+    o.fallback = cpu ? cpu : (host_cpu ? t : NULL);
     o.kv_dtype = kv;
     o.max_batch = batch;
     o.tokenizer_path = tok;
@@ -244,6 +275,8 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
       tsr_target_destroy(cpu);
       return 1;
     }
+    if (note[0] == '\0' && tsr_llm_fallback(m) != NULL) snprintf(note, sizeof(note), "%s", tsr_llm_fallback(m));
+    if (note[0] != '\0') fprintf(stderr, "tsr bench: %s\n", note);
     const tsr_llm_hparams *hp = tsr_llm_get_hparams(m);
     tsr_llm_memory mem;
     if (tsr_llm_get_memory(m, &mem) != TSR_OK) memset(&mem, 0, sizeof(mem));

@@ -9,6 +9,7 @@
 #include "engine/gguf/gguf.h"
 #include "engine/io/fileio.h"
 #include "kernels/convert/convert.h"
+#include "tessera/file.h"
 #include "tools/tsr/commands.h"
 
 typedef struct shape {
@@ -241,15 +242,17 @@ int tsr_cmd_mkmodel(int argc, char **argv) {
     }
   }
   {
-    FILE *f = fopen(out, "wb");
-    if (f == NULL) {
-      fprintf(stderr, "tsr mkmodel: cannot create %s\n", out);
+    /* Beside the destination, renamed into place when complete. */
+    tsr_out_file of;
+    char oerr[512];
+    if (!tsr_out_open(&of, out, oerr, sizeof(oerr))) {
+      fprintf(stderr, "tsr mkmodel: %s\n", oerr);
       goto done;
     }
-    tsr_status st = tsr_gguf_writer_write(w, f, &err);
-    if (fclose(f) != 0 && st == TSR_OK) st = TSR_ERR_IO;
-    if (st != TSR_OK) {
-      fprintf(stderr, "tsr mkmodel: writing %s: %s\n", out, err.message);
+    tsr_status st = tsr_gguf_writer_write(w, of.f, &err);
+    if (st != TSR_OK) snprintf(oerr, sizeof(oerr), "writing %s: %s", out, err.message);
+    if (!tsr_out_close(&of, st == TSR_OK, oerr, sizeof(oerr))) {
+      fprintf(stderr, "tsr mkmodel: %s\n", oerr);
       goto done;
     }
   }

@@ -69,6 +69,7 @@ typedef struct net_opts {
   uint32_t onnx_flags;
   bool verbose;
   bool dump_times;
+  bool fallback_cpu; /* --fallback cpu */
 } net_opts;
 
 static bool parse_shape(const char *s, int32_t *nd, int64_t *shape) {
@@ -149,7 +150,13 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
       o->output = v;
       ++i;
     } else if (strcmp(a, "--target") == 0 && v) {
+      tsr_error nerr;
+      if (tsr_target_check_name(v, &nerr) != TSR_OK) return usage_error(cmd, nerr.message, NULL);
       o->target = v;
+      ++i;
+    } else if (strcmp(a, "--fallback") == 0 && v) {
+      if (strcmp(v, "cpu") != 0 && strcmp(v, "none") != 0) return usage_error(cmd, "--fallback takes cpu or none", v);
+      o->fallback_cpu = strcmp(v, "cpu") == 0;
       ++i;
     } else if ((strcmp(a, "--threads") == 0 || strcmp(a, "-t") == 0) && v) {
       o->thread_list = v;
@@ -163,7 +170,10 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
       o->iters = atoi(v);
       ++i;
     } else if (strcmp(a, "--seconds") == 0 && v) {
-      o->seconds = atof(v);
+      char *end;
+      o->seconds = strtod(v, &end);
+      if (end == v || *end != '\0' || !isfinite(o->seconds) || o->seconds < 0)
+        return usage_error(cmd, "--seconds needs a finite number >= 0", v);
       ++i;
     } else if (strcmp(a, "--warmup") == 0 && v) {
       o->warmup = atoi(v);
@@ -227,14 +237,17 @@ static const char *format_name(const tsr_network *net) {
   return info.format == TSR_NETWORK_FORMAT_TSR ? "tsr" : "onnx";
 }
 
-/* A session on its targets: |target_name| (NULL: cpu), plus a CPU target
- * for the ops a device target does not run (the command line's placement
- * policy as it was; the target failure policy is decided here, in
- * session_open, not in the library). */
+/* A session on its targets: |target_name| (NULL: cpu) and, only when
+ * --fallback cpu asks for it, a CPU target for what that target cannot run
+ * (the failure policy: an unknown name is a usage error, caught while
+ * parsing; an unavailable target, or one that cannot run every node, is an
+ * error unless the fallback was asked for, and then it is reported in
+ * |fallback_note|). A CPU target is its own fallback. */
 typedef struct net_run {
   tsr_target *target, *fallback;
   void *mem;
   tsr_network_session *s;
+  char fallback_note[256];
 } net_run;
 
 static void session_close(net_run *r) {
@@ -245,26 +258,17 @@ static void session_close(net_run *r) {
   memset(r, 0, sizeof(*r));
 }
 
-/* Returns 0, or 1 with the error in |err|. */
-static int session_open(const tsr_network *net, const char *target_name, uint32_t n_threads, const tsr_allocator *a,
-                        net_run *r, tsr_error *err) {
-  memset(r, 0, sizeof(*r));
-  tsr_target_options to;
-  memset(&to, 0, sizeof(to));
-  to.n_threads = n_threads;
-  to.allow_cpu_device = true;
-  tsr_status st = tsr_target_create(target_name ? target_name : "cpu", &to, a, &r->target, err);
-  tsr_target_caps caps;
-  if (st == TSR_OK) st = tsr_target_get_caps(r->target, &caps);
-  if (st == TSR_OK && !(caps.flags & TSR_CAP_HOST_MEMORY)) st = tsr_target_create("cpu", &to, a, &r->fallback, err);
+/* Places and prepares the session on |target| with |fallback| (may be NULL). */
+static tsr_status session_prepare(const tsr_network *net, net_run *r, tsr_target *target, tsr_target *fallback,
+                                  const tsr_allocator *a, tsr_error *err) {
   tsr_network_session_config cfg;
   memset(&cfg, 0, sizeof(cfg));
   cfg.allocator = a;
-  cfg.targets[0] = r->target;
+  cfg.targets[0] = target;
   cfg.n_targets = 1;
-  cfg.fallback = r->fallback ? r->fallback : r->target;
+  cfg.fallback = fallback;
   size_t size = 0, align = 0;
-  if (st == TSR_OK) st = tsr_network_session_get_size(net, &cfg, &size, &align);
+  tsr_status st = tsr_network_session_get_size(net, &cfg, &size, &align);
   if (st == TSR_OK) {
     r->mem = aligned_alloc(align, (size + align - 1) / align * align);
     if (r->mem == NULL) st = TSR_ERROR(err, TSR_ERR_OUT_OF_MEMORY, "net: session memory");
@@ -276,10 +280,63 @@ static int session_open(const tsr_network *net, const char *target_name, uint32_
     if (st != TSR_OK) tsr_error_copy(err, tsr_network_session_error(r->s));
   }
   if (st != TSR_OK) {
+    tsr_network_session_deinit(r->s);
+    r->s = NULL;
+    free(r->mem);
+    r->mem = NULL;
     if (err && err->code == TSR_OK) TSR_ERROR(err, st, "net: cannot prepare the network");
+  }
+  return st;
+}
+
+/* Returns 0, or 1 with the error in |err|. */
+static int session_open(const tsr_network *net, const char *target_name, uint32_t n_threads, bool fallback_cpu,
+                        const tsr_allocator *a, net_run *r, tsr_error *err) {
+  memset(r, 0, sizeof(*r));
+  tsr_target_options to;
+  memset(&to, 0, sizeof(to));
+  to.n_threads = n_threads;
+  to.allow_cpu_device = true;
+  const char *name = target_name ? target_name : "cpu";
+  tsr_error terr;
+  tsr_error_clear(&terr);
+  tsr_status st = tsr_target_create(name, &to, a, &r->target, &terr);
+  if (st != TSR_OK) {
+    if (st == TSR_ERR_INVALID_ARGUMENT || !fallback_cpu) {
+      tsr_error_copy(err, &terr);
+      return 1;
+    }
+    r->target = NULL;
+    if (tsr_target_create("cpu", &to, a, &r->target, err) != TSR_OK) return 1;
+    snprintf(r->fallback_note, sizeof(r->fallback_note), "fallback: target %.32s unavailable (%.160s): ran on cpu",
+             name, terr.message);
+  }
+  tsr_target_caps caps;
+  st = tsr_target_get_caps(r->target, &caps);
+  const bool host_cpu = st == TSR_OK && caps.kind == TSR_TARGET_KIND_CPU && (caps.flags & TSR_CAP_HOST_MEMORY);
+  if (st == TSR_OK && fallback_cpu && !host_cpu) st = tsr_target_create("cpu", &to, a, &r->fallback, err);
+  if (st == TSR_OK) {
+    tsr_target *fb = r->fallback ? r->fallback : (host_cpu ? r->target : NULL);
+    st = session_prepare(net, r, r->target, fb, a, err);
+    if (st == TSR_ERR_UNSUPPORTED && r->fallback != NULL) {
+      /* Asked for the fallback, and the graph cannot be split: all on the CPU. */
+      char why[160];
+      snprintf(why, sizeof(why), "%.159s", err ? err->message : "");
+      tsr_error_clear(err);
+      st = session_prepare(net, r, r->fallback, r->fallback, a, err);
+      if (st == TSR_OK)
+        snprintf(r->fallback_note, sizeof(r->fallback_note), "fallback: the network runs on cpu alone (%s)", why);
+    }
+  }
+  if (st != TSR_OK) {
     session_close(r);
     return 1;
   }
+  tsr_program_stats ps;
+  if (r->fallback_note[0] == '\0' && r->fallback != NULL && tsr_network_session_get_stats(r->s, &ps) == TSR_OK &&
+      ps.nodes_per_target[1] > 0)
+    snprintf(r->fallback_note, sizeof(r->fallback_note), "fallback: %u of %u nodes on cpu",
+             (unsigned)ps.nodes_per_target[1], (unsigned)ps.n_nodes);
   return 0;
 }
 
@@ -499,20 +556,21 @@ static int write_output(const char *dir, const char *name, const tsr_tensor *t, 
   char fn[512], path[1024];
   sanitize(name, fn, sizeof(fn));
   snprintf(path, sizeof(path), "%s/%s.f32", dir, fn);
-  FILE *f = fopen(path, "wb");
-  if (f == NULL) {
-    fprintf(stderr, "tsr run: cannot write %s: %s\n", path, strerror(errno));
+  tsr_out_file of;
+  char oerr[1280];
+  if (!tsr_out_open(&of, path, oerr, sizeof(oerr))) {
+    fprintf(stderr, "tsr run: %s\n", oerr);
     return 1;
   }
   int64_t n = tsr_tensor_numel(t);
   bool ok = true;
   for (int64_t i = 0; i < n && ok; ++i) {
     float v = (float)elem(t, data, i);
-    ok = fwrite(&v, 4, 1, f) == 1;
+    ok = fwrite(&v, 4, 1, of.f) == 1;
   }
-  ok = (fclose(f) == 0) && ok;
-  if (!ok) {
-    fprintf(stderr, "tsr run: write failed: %s\n", path);
+  if (!ok) snprintf(oerr, sizeof(oerr), "write failed: %s", path);
+  if (!tsr_out_close(&of, ok, oerr, sizeof(oerr))) {
+    fprintf(stderr, "tsr run: %s\n", oerr);
     return 1;
   }
   return 0;
@@ -534,7 +592,9 @@ static void print_help_run(void) {
          "                    resize to the input's size, x/255, layout from the shape.\n"
          "  --shape NAME=DIMS  input shape for ONNX import (symbolic dimensions are 1)\n"
          "  --out DIR          write each output as DIR/<name>.f32 ('/' and ':' -> '_')\n"
-         "  --target NAME      target (tsr targets), default cpu\n"
+         "  --target NAME      target (tsr targets), default cpu; an unavailable target or an op\n"
+         "                    it cannot run is an error unless --fallback cpu\n"
+         "  --fallback cpu|none  run on the CPU what the target cannot (reported; default none)\n"
          "  --threads N        CPU threads (default: all)\n"
          "  --repeat N         time N runs (after one untimed run), report the median\n"
          "  --no-fusion        ONNX: lower node by node; --qdq-float: QDQ in float\n");
@@ -556,7 +616,7 @@ int tsr_net_cmd_run(int argc, char **argv) {
   tsr_error err;
   tsr_error_clear(&err);
   double t0 = now_ms();
-  if (session_open(net, o.target, o.threads, &a, &s, &err) != 0) {
+  if (session_open(net, o.target, o.threads, o.fallback_cpu, &a, &s, &err) != 0) {
     fprintf(stderr, "tsr run: %s\n", err.message);
     tsr_network_free(net);
     return 1;
@@ -604,9 +664,10 @@ int tsr_net_cmd_run(int argc, char **argv) {
     if (tsr_network_session_get_stats(s.s, &ps) != TSR_OK) memset(&ps, 0, sizeof(ps));
     if (tsr_target_get_caps(s.target, &caps) != TSR_OK) memset(&caps, 0, sizeof(caps));
     printf("run: %s (%s), %u nodes on %s with %u threads; latency %.3f ms/frame (median of %d); load %.1f ms, "
-           "prepare %.1f ms; arena %.2f MiB, peak RSS %.1f MiB\n",
+           "prepare %.1f ms; arena %.2f MiB, peak RSS %.1f MiB%s%s\n",
            o.model, format_name(net), (unsigned)ps.n_nodes, caps.name, (unsigned)caps.n_threads, percentile(lat, o.repeat, 50),
-           o.repeat, load_ms, prep_ms, (double)ps.arena_bytes / 1048576.0, peak_rss_mib());
+           o.repeat, load_ms, prep_ms, (double)ps.arena_bytes / 1048576.0, peak_rss_mib(), s.fallback_note[0] ? "; " : "",
+           s.fallback_note);
   }
   free(lat);
   session_close(&s);
@@ -639,7 +700,7 @@ int tsr_net_cmd_bench(int argc, char **argv) {
     net_run s;
     tsr_error err;
     tsr_error_clear(&err);
-    if (session_open(net, o.target, nt, &a, &s, &err) != 0) {
+    if (session_open(net, o.target, nt, o.fallback_cpu, &a, &s, &err) != 0) {
       fprintf(stderr, "tsr bench: %s\n", err.message);
       rc = 1;
       break;
@@ -673,9 +734,9 @@ int tsr_net_cmd_bench(int argc, char **argv) {
       qsort(lat, (size_t)n, sizeof(double), cmp_double);
       tsr_target_caps caps;
       if (tsr_target_get_caps(s.target, &caps) != TSR_OK) memset(&caps, 0, sizeof(caps));
-      printf("threads %u: %.2f frames/s, latency p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, min %.3f ms (%d frames, %s)\n",
+      printf("threads %u: %.2f frames/s, latency p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, min %.3f ms (%d frames, %s%s%s)\n",
              (unsigned)caps.n_threads, 1000.0 * n / total, percentile(lat, n, 50), percentile(lat, n, 90),
-             percentile(lat, n, 99), lat[0], n, caps.name);
+             percentile(lat, n, 99), lat[0], n, caps.name, s.fallback_note[0] ? "; " : "", s.fallback_note);
     }
     free(lat);
     session_close(&s);
@@ -751,7 +812,7 @@ int tsr_net_cmd_info(int argc, char **argv) {
   net_run s;
   tsr_error err;
   tsr_error_clear(&err);
-  if (session_open(net, o.target, 1, &a, &s, &err) == 0) {
+  if (session_open(net, o.target, 1, o.fallback_cpu, &a, &s, &err) == 0) {
     tsr_program_stats ps;
     if (tsr_network_session_get_stats(s.s, &ps) == TSR_OK)
       printf("memory: arena %.2f MiB (intermediates without reuse %.2f MiB), inputs+outputs %.2f MiB\n",
@@ -759,9 +820,10 @@ int tsr_net_cmd_info(int argc, char **argv) {
     session_close(&s);
   } else {
     printf("memory: cannot prepare on %s: %s\n", o.target ? o.target : "cpu", err.message);
+    rc = 1;
   }
   tsr_network_free(net);
-  return 0;
+  return rc;
 }
 
 int tsr_cmd_convert(int argc, char **argv) {
@@ -780,16 +842,25 @@ int tsr_cmd_convert(int argc, char **argv) {
   tsr_allocator a = tsr_allocator_system();
   tsr_network *net = NULL;
   if ((rc = open_net("convert", &o, &a, &net, NULL)) != 0) return rc;
-  tsr_error err;
-  tsr_error_clear(&err);
-  tsr_status s = tsr_network_save_tsr(net, o.output, &err);
-  if (s != TSR_OK) {
-    fprintf(stderr, "tsr convert: %s: %s\n", o.output, err.message[0] ? err.message : tsr_status_string(s));
+  /* Written beside the destination and renamed into place: a failed write
+   * never removes or truncates what is there. */
+  tsr_out_file of;
+  char oerr[512];
+  if (!tsr_out_open(&of, o.output, oerr, sizeof(oerr))) {
+    fprintf(stderr, "tsr convert: %s\n", oerr);
     tsr_network_free(net);
     return 1;
   }
-  struct stat st;
-  long size = stat(o.output, &st) == 0 ? (long)st.st_size : -1;
+  tsr_error err;
+  tsr_error_clear(&err);
+  tsr_status s = tsr_network_write_tsr(net, of.f, &err);
+  long size = ftell(of.f);
+  if (s != TSR_OK) snprintf(oerr, sizeof(oerr), "%s: %s", o.output, err.message[0] ? err.message : tsr_status_string(s));
+  if (!tsr_out_close(&of, s == TSR_OK, oerr, sizeof(oerr))) {
+    fprintf(stderr, "tsr convert: %s\n", oerr);
+    tsr_network_free(net);
+    return 1;
+  }
   tsr_network_info info;
   if (tsr_network_get_info(net, &info) != TSR_OK) memset(&info, 0, sizeof(info));
   printf("convert: %s -> %s: %u nodes, %u tensors, %ld bytes\n", o.model, o.output, (unsigned)info.n_nodes,

@@ -23,8 +23,8 @@ static bool parse_list(const char *v, float *out, char *err, size_t n) {
   while (*s && k < 3) {
     char *end;
     vals[k++] = strtof(s, &end);
-    if (end == s) {
-      snprintf(err, n, "bad number in '%s'", v);
+    if (end == s || !isfinite(vals[k - 1])) {
+      snprintf(err, n, "bad number in '%s' (finite numbers only)", v);
       return false;
     }
     s = *end == '/' ? end + 1 : end;
@@ -92,8 +92,8 @@ bool tsr_pre_parse(const char *spec, tsr_pre *p, char *err, size_t n) {
     } else if (strcmp(tok, "scale") == 0 && val) {
       char *end;
       p->scale = strtof(val, &end);
-      if (end == val || *end) {
-        snprintf(err, n, "bad scale '%s'", val);
+      if (end == val || *end || !isfinite(p->scale)) {
+        snprintf(err, n, "bad scale '%s' (a finite number)", val);
         return false;
       }
     } else if (strcmp(tok, "mean") == 0 && val) {
@@ -153,7 +153,18 @@ bool tsr_pre_image(const char *path, const tsr_pre *p, int32_t ndim, const int64
     return false;
   }
   int w = 0, h = 0, comp = 0;
-  uint8_t *img = stbi_load(path, &w, &h, &comp, 3);
+  /* A regular file within the image limit, mapped: a FIFO or device cannot
+   * block or feed the decoder forever. */
+  tsr_allocator sys = tsr_allocator_system();
+  tsr_mapped_file mf;
+  tsr_error ferr;
+  tsr_error_clear(&ferr);
+  if (tsr_file_map_limited(path, "image", TSR_FILE_MAX_IMAGE_DEFAULT, &sys, &mf, &ferr) != TSR_OK) {
+    snprintf(err, n, "%s", ferr.message);
+    return false;
+  }
+  uint8_t *img = mf.size > (size_t)INT32_MAX ? NULL : stbi_load_from_memory(mf.data, (int)mf.size, &w, &h, &comp, 3);
+  tsr_file_unmap(&mf);
   if (img == NULL) {
     snprintf(err, n, "%s: cannot decode the image (%s)", path, stbi_failure_reason());
     return false;
@@ -232,34 +243,31 @@ static void store_elem(tsr_dtype t, uint8_t *p, double v) {
 }
 
 bool tsr_raw_read(const char *path, tsr_dtype ft, int64_t count, tsr_dtype dt, void *dst, char *err, size_t n) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    snprintf(err, n, "%s: cannot open", path);
-    return false;
-  }
   size_t es = tsr_dtype_block_bytes(ft), ds = tsr_dtype_block_bytes(dt);
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  if (size < 0 || (uint64_t)size != (uint64_t)count * es) {
-    fclose(f);
-    snprintf(err, n, "%s holds %ld bytes; the input needs %lld %s values (%llu bytes)", path, size, (long long)count,
-             tsr_dtype_name(ft), (unsigned long long)((uint64_t)count * es));
+  uint64_t want = (uint64_t)count * es;
+  /* A regular file of exactly the input's size: anything larger is refused
+   * before it is read. */
+  tsr_allocator sys = tsr_allocator_system();
+  tsr_mapped_file mf;
+  tsr_error ferr;
+  tsr_error_clear(&ferr);
+  if (tsr_file_map_limited(path, "input tensor", want ? want : 1, &sys, &mf, &ferr) != TSR_OK) {
+    snprintf(err, n, "%s", ferr.message);
     return false;
   }
-  uint8_t *buf = malloc((size_t)size + 1);
-  bool ok = buf != NULL && fread(buf, 1, (size_t)size, f) == (size_t)size;
-  fclose(f);
-  if (!ok) {
-    free(buf);
-    snprintf(err, n, "%s: read failed", path);
+  if ((uint64_t)mf.size != want) {
+    snprintf(err, n, "%s holds %zu bytes; the input needs %lld %s values (%llu bytes)", path, mf.size, (long long)count,
+             tsr_dtype_name(ft), (unsigned long long)want);
+    tsr_file_unmap(&mf);
     return false;
   }
+  const uint8_t *buf = mf.data;
+  size_t size = mf.size;
   if (ft == dt) {
     memcpy(dst, buf, (size_t)size);
   } else {
     for (int64_t i = 0; i < count; ++i) store_elem(dt, (uint8_t *)dst + (size_t)i * ds, load_elem(ft, buf + (size_t)i * es));
   }
-  free(buf);
+  tsr_file_unmap(&mf);
   return true;
 }
