@@ -371,8 +371,8 @@ int main(void) {
   unsigned f = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
   CU_cleanup_registry();
   if (g_skipped && tsr_test_models_required()) {
-    printf("%d case(s) FAILED for missing fixtures at %s: they are required here (CI=true or TESSERA_REQUIRE_MODELS=1)\n",
-           g_skipped, g_models);
+    printf("%d case(s) FAILED: fixtures missing at %s, and required here (CI, TESSERA_REQUIRE_MODELS)\n", g_skipped,
+           g_models);
     return 1;
   }
   if (f == 0 && g_ran == 0) {

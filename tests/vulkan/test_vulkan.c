@@ -686,7 +686,8 @@ static void test_stories260k(void) {
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) {
       printf("\n  SKIPPED: fixture %s not found\n", path);
-      if (tsr_test_models_required()) CU_FAIL("fixture missing where fixtures are required (CI, TESSERA_REQUIRE_MODELS)");
+      if (tsr_test_models_required())
+        CU_FAIL("fixture missing where fixtures are required (CI, TESSERA_REQUIRE_MODELS)");
       g_skipped++;
       continue;
     }
