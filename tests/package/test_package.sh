@@ -4,9 +4,9 @@
 # example (examples/firmware, an LM consumer of the public API) against it
 #   1. with CMake, find_package(tessera): tessera::tessera (static) and
 #      tessera::tessera_shared where the shared library was built;
-#   2. with pkg-config: `pkg-config --libs tessera` (the shared library, where
-#      built), then `pkg-config --static --libs tessera` with only
-#      libtessera.a left in the prefix;
+#   2. with pkg-config: `pkg-config --libs tessera` (the shared library where
+#      built, else libtessera.a), then `pkg-config --static --libs tessera`
+#      with only libtessera.a left in the prefix;
 # and runs each: stdout must be llama2.c's greedy text. The package files must
 # name no path of the build machine (build tree, install prefix, /usr/lib...).
 # Usage: test_package.sh BUILD_DIR [C_COMPILER]. Model fixtures: as the other
@@ -88,6 +88,12 @@ if [ "$shared" = 1 ]; then
   }
   LD_LIBRARY_PATH="$libdir" check fw_pc_shared "$tmp/fw_pc_shared"
   rm -f "$libdir"/libtessera.so*  # from here on -ltessera can only be libtessera.a
+else
+  # Only libtessera.a installed: plain `pkg-config --libs` must link it too.
+  echo "pkg-config --libs tessera: $(pkg-config --libs tessera)"
+  # shellcheck disable=SC2046
+  "$cc" -std=c11 -o "$tmp/fw_pc_plain" "${fw[@]}" $(pkg-config --cflags --libs tessera)
+  check fw_pc_plain "$tmp/fw_pc_plain"
 fi
 echo "pkg-config --static --libs tessera: $(pkg-config --static --libs tessera)"
 # shellcheck disable=SC2046
