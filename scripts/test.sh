@@ -8,7 +8,7 @@ cd "$root"
 . scripts/models.sh
 scripts/install-deps.sh
 export TESSERA_MODELS="$(tsr_models_dir "$root")"
-[ -d "$TESSERA_MODELS" ] || echo "test: no model fixtures at $TESSERA_MODELS: model tests will report themselves skipped" >&2
+[ -d "$TESSERA_MODELS" ] || echo "test: no model fixtures at $TESSERA_MODELS: model tests will report themselves skipped (failed when CI=true or TESSERA_REQUIRE_MODELS=1)" >&2
 jobs="$(nproc)"
 
 echo "== release build (-Werror), all tests"

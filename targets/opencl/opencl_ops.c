@@ -144,7 +144,7 @@ static void ka_raw(kargs *ka, size_t size, const void *v) {
 static void ka_tensor(kargs *ka, const tsr_tensor *t) {
   cl_mem m = (cl_mem)t->buffer->handle;
   cl_ulong off = t->offset;
-  ka_raw(ka, sizeof(m), &m);
+  ka_raw(ka, sizeof(cl_mem), &m);
   ka_raw(ka, sizeof(off), &off);
 }
 

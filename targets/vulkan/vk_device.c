@@ -514,7 +514,7 @@ tsr_status tsr_vk_device_open(vk_target *t, const char *spec, const tsr_target_o
   if (r != VK_SUCCESS && r != VK_INCOMPLETE)
     return TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "vulkan: vkEnumeratePhysicalDevices: %s", tsr_vk_result_name(r));
   if (n == 0) return TSR_ERROR(err, TSR_ERR_UNSUPPORTED, "vulkan: no Vulkan device");
-  VkPhysicalDevice *pds = tsr_alloc(a, sizeof(*pds) * n, 0);
+  VkPhysicalDevice *pds = tsr_alloc(a, sizeof(VkPhysicalDevice) * n, 0);
   if (pds == NULL) return TSR_ERROR(err, TSR_ERR_OUT_OF_MEMORY, "vulkan: device list");
   r = f->vkEnumeratePhysicalDevices(t->instance, &n, pds);
   int32_t chosen = -1;

@@ -149,9 +149,9 @@ static tsr_status chunk_give(vk_target *t, vk_chunk *c, uint64_t off, uint64_t s
 static tsr_status chunks_push(vk_target *t, vk_chunk *c) {
   if (t->n_chunks == t->cap_chunks) {
     uint32_t nc = t->cap_chunks ? t->cap_chunks * 2 : 8;
-    vk_chunk **n = tsr_alloc(t->base.allocator, sizeof(*n) * nc, 0);
+    vk_chunk **n = tsr_alloc(t->base.allocator, sizeof(vk_chunk *) * nc, 0);
     if (n == NULL) return VK_FAIL(t, TSR_ERR_OUT_OF_MEMORY, "vulkan: chunk table");
-    if (t->chunks) memcpy(n, t->chunks, sizeof(*n) * t->n_chunks);
+    if (t->chunks) memcpy(n, t->chunks, sizeof(vk_chunk *) * t->n_chunks);
     tsr_free(t->base.allocator, t->chunks);
     t->chunks = n;
     t->cap_chunks = nc;

@@ -1,7 +1,9 @@
-/* Model fixtures for the LLM tests: found under $TESSERA_MODELS (set by
- * ctest) or ../shared/models. A test whose fixture is missing prints
- * SKIPPED and counts a skip; main() then exits with TSR_TEST_SKIP_CODE
- * (ctest's SKIP_RETURN_CODE) unless something failed. */
+/* Model fixtures for the LLM tests: found at run time under $TESSERA_MODELS
+ * or ../shared/models next to the source tree (tests/models_dir.h). A test
+ * whose fixture is missing prints SKIPPED and counts a skip; main() then
+ * exits with TSR_TEST_SKIP_CODE (ctest's SKIP_RETURN_CODE) unless something
+ * failed, or with 1 where fixtures are required (CI=true,
+ * TESSERA_REQUIRE_MODELS=1). */
 #ifndef TESSERA_TESTS_LLM_FIXTURE_H_
 #define TESSERA_TESTS_LLM_FIXTURE_H_
 
@@ -9,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "models_dir.h"
 
 #define TSR_TEST_SKIP_CODE 77
 
@@ -41,8 +45,7 @@ static inline unsigned char *fixture_slurp(const char *path, size_t *size) {
 /* Writes the path of fixture |rel| (relative to the models directory) into
  * |out|; false (and prints SKIPPED for |test|) if it is not there. */
 static inline int fixture_path(const char *rel, const char *test, char *out, size_t cap) {
-  const char *dir = getenv("TESSERA_MODELS");
-  snprintf(out, cap, "%s/%s", dir && dir[0] ? dir : "../shared/models", rel);
+  snprintf(out, cap, "%s/%s", tsr_test_models_dir(), rel);
   FILE *f = fopen(out, "rb");
   if (f != NULL) {
     fclose(f);
@@ -53,14 +56,20 @@ static inline int fixture_path(const char *rel, const char *test, char *out, siz
   return 0;
 }
 
-/* Runs the registry and returns the exit code: 1 on failure, the skip code
- * if a fixture was missing, else 0. */
+/* Runs the registry and returns the exit code: 1 on failure or on a missing
+ * fixture where fixtures are required, the skip code if a fixture was
+ * missing, else 0. */
 static inline int fixture_run_all(void) {
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned f = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
   CU_cleanup_registry();
   if (f) return 1;
+  if (g_fixture_skips && tsr_test_models_required()) {
+    printf("%d test(s) FAILED for missing fixtures: they are required here (CI=true or TESSERA_REQUIRE_MODELS=1)\n",
+           g_fixture_skips);
+    return 1;
+  }
   if (g_fixture_skips) {
     printf("%d test(s) SKIPPED for missing fixtures\n", g_fixture_skips);
     return TSR_TEST_SKIP_CODE;

@@ -1,13 +1,16 @@
 # Runs `tsr ARGS` (ARGS separated by '|') and compares its stdout byte for byte
 # with the file EXPECTED, or matches it against the regular expression MATCH. Fixtures listed in FIXTURES ('|'-separated) that are
-# missing make the test print SKIPPED (ctest: SKIP_REGULAR_EXPRESSION).
+# missing make the test print SKIPPED (ctest: SKIP_REGULAR_EXPRESSION), or fail
+# where fixtures are required; the models folder is decided at run time
+# (tests/models.cmake).
 # Usage: cmake -DTSR=... [-DEMULATOR=qemu-aarch64|-L|...] -DARGS=... -DEXPECTED=... -DFIXTURES=... -DOUT=... -P run_tsr.cmake
+include("${CMAKE_CURRENT_LIST_DIR}/../models.cmake")
+tsr_models_rebase(ARGS FIXTURES EXPECTED)
 string(REPLACE "|" ";" args "${ARGS}")
 string(REPLACE "|" ";" fixtures "${FIXTURES}")
 foreach(f IN LISTS fixtures)
   if(NOT EXISTS "${f}")
-    message("SKIPPED: fixture ${f} not found")
-    return()
+    tsr_models_missing("${f}")
   endif()
 endforeach()
 string(REPLACE "|" ";" emulator "${EMULATOR}") # empty, or e.g. qemu-aarch64;-L;...

@@ -29,6 +29,8 @@
 #include "tessera/tessera.h"
 #include "unit/alloc_counter.h"
 
+#include "models_dir.h"
+
 #define PILOT "onnx/pilotnet/nvidia_pilotnet.onnx"
 #define MNIST "onnx/mnist-cntk-2018/model.onnx"
 
@@ -605,8 +607,7 @@ static void test_quantized_symbolic(void) {
 }
 
 int main(void) {
-  const char *env = getenv("TESSERA_MODELS");
-  snprintf(g_models, sizeof(g_models), "%s", env && env[0] ? env : "../shared/models");
+  snprintf(g_models, sizeof(g_models), "%s", tsr_test_models_dir());
   char probe[1200];
   model_path(probe, sizeof(probe), PILOT);
   FILE *f = fopen(probe, "rb");
@@ -635,6 +636,10 @@ int main(void) {
   CU_cleanup_registry();
   if (failed) return 1;
   if (!fixtures) {
+    if (tsr_test_models_required()) {
+      printf("FAILED: fixtures %s / %s not found, and required here (CI, TESSERA_REQUIRE_MODELS)\n", probe, probe2);
+      return 1;
+    }
     printf("SKIPPED: fixtures %s / %s not found (set TESSERA_MODELS)\n", probe, probe2);
     return 77;
   }

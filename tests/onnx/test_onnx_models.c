@@ -16,6 +16,7 @@
 
 #include "engine/net/net.h"
 #include "engine/onnx/onnx.h"
+#include "models_dir.h"
 #include "tools/tsr/net_input.h"
 
 enum { RULE_TOL = 0, RULE_QDQ };
@@ -359,8 +360,7 @@ static void test_pilotnet_png(void) {
 }
 
 int main(void) {
-  const char *m = getenv("TESSERA_MODELS");
-  snprintf(g_models, sizeof(g_models), "%s", m ? m : "../shared/models");
+  snprintf(g_models, sizeof(g_models), "%s", tsr_test_models_dir());
   g_a = tsr_allocator_system();
   if (CU_initialize_registry() != CUE_SUCCESS) return 2;
   CU_pSuite s = CU_add_suite("onnx_models", NULL, NULL);
@@ -370,6 +370,11 @@ int main(void) {
   CU_basic_run_tests();
   unsigned f = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
   CU_cleanup_registry();
+  if (g_skipped && tsr_test_models_required()) {
+    printf("%d case(s) FAILED: fixtures missing at %s, and required here (CI, TESSERA_REQUIRE_MODELS)\n", g_skipped,
+           g_models);
+    return 1;
+  }
   if (f == 0 && g_ran == 0) {
     printf("all fixture cases SKIPPED (no models at %s)\n", g_models);
     return 77;

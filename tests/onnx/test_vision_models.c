@@ -15,6 +15,8 @@
 #include "engine/net/net.h"
 #include "tessera/tessera.h"
 
+#include "models_dir.h"
+
 #define CASE "onnx/yolox_nano/reference/synthetic_shapes_letterbox"
 enum { NA = 3549, K = 85, MAXB = 100 };
 
@@ -193,8 +195,7 @@ static void test_pilotnet_value(void) {
 }
 
 int main(void) {
-  const char *m = getenv("TESSERA_MODELS");
-  snprintf(g_models, sizeof(g_models), "%s", m ? m : "../shared/models");
+  snprintf(g_models, sizeof(g_models), "%s", tsr_test_models_dir());
   if (CU_initialize_registry() != CUE_SUCCESS) return 2;
   CU_pSuite s = CU_add_suite("vision_models", NULL, NULL);
   CU_add_test(s, "YOLOX-Nano head decoded to frame boxes (reference and engine)", test_yolox_boxes);
@@ -204,6 +205,12 @@ int main(void) {
   CU_basic_run_tests();
   const unsigned f = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
   CU_cleanup_registry();
-  if (f == 0 && g_ran == 0) return 77;
+  if (f == 0 && g_ran == 0) {
+    if (tsr_test_models_required()) {
+      printf("FAILED: fixtures missing at %s, and required here (CI, TESSERA_REQUIRE_MODELS)\n", g_models);
+      return 1;
+    }
+    return 77;
+  }
   return f ? 1 : 0;
 }

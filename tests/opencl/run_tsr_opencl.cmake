@@ -5,12 +5,13 @@
 # SKIP_REGULAR_EXPRESSION) when a fixture is missing or this machine has no
 # OpenCL device.
 # Usage: cmake -DTSR=... -DARGS=... -DEXPECTED=... -DFIXTURES=... -DOUT=... -P run_tsr_opencl.cmake
+include("${CMAKE_CURRENT_LIST_DIR}/../models.cmake")
+tsr_models_rebase(ARGS FIXTURES EXPECTED)
 string(REPLACE "|" ";" args "${ARGS}")
 string(REPLACE "|" ";" fixtures "${FIXTURES}")
 foreach(f IN LISTS fixtures)
   if(NOT EXISTS "${f}")
-    message("SKIPPED: fixture ${f} not found")
-    return()
+    tsr_models_missing("${f}")
   endif()
 endforeach()
 execute_process(COMMAND "${TSR}" targets OUTPUT_VARIABLE targets RESULT_VARIABLE rc)

@@ -17,6 +17,7 @@
 #include "conformance/conformance.h"
 #include "kernels/common/kernel.h"
 #include "kernels/convert/convert.h"
+#include "models_dir.h"
 #include "targets/opencl/opencl_internal.h"
 #include "tessera/llm.h"
 #include "tessera/tessera.h"
@@ -685,12 +686,12 @@ static void test_engine_layer(void) {
 
 static void test_llm_placement(void) {
   if (!have_opencl("stories260K placement")) return;
-  const char *dir = getenv("TESSERA_MODELS");
   char path[512];
-  snprintf(path, sizeof(path), "%s/llm/gguf/stories260K.gguf", dir ? dir : "../shared/models");
+  snprintf(path, sizeof(path), "%s/llm/gguf/stories260K.gguf", tsr_test_models_dir());
   FILE *f = fopen(path, "rb");
   if (f == NULL) {
     printf("\n  SKIPPED stories260K placement: fixture %s not found\n", path);
+    if (tsr_test_models_required()) CU_FAIL("fixture missing where fixtures are required (CI, TESSERA_REQUIRE_MODELS)");
     return;
   }
   fclose(f);

@@ -18,6 +18,7 @@
 
 #include "conformance/conformance.h"
 #include "kernels/convert/convert.h"
+#include "models_dir.h"
 #include "targets/vulkan/vk_internal.h"
 #include "targets/vulkan/vulkan_target.h"
 #include "tessera/llm.h"
@@ -672,7 +673,7 @@ static void test_transformer_block(void) {
 
 static void test_stories260k(void) {
   NEED_DEVICE();
-  const char *dir = getenv("TESSERA_MODELS");
+  const char *dir = tsr_test_models_dir();
   static const char *const kFiles[2] = {"llm/gguf/stories260K.gguf", "llm/llama2c/stories260K.bin"};
   tsr_target *vk = make_target(g_validation, NULL);
   tsr_target *cpu = NULL;
@@ -681,10 +682,12 @@ static void test_stories260k(void) {
   CU_ASSERT_EQUAL_FATAL(tsr_cpu_target_create(&co, &g_sys, &cpu, &err), TSR_OK);
   for (int f = 0; f < 2; ++f) {
     char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir ? dir : "../shared/models", kFiles[f]);
+    snprintf(path, sizeof(path), "%s/%s", dir, kFiles[f]);
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) {
       printf("\n  SKIPPED: fixture %s not found\n", path);
+      if (tsr_test_models_required())
+        CU_FAIL("fixture missing where fixtures are required (CI, TESSERA_REQUIRE_MODELS)");
       g_skipped++;
       continue;
     }
