@@ -17,13 +17,16 @@ const char *tsr_op_type_name(tsr_op_type t) {
 const char *tsr_unary_kind_name(tsr_unary_kind k) {
   static const char *const names[TSR_UNARY_COUNT] = {
       "silu", "gelu_tanh", "gelu_erf", "relu", "leaky_relu", "sigmoid", "hard_sigmoid",
-      "hard_swish", "tanh", "erf", "sqrt", "exp", "neg", "abs", "clip", "scale"};
+      "hard_swish", "tanh", "erf", "sqrt", "exp", "neg", "abs", "clip", "scale",
+      "softplus", "log", "sin", "cos", "mish", "elu", "selu", "round", "floor", "ceil", "reciprocal", "not"};
   return (unsigned)k < TSR_UNARY_COUNT ? names[k] : "?";
 }
 
 const char *tsr_binary_kind_name(tsr_binary_kind k) {
   static const char *const names[TSR_BINARY_COUNT] = {"add", "sub", "mul", "div", "pow",
-                                                      "max", "min", "prelu", "swiglu"};
+                                                      "max", "min", "prelu", "swiglu",
+                                                      "fmod", "equal", "greater", "less", "greater_equal",
+                                                      "less_equal", "and", "or", "xor", "select", "select_not"};
   return (unsigned)k < TSR_BINARY_COUNT ? names[k] : "?";
 }
 

@@ -67,6 +67,15 @@ static const op_attrs kAttrs[] = {
     {OX_TRANSPOSE, {"perm"}},
     {OX_MAX, {"broadcast"}},
     {OX_MIN, {"broadcast"}},
+    {OX_ELU, {"alpha"}},
+    {OX_SELU, {"alpha", "gamma"}},
+    {OX_GELU, {"approximate"}},
+    {OX_MOD, {"fmod"}},
+    {OX_PAD, {"mode", "pads", "value", "paddings"}},
+    {OX_DEPTH_TO_SPACE, {"blocksize", "mode"}},
+    {OX_SPACE_TO_DEPTH, {"blocksize"}},
+    {OX_INSTANCE_NORM, {"epsilon"}},
+    {OX_GROUP_NORM, {"epsilon", "num_groups", "stash_type"}},
 };
 
 static tsr_status check_attrs(ox_ctx *c, const ox_node *n) {
@@ -264,12 +273,17 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
   int64_t shape[MAXD];
   TSR_TRY(broadcast(c, n, a, b, &nd, shape));
   tsr_dtype dt = a->dtype;
-  if (n->op == OX_EQUAL) dt = TSR_DTYPE_U8;
-  else if (a->dtype != b->dtype && !(n->op == OX_POW))
+  const bool logical = ox_is_logical(n->op);
+  if (logical) dt = TSR_DTYPE_U8;
+  if (a->dtype != b->dtype && !(n->op == OX_POW))
     return OX_BAD(c, n, "inputs have different dtypes (%s and %s)", tsr_dtype_name(a->dtype), tsr_dtype_name(b->dtype));
   TSR_TRY(set_out(c, n, 0, dt, nd, shape));
+  int64_t fm = 0;
+  if (n->op == OX_MOD) TSR_TRY(ox_attr_int(c, n, "fmod", 0, &fm));
+  if (n->op == OX_MOD && is_float_dt(a->dtype) && fm == 0) return OX_BAD(c, n, "attribute 'fmod' = 0 on float inputs");
   if (!is_const(a) || !is_const(b)) {
-    if (n->op == OX_EQUAL) return OX_UNSUPPORTED(c, n, "Equal on run-time values");
+    /* At run time: f32 arithmetic, comparisons of f32, logic on booleans. */
+    if (logical && (is_float_dt(a->dtype) || a->dtype == TSR_DTYPE_U8)) return TSR_OK;
     if (!is_float_dt(a->dtype)) return OX_UNSUPPORTED(c, n, "arithmetic on run-time %s values", tsr_dtype_name(a->dtype));
     return TSR_OK;
   }
@@ -280,8 +294,23 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
   bool fl = is_float_dt(a->dtype);
   for (int64_t i = 0; i < m; ++i) {
     int64_t ia = bcast_index(a, shape, nd, i), ib = bcast_index(b, shape, nd, i);
-    if (n->op == OX_EQUAL) {
-      ((uint8_t *)p)[i] = fl ? ox_get_f64(a, ia) == ox_get_f64(b, ib) : ox_get_i64(a, ia) == ox_get_i64(b, ib);
+    if (logical) {
+      int cmp = fl ? (ox_get_f64(a, ia) > ox_get_f64(b, ib)) - (ox_get_f64(a, ia) < ox_get_f64(b, ib))
+                   : (ox_get_i64(a, ia) > ox_get_i64(b, ib)) - (ox_get_i64(a, ia) < ox_get_i64(b, ib));
+      bool eq = fl ? ox_get_f64(a, ia) == ox_get_f64(b, ib) : ox_get_i64(a, ia) == ox_get_i64(b, ib);
+      bool ta = ox_get_f64(a, ia) != 0, tb = ox_get_f64(b, ib) != 0, r = false;
+      switch (n->op) {
+        case OX_EQUAL: r = eq; break;
+        case OX_GREATER: r = cmp > 0 && !eq; break;
+        case OX_LESS: r = cmp < 0 && !eq; break;
+        case OX_GREATER_OR_EQUAL: r = cmp > 0 || eq; break;
+        case OX_LESS_OR_EQUAL: r = cmp < 0 || eq; break;
+        case OX_AND: r = ta && tb; break;
+        case OX_OR: r = ta || tb; break;
+        case OX_XOR: r = ta != tb; break;
+        default: break;
+      }
+      ((uint8_t *)p)[i] = r;
       continue;
     }
     if (fl) {
@@ -294,6 +323,7 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
         case OX_POW: r = powf(x, z); break;
         case OX_MAX: r = x > z ? x : z; break;
         case OX_MIN: r = x < z ? x : z; break;
+        case OX_MOD: r = fmodf(x, z); break;
         default: break;
       }
       store_f32(p, i, r);
@@ -310,6 +340,11 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
         case OX_POW: r = sat_i64(pow((double)x, ox_get_f64(b, ib))); break;
         case OX_MAX: r = x > z ? x : z; break;
         case OX_MIN: r = x < z ? x : z; break;
+        case OX_MOD:
+          if (z == 0 || (x == INT64_MIN && z == -1)) return OX_BAD(c, n, "integer modulo by zero");
+          r = x % z;
+          if (fm == 0 && r != 0 && ((r < 0) != (z < 0))) r += z; /* the sign of the divisor */
+          break;
         default: break;
       }
       store_as(y->dtype, p, i, 0, r, true);
@@ -324,6 +359,15 @@ static tsr_status infer_unary(ox_ctx *c, ox_node *n) {
   TSR_TRY(need(c, n, 0, &x));
   TSR_TRY(set_out(c, n, 0, x->dtype, x->ndim, x->shape));
   bool int_ok = n->op == OX_NEG || n->op == OX_ABS || n->op == OX_IDENTITY || n->op == OX_RELU;
+  if (n->op == OX_NOT) {
+    if (x->dtype != TSR_DTYPE_U8) return OX_BAD(c, n, "input dtype %s (bool expected)", tsr_dtype_name(x->dtype));
+    if (!is_const(x)) return TSR_OK;
+    uint8_t *p = make_const(c, n, 0);
+    if (p == NULL) return c->err->code;
+    for (int64_t i = 0; i < ox_numel(x); ++i) p[i] = ox_get_i64(x, i) == 0;
+    n->done = true;
+    return TSR_OK;
+  }
   if (!is_float_dt(x->dtype) && !(int_ok && is_const(x)))
     return OX_UNSUPPORTED(c, n, "input dtype %s is not supported", tsr_dtype_name(x->dtype));
   if (!is_const(x)) return TSR_OK;
@@ -923,7 +967,10 @@ static tsr_status infer_where(ox_ctx *c, ox_node *n) {
   TSR_TRY(broadcast(c, n, cond, &t, &nd2, s2));
   if (a->dtype != b->dtype) return OX_BAD(c, n, "inputs differ in dtype");
   TSR_TRY(set_out(c, n, 0, a->dtype, nd2, s2));
-  if (!is_const(cond) || !is_const(a) || !is_const(b)) return OX_UNSUPPORTED(c, n, "Where on run-time values");
+  if (!is_const(cond) || !is_const(a) || !is_const(b)) {
+    if (a->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "Where on run-time %s values", tsr_dtype_name(a->dtype));
+    return TSR_OK; /* lowered as two selects and an add */
+  }
   ox_value *y = ox_out(c, n, 0);
   uint8_t *p = make_const(c, n, 0);
   if (p == NULL) return c->err->code;
@@ -1335,19 +1382,155 @@ static tsr_status infer_resize(ox_ctx *c, ox_node *n) {
   return set_out(c, n, 0, x->dtype, x->ndim, s);
 }
 
+/* ---- Min / Max of several inputs, Pad, Tile, DepthToSpace ---- */
+
+static tsr_status infer_variadic(ox_ctx *c, ox_node *n) {
+  ox_value *a = NULL;
+  TSR_TRY(need(c, n, 0, &a));
+  ox_value t = *a;
+  for (uint32_t i = 1; i < n->n_in; ++i) {
+    ox_value *b = NULL;
+    TSR_TRY(need(c, n, i, &b));
+    if (b->dtype != a->dtype) return OX_BAD(c, n, "inputs have different dtypes");
+    int32_t nd = 0;
+    int64_t s[MAXD];
+    TSR_TRY(broadcast(c, n, &t, b, &nd, s));
+    t.ndim = nd;
+    memcpy(t.shape, s, sizeof(s));
+  }
+  if (!is_float_dt(a->dtype)) return OX_UNSUPPORTED(c, n, "%u inputs of dtype %s", (unsigned)n->n_in, tsr_dtype_name(a->dtype));
+  return set_out(c, n, 0, a->dtype, t.ndim, t.shape);
+}
+
+tsr_status ox_pad_params(ox_ctx *c, const ox_node *n, const ox_value *x, int64_t *pads, float *value, int *mode) {
+  char m[16];
+  TSR_TRY(ox_attr_str(c, n, "mode", "constant", m, sizeof(m)));
+  if (strcmp(m, "constant") == 0) *mode = 0;
+  else if (strcmp(m, "reflect") == 0) *mode = 1;
+  else if (strcmp(m, "edge") == 0) *mode = 2;
+  else return OX_UNSUPPORTED(c, n, "attribute 'mode' = %s", m);
+  const int nd = x->ndim;
+  int64_t raw[2 * MAXD];
+  int np = -1;
+  *value = 0.0f;
+  if (c->opset < 11) {
+    TSR_TRY(ox_attr_ints(c, n, c->opset < 2 ? "paddings" : "pads", raw, 2 * MAXD, &np));
+    TSR_TRY(ox_attr_float(c, n, "value", 0.0f, value));
+  } else {
+    TSR_TRY(const_ints(c, n, 1, "pads", raw, 2 * MAXD, &np));
+    ox_value *cv = ox_in(c, n, 2);
+    if (cv != NULL) {
+      if (!is_const(cv) || ox_numel(cv) != 1) return OX_UNSUPPORTED(c, n, "input 'constant_value' at run time");
+      *value = (float)ox_get_f64(cv, 0);
+    }
+  }
+  if (np < 0) return OX_BAD(c, n, "no pads");
+  /* Opset 18: optional axes (input 3) say which dimensions the pads cover. */
+  int64_t axes[MAXD];
+  int na = -1;
+  if (c->opset >= 18) TSR_TRY(const_ints(c, n, 3, "axes", axes, MAXD, &na));
+  if (na < 0) {
+    na = nd;
+    for (int i = 0; i < nd; ++i) axes[i] = i;
+  }
+  if (np != 2 * na) return OX_BAD(c, n, "%d pads for %d axes", np, na);
+  for (int i = 0; i < 2 * nd; ++i) pads[i] = 0;
+  for (int i = 0; i < na; ++i) {
+    int32_t ax = 0;
+    TSR_TRY(norm_axis(c, n, axes[i], nd, &ax));
+    pads[ax] = raw[i];
+    pads[nd + ax] = raw[na + i];
+  }
+  for (int i = 0; i < 2 * nd; ++i) {
+    if (pads[i] < 0) return OX_UNSUPPORTED(c, n, "negative pads (cropping)");
+    int d = i % nd;
+    if (*mode == 1 && pads[i] >= x->shape[d]) return OX_BAD(c, n, "reflect pad %lld not below extent %lld", (long long)pads[i], (long long)x->shape[d]);
+  }
+  return TSR_OK;
+}
+
+static tsr_status infer_pad(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  int64_t pads[2 * MAXD], s[MAXD];
+  float v;
+  int mode;
+  TSR_TRY(ox_pad_params(c, n, x, pads, &v, &mode));
+  for (int i = 0; i < x->ndim; ++i) s[i] = x->shape[i] + pads[i] + pads[x->ndim + i];
+  if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  return set_out(c, n, 0, x->dtype, x->ndim, s);
+}
+
+static tsr_status infer_tile(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  int64_t r[MAXD], s[MAXD];
+  int nr = 0;
+  TSR_TRY(const_ints(c, n, 1, "repeats", r, MAXD, &nr));
+  if (nr != x->ndim) return OX_BAD(c, n, "%d repeats for rank %d", nr, (int)x->ndim);
+  for (int i = 0; i < x->ndim; ++i) {
+    if (r[i] < 1) return OX_UNSUPPORTED(c, n, "repeats %lld (an empty result)", (long long)r[i]);
+    s[i] = x->shape[i] * r[i];
+  }
+  if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  return set_out(c, n, 0, x->dtype, x->ndim, s);
+}
+
+static tsr_status infer_depth_space(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  int64_t b = 0;
+  TSR_TRY(ox_attr_int(c, n, "blocksize", 0, &b));
+  if (x->ndim != 4) return OX_UNSUPPORTED(c, n, "input rank %d (4-D NCHW only)", (int)x->ndim);
+  if (b < 1) return OX_BAD(c, n, "attribute 'blocksize' = %lld", (long long)b);
+  int64_t s[4] = {x->shape[0], x->shape[1], x->shape[2], x->shape[3]};
+  if (n->op == OX_DEPTH_TO_SPACE) {
+    if (s[1] % (b * b) != 0) return OX_BAD(c, n, "channels %lld not a multiple of blocksize^2", (long long)s[1]);
+    s[1] /= b * b;
+    s[2] *= b;
+    s[3] *= b;
+  } else {
+    if (s[2] % b != 0 || s[3] % b != 0) return OX_BAD(c, n, "H and W must be multiples of blocksize %lld", (long long)b);
+    s[1] *= b * b;
+    s[2] /= b;
+    s[3] /= b;
+  }
+  if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  return set_out(c, n, 0, x->dtype, 4, s);
+}
+
 /* ---- the pass ---- */
 
 static tsr_status infer_node(ox_ctx *c, ox_node *n) {
   TSR_TRY(check_attrs(c, n));
   switch (n->op) {
-    case OX_ADD: case OX_SUB: case OX_MUL: case OX_DIV: case OX_POW: case OX_EQUAL:
+    case OX_ADD: case OX_SUB: case OX_MUL: case OX_DIV: case OX_POW: case OX_EQUAL: case OX_MOD: case OX_GREATER:
+    case OX_LESS: case OX_GREATER_OR_EQUAL: case OX_LESS_OR_EQUAL: case OX_AND: case OX_OR: case OX_XOR:
       return infer_binary(c, n);
     case OX_MAX: case OX_MIN:
       if (n->n_in == 1) return same_as_input(c, n);
+      if (n->n_in > 2) return infer_variadic(c, n);
       return infer_binary(c, n);
     case OX_ABS: case OX_NEG: case OX_SQRT: case OX_EXP: case OX_ERF: case OX_FLOOR: case OX_RELU: case OX_SIGMOID:
-    case OX_TANH: case OX_LEAKY_RELU: case OX_HARD_SIGMOID: case OX_HARD_SWISH:
+    case OX_TANH: case OX_LEAKY_RELU: case OX_HARD_SIGMOID: case OX_HARD_SWISH: case OX_SOFTPLUS: case OX_LOG:
+    case OX_SIN: case OX_COS: case OX_MISH: case OX_ELU: case OX_SELU: case OX_GELU: case OX_ROUND: case OX_CEIL:
+    case OX_RECIPROCAL: case OX_NOT:
       return infer_unary(c, n);
+    case OX_PAD: return infer_pad(c, n);
+    case OX_TILE: return infer_tile(c, n);
+    case OX_DEPTH_TO_SPACE: case OX_SPACE_TO_DEPTH: return infer_depth_space(c, n);
+    case OX_INSTANCE_NORM: case OX_GROUP_NORM: {
+      ox_value *x = NULL;
+      TSR_TRY(need(c, n, 0, &x));
+      if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+      if (x->ndim < 3) return OX_UNSUPPORTED(c, n, "input rank %d (at least 3)", (int)x->ndim);
+      for (uint32_t k = 1; k < 3; ++k) {
+        ox_value *p = NULL;
+        TSR_TRY(need(c, n, k, &p));
+        if (!is_const(p) || p->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "run-time or non-f32 scale/bias (input %u)", (unsigned)k);
+      }
+      return same_as_input(c, n);
+    }
     case OX_IDENTITY: {
       ox_value *x = NULL;
       TSR_TRY(need(c, n, 0, &x));

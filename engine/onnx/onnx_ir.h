@@ -25,7 +25,13 @@
   X(RESHAPE, "Reshape") X(RESIZE, "Resize") X(SHAPE, "Shape") X(SIGMOID, "Sigmoid") X(SLICE, "Slice")  \
   X(SOFTMAX, "Softmax") X(SPLIT, "Split") X(SQRT, "Sqrt") X(SQUEEZE, "Squeeze") X(SUB, "Sub")           \
   X(TANH, "Tanh") X(TRANSPOSE, "Transpose") X(UNSQUEEZE, "Unsqueeze") X(UPSAMPLE, "Upsample")          \
-  X(WHERE, "Where")
+  X(WHERE, "Where") X(SOFTPLUS, "Softplus") X(LOG, "Log") X(SIN, "Sin") X(COS, "Cos") X(MISH, "Mish")          \
+  X(ELU, "Elu") X(SELU, "Selu") X(GELU, "Gelu") X(ROUND, "Round") X(CEIL, "Ceil")                      \
+  X(RECIPROCAL, "Reciprocal") X(NOT, "Not") X(MOD, "Mod") X(GREATER, "Greater") X(LESS, "Less")        \
+  X(GREATER_OR_EQUAL, "GreaterOrEqual") X(LESS_OR_EQUAL, "LessOrEqual") X(AND, "And") X(OR, "Or")      \
+  X(XOR, "Xor") X(PAD, "Pad") X(TILE, "Tile") X(DEPTH_TO_SPACE, "DepthToSpace")                        \
+  X(SPACE_TO_DEPTH, "SpaceToDepth") X(INSTANCE_NORM, "InstanceNormalization")                           \
+  X(GROUP_NORM, "GroupNormalization")
 
 /* com.microsoft ops. */
 #define OX_MS_OP_LIST(X) X(QLINEAR_ADD, "QLinearAdd") X(QLINEAR_MUL, "QLinearMul")
@@ -166,6 +172,16 @@ TSR_NODISCARD tsr_status ox_window_params(ox_ctx *c, const ox_node *n, const int
 TSR_NODISCARD tsr_status ox_reduce_axes(ox_ctx *c, const ox_node *n, const ox_value *x, uint32_t *mask, bool *keep);
 /* Output extents of Resize/Upsample and the scales given (0 where sizes were given). */
 TSR_NODISCARD tsr_status ox_resize_sizes(ox_ctx *c, const ox_node *n, const ox_value *x, int64_t *out, float *scales);
+
+/* Pad: |pads| [2 * ndim] (begins, then ends) for every dimension of |x|,
+ * the constant |value| and |mode| 0 constant, 1 reflect, 2 edge. */
+TSR_NODISCARD tsr_status ox_pad_params(ox_ctx *c, const ox_node *n, const ox_value *x, int64_t *pads, float *value,
+                                       int *mode);
+/* Comparison and logic ops: their output is bool (u8). */
+static inline bool ox_is_logical(ox_op op) {
+  return op == OX_EQUAL || op == OX_GREATER || op == OX_LESS || op == OX_GREATER_OR_EQUAL || op == OX_LESS_OR_EQUAL ||
+         op == OX_AND || op == OX_OR || op == OX_XOR;
+}
 
 /* ---- passes ---- */
 

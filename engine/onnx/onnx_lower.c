@@ -1776,6 +1776,372 @@ static void drop_dead(ox_ctx *c) {
   }
 }
 
+
+/* ---- ops beyond the fused set: booleans as f32 0 / 1 ---- */
+
+/* Dense f32 tensor of |v|: booleans (u8) and other plain dtypes converted. */
+static tsr_status f32_in(ox_ctx *c, ox_value *v, int32_t *out) {
+  int32_t t = 0;
+  TSR_TRY(dense_in(c, v, &t));
+  tsr_tensor d;
+  describe(c, t, &d);
+  if (d.dtype == TSR_DTYPE_F32) {
+    *out = t;
+    return TSR_OK;
+  }
+  char nm[TSR_NAME_MAX];
+  TSR_TRY(new_root(c, mkname(nm, v->name, "f32"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, d.ndim, d.shape, NULL, out));
+  tsr_op_params p;
+  init_params(&p);
+  return emit(c, TSR_OP_CONVERT, &p, &t, 1, *out, nm);
+}
+
+/* The tensor an op writes for value |v|: f32, whatever v's dtype (a bool
+ * value is held as f32 0 / 1; the graph output, if it is one, gets a
+ * converting copy). */
+static tsr_status f32_out(ox_ctx *c, ox_value *v, int32_t *out) {
+  TSR_TRY(value_root(c, v, TSR_DTYPE_F32, v->ndim, v->shape, out));
+  v->tid = *out;
+  return TSR_OK;
+}
+
+/* Unary kinds that only the plain lowering uses (never fused into a conv). */
+static tsr_status extra_unary_kind(ox_ctx *c, const ox_node *n, int32_t *kind, float *alpha, float *beta) {
+  *kind = -1;
+  *alpha = *beta = 0;
+  switch (n->op) {
+    case OX_SOFTPLUS: *kind = TSR_UNARY_SOFTPLUS; break;
+    case OX_LOG: *kind = TSR_UNARY_LOG; break;
+    case OX_SIN: *kind = TSR_UNARY_SIN; break;
+    case OX_COS: *kind = TSR_UNARY_COS; break;
+    case OX_MISH: *kind = TSR_UNARY_MISH; break;
+    case OX_ROUND: *kind = TSR_UNARY_ROUND; break;
+    case OX_FLOOR: *kind = TSR_UNARY_FLOOR; break;
+    case OX_CEIL: *kind = TSR_UNARY_CEIL; break;
+    case OX_RECIPROCAL: *kind = TSR_UNARY_RECIPROCAL; break;
+    case OX_NOT: *kind = TSR_UNARY_NOT; break;
+    case OX_ELU:
+      *kind = TSR_UNARY_ELU;
+      TSR_TRY(ox_attr_float(c, n, "alpha", 1.0f, alpha));
+      break;
+    case OX_SELU:
+      *kind = TSR_UNARY_SELU;
+      TSR_TRY(ox_attr_float(c, n, "alpha", 1.67326319217681884765625f, alpha));
+      TSR_TRY(ox_attr_float(c, n, "gamma", 1.05070102214813232421875f, beta));
+      break;
+    case OX_GELU: {
+      char ap[16];
+      TSR_TRY(ox_attr_str(c, n, "approximate", "none", ap, sizeof(ap)));
+      if (strcmp(ap, "none") == 0) *kind = TSR_UNARY_GELU_ERF;
+      else if (strcmp(ap, "tanh") == 0) *kind = TSR_UNARY_GELU_TANH;
+      else return OX_UNSUPPORTED(c, n, "attribute 'approximate' = %s", ap);
+      break;
+    }
+    default: break;
+  }
+  return TSR_OK;
+}
+
+static tsr_status lower_extra_unary(ox_ctx *c, ox_node *n) {
+  int32_t kind;
+  float alpha, beta;
+  TSR_TRY(extra_unary_kind(c, n, &kind, &alpha, &beta));
+  if (kind < 0) return OX_UNSUPPORTED(c, n, "op %s on run-time values", ox_op_name(n));
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  tsr_op_params p;
+  init_params(&p);
+  p.unary.kind = kind;
+  p.unary.alpha = alpha;
+  p.unary.beta = beta;
+  int32_t src = 0, dst = 0;
+  TSR_TRY(f32_in(c, x, &src));
+  TSR_TRY(n->op == OX_NOT ? f32_out(c, y, &dst) : value_out(c, y, &dst));
+  return emit(c, TSR_OP_UNARY, &p, &src, 1, dst, n->name);
+}
+
+/* Comparisons, logic and Mod: one BINARY on f32 (booleans as 0 / 1). */
+static tsr_status lower_logical(ox_ctx *c, ox_node *n) {
+  ox_value *a = ox_in(c, n, 0), *b = ox_in(c, n, 1), *y = ox_out(c, n, 0);
+  tsr_op_params p;
+  init_params(&p);
+  switch (n->op) {
+    case OX_MOD: p.binary.kind = TSR_BINARY_FMOD; break;
+    case OX_EQUAL: p.binary.kind = TSR_BINARY_EQUAL; break;
+    case OX_GREATER: p.binary.kind = TSR_BINARY_GREATER; break;
+    case OX_LESS: p.binary.kind = TSR_BINARY_LESS; break;
+    case OX_GREATER_OR_EQUAL: p.binary.kind = TSR_BINARY_GREATER_EQUAL; break;
+    case OX_LESS_OR_EQUAL: p.binary.kind = TSR_BINARY_LESS_EQUAL; break;
+    case OX_AND: p.binary.kind = TSR_BINARY_AND; break;
+    case OX_OR: p.binary.kind = TSR_BINARY_OR; break;
+    case OX_XOR: p.binary.kind = TSR_BINARY_XOR; break;
+    default: return OX_UNSUPPORTED(c, n, "op %s on run-time values", ox_op_name(n));
+  }
+  int32_t src[2], dst = 0;
+  TSR_TRY(f32_in(c, a, &src[0]));
+  TSR_TRY(f32_in(c, b, &src[1]));
+  TSR_TRY(n->op == OX_MOD ? value_out(c, y, &dst) : f32_out(c, y, &dst));
+  return emit(c, TSR_OP_BINARY, &p, src, 2, dst, n->name);
+}
+
+static void bcast_shape(int32_t na, const int64_t *a, int32_t nb, const int64_t *b, int32_t *nd, int64_t *s) {
+  int32_t r = na > nb ? na : nb;
+  for (int i = 0; i < r; ++i) {
+    int ia = i - (r - na), ib = i - (r - nb);
+    int64_t ea = ia >= 0 ? a[ia] : 1, eb = ib >= 0 ? b[ib] : 1;
+    s[i] = ea == 1 ? eb : ea;
+  }
+  *nd = r;
+}
+
+/* Min / Max of three or more inputs: a chain of BINARYs. */
+static tsr_status lower_variadic(ox_ctx *c, ox_node *n) {
+  ox_value *y = ox_out(c, n, 0);
+  tsr_op_params p;
+  init_params(&p);
+  p.binary.kind = n->op == OX_MAX ? TSR_BINARY_MAX : TSR_BINARY_MIN;
+  int32_t acc = 0, nd = 0;
+  int64_t s[MAXD];
+  ox_value *a = ox_in(c, n, 0);
+  TSR_TRY(dense_in(c, a, &acc));
+  nd = a->ndim;
+  memcpy(s, a->shape, sizeof(s));
+  for (uint32_t i = 1; i < n->n_in; ++i) {
+    ox_value *b = ox_in(c, n, i);
+    int32_t src[2] = {acc, 0}, dst = 0;
+    TSR_TRY(dense_in(c, b, &src[1]));
+    bcast_shape(nd, s, b->ndim, b->shape, &nd, s);
+    char nm[TSR_NAME_MAX];
+    snprintf(nm, sizeof(nm), "%s:%u", n->name, (unsigned)i);
+    if (i + 1 == n->n_in) TSR_TRY(value_out(c, y, &dst));
+    else TSR_TRY(new_root(c, nm, TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, nd, s, NULL, &dst));
+    TSR_TRY(emit(c, TSR_OP_BINARY, &p, src, 2, dst, nm));
+    acc = dst;
+  }
+  return TSR_OK;
+}
+
+/* Where(cond, x, y) on run-time values: SELECT(x, cond) + SELECT_NOT(y, cond),
+ * exact (one of the two terms is 0). */
+static tsr_status lower_where(ox_ctx *c, ox_node *n) {
+  ox_value *cv = ox_in(c, n, 0), *x = ox_in(c, n, 1), *z = ox_in(c, n, 2), *y = ox_out(c, n, 0);
+  int32_t ct = 0, part[2];
+  TSR_TRY(f32_in(c, cv, &ct));
+  tsr_tensor cd;
+  describe(c, ct, &cd);
+  ox_value *vs[2] = {x, z};
+  for (int k = 0; k < 2; ++k) {
+    int32_t src[2] = {0, ct}, nd = 0;
+    int64_t s[MAXD];
+    TSR_TRY(dense_in(c, vs[k], &src[0]));
+    bcast_shape(vs[k]->ndim, vs[k]->shape, cd.ndim, cd.shape, &nd, s);
+    char nm[TSR_NAME_MAX];
+    snprintf(nm, sizeof(nm), "%s:%s", n->name, k ? "else" : "then");
+    TSR_TRY(new_root(c, nm, TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, nd, s, NULL, &part[k]));
+    tsr_op_params p;
+    init_params(&p);
+    p.binary.kind = k ? TSR_BINARY_SELECT_NOT : TSR_BINARY_SELECT;
+    TSR_TRY(emit(c, TSR_OP_BINARY, &p, src, 2, part[k], nm));
+  }
+  int32_t dst = 0;
+  TSR_TRY(value_out(c, y, &dst));
+  tsr_op_params p;
+  init_params(&p);
+  p.binary.kind = TSR_BINARY_ADD;
+  return emit(c, TSR_OP_BINARY, &p, part, 2, dst, n->name);
+}
+
+/* One GATHER per dimension d with idx[d] (NULL: dimension untouched), from
+ * |x| to |y|: Tile, and Pad in reflect and edge modes. */
+static tsr_status gather_chain(ox_ctx *c, ox_node *n, ox_value *x, ox_value *y, int64_t *const *idx) {
+  int32_t cur = 0, nd = x->ndim, last = -1;
+  int64_t s[MAXD];
+  memcpy(s, x->shape, sizeof(s));
+  TSR_TRY(dense_in(c, x, &cur));
+  for (int d = 0; d < nd; ++d) last = idx[d] != NULL ? d : last;
+  if (last < 0) return bind_value(c, y, cur);
+  for (int d = 0; d <= last; ++d) {
+    if (idx[d] == NULL) continue;
+    char nm[TSR_NAME_MAX];
+    snprintf(nm, sizeof(nm), "%s:idx%d", n->name, d);
+    int32_t it = 0, dst = 0, src[2];
+    TSR_TRY(new_const(c, nm, TSR_DTYPE_I64, 1, &y->shape[d], idx[d], &it));
+    s[d] = y->shape[d];
+    snprintf(nm, sizeof(nm), "%s:%d", n->name, d);
+    if (d == last) TSR_TRY(value_out(c, y, &dst));
+    else TSR_TRY(new_root(c, nm, TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, nd, s, NULL, &dst));
+    tsr_op_params p;
+    init_params(&p);
+    p.gather.axis = d;
+    src[0] = cur;
+    src[1] = it;
+    TSR_TRY(emit(c, TSR_OP_GATHER, &p, src, 2, dst, nm));
+    cur = dst;
+  }
+  return TSR_OK;
+}
+
+static tsr_status lower_tile(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int64_t *idx[MAXD] = {0};
+  for (int d = 0; d < x->ndim; ++d) {
+    if (y->shape[d] == x->shape[d]) continue;
+    idx[d] = ox_alloc(c, sizeof(int64_t) * (size_t)y->shape[d]);
+    if (idx[d] == NULL) return TSR_ERR_OUT_OF_MEMORY;
+    for (int64_t o = 0; o < y->shape[d]; ++o) idx[d][o] = o % x->shape[d];
+  }
+  return gather_chain(c, n, x, y, idx);
+}
+
+/* Pad: constant mode writes x into its window of y and fills the border
+ * slabs (disjoint) from a broadcast scalar; reflect and edge gather. */
+static tsr_status lower_pad(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int64_t pads[2 * MAXD];
+  float value;
+  int mode;
+  TSR_TRY(ox_pad_params(c, n, x, pads, &value, &mode));
+  const int nd = x->ndim;
+  if (mode != 0) {
+    int64_t *idx[MAXD] = {0};
+    for (int d = 0; d < nd; ++d) {
+      if (pads[d] == 0 && pads[nd + d] == 0) continue;
+      idx[d] = ox_alloc(c, sizeof(int64_t) * (size_t)y->shape[d]);
+      if (idx[d] == NULL) return TSR_ERR_OUT_OF_MEMORY;
+      const int64_t m = x->shape[d];
+      for (int64_t o = 0; o < y->shape[d]; ++o) {
+        int64_t i = o - pads[d];
+        if (mode == 2) i = i < 0 ? 0 : (i >= m ? m - 1 : i);
+        else if (i < 0) i = -i;
+        else if (i >= m) i = 2 * (m - 1) - i;
+        idx[d][o] = i;
+      }
+    }
+    return gather_chain(c, n, x, y, idx);
+  }
+  int32_t xt = 0, yt = 0, win = 0, kt = 0;
+  TSR_TRY(tid_of(c, x, &xt));
+  TSR_TRY(value_out(c, y, &yt));
+  tsr_tensor yd;
+  describe(c, yt, &yd);
+  tsr_op_params p;
+  init_params(&p);
+  char nm[TSR_NAME_MAX];
+  uint64_t off = 0;
+  for (int d = 0; d < nd; ++d) off += (uint64_t)(pads[d] * yd.stride[d]);
+  TSR_TRY(view(c, yt, mkname(nm, n->name, "inner"), nd, x->shape, yd.stride, off, &win));
+  TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &xt, 1, win, nm));
+  const int64_t one = 1;
+  TSR_TRY(new_const(c, mkname(nm, n->name, "value"), TSR_DTYPE_F32, 1, &one, &value, &kt));
+  for (int d = 0; d < nd; ++d) {
+    for (int e = 0; e < 2; ++e) {
+      int64_t w = pads[e * nd + d];
+      if (w == 0) continue;
+      int64_t s[MAXD], zst[MAXD] = {0};
+      uint64_t o = 0;
+      for (int k = 0; k < nd; ++k) {
+        s[k] = k < d ? x->shape[k] : y->shape[k];
+        if (k < d) o += (uint64_t)(pads[k] * yd.stride[k]);
+      }
+      s[d] = w;
+      if (e) o += (uint64_t)((pads[d] + x->shape[d]) * yd.stride[d]);
+      int32_t slab = 0, src = 0;
+      snprintf(nm, sizeof(nm), "%s:border%d%c", n->name, d, e ? 'e' : 'b');
+      TSR_TRY(view(c, yt, nm, nd, s, yd.stride, o, &slab));
+      TSR_TRY(view(c, kt, nm, nd, s, zst, 0, &src));
+      TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &src, 1, slab, nm));
+    }
+  }
+  return TSR_OK;
+}
+
+/* DepthToSpace / SpaceToDepth: one strided 6-D copy of x into y viewed as 6-D. */
+static tsr_status lower_depth_space(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int64_t b = 0;
+  TSR_TRY(ox_attr_int(c, n, "blocksize", 0, &b));
+  int32_t xt = 0, yt = 0, src = 0, dst = 0;
+  TSR_TRY(tid_of(c, x, &xt));
+  tsr_tensor d;
+  describe(c, xt, &d);
+  const int64_t *st = d.stride;
+  int64_t s6[6], st6[6];
+  if (n->op == OX_DEPTH_TO_SPACE) {
+    char mode[8];
+    TSR_TRY(ox_attr_str(c, n, "mode", "DCR", mode, sizeof(mode)));
+    bool crd = strcmp(mode, "CRD") == 0;
+    if (!crd && strcmp(mode, "DCR") != 0) return OX_UNSUPPORTED(c, n, "attribute 'mode' = %s", mode);
+    const int64_t co = y->shape[1];
+    /* y viewed as [N, C', H, b1, W, b2]; x channel = DCR (b1 b + b2) C' + c', CRD c' b b + b1 b + b2. */
+    int64_t v[6] = {x->shape[0], co, x->shape[2], b, x->shape[3], b};
+    int64_t w[6] = {st[0], crd ? b * b * st[1] : st[1], st[2], crd ? b * st[1] : b * co * st[1], st[3],
+                    crd ? st[1] : co * st[1]};
+    memcpy(s6, v, sizeof(v));
+    memcpy(st6, w, sizeof(w));
+  } else {
+    /* y channel = (b1 b + b2) C + c: y viewed as [N, b1, b2, C, H/b, W/b]. */
+    int64_t v[6] = {x->shape[0], b, b, x->shape[1], y->shape[2], y->shape[3]};
+    int64_t w[6] = {st[0], st[2], st[3], st[1], b * st[2], b * st[3]};
+    memcpy(s6, v, sizeof(v));
+    memcpy(st6, w, sizeof(w));
+  }
+  char nm[TSR_NAME_MAX];
+  TSR_TRY(view(c, xt, mkname(nm, n->name, "src6"), 6, s6, st6, 0, &src));
+  TSR_TRY(value_out(c, y, &yt));
+  TSR_TRY(view(c, yt, mkname(nm, n->name, "dst6"), 6, s6, NULL, 0, &dst));
+  tsr_op_params p;
+  init_params(&p);
+  return emit(c, TSR_OP_CONVERT, &p, &src, 1, dst, n->name);
+}
+
+/* InstanceNormalization / GroupNormalization: LAYERNORM over [N, G, rest]
+ * (G = C for instance norm), then per-channel scale and bias on [N, C, S]. */
+static tsr_status lower_group_norm(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *sc = ox_in(c, n, 1), *bi = ox_in(c, n, 2), *y = ox_out(c, n, 0);
+  float eps;
+  TSR_TRY(ox_attr_float(c, n, "epsilon", 1e-5f, &eps));
+  const int64_t nb = x->shape[0], ch = x->shape[1];
+  int64_t sp = 1;
+  for (int i = 2; i < x->ndim; ++i) sp *= x->shape[i];
+  int64_t g = ch;
+  if (n->op == OX_GROUP_NORM) {
+    TSR_TRY(ox_attr_int(c, n, "num_groups", 0, &g));
+    if (g < 1 || ch % g != 0) return OX_BAD(c, n, "attribute 'num_groups' = %lld for %lld channels", (long long)g, (long long)ch);
+  }
+  /* Per-channel scale and bias [C, 1] (opset 18 GroupNormalization gives one per group). */
+  float *cw = ox_alloc(c, sizeof(float) * 2 * (size_t)ch);
+  if (cw == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  ox_value *pv[2] = {sc, bi};
+  for (int k = 0; k < 2; ++k) {
+    int64_t m = ox_numel(pv[k]);
+    if (m != ch && m != g) return OX_BAD(c, n, "%s has %lld values for %lld channels", k ? "bias" : "scale", (long long)m, (long long)ch);
+    for (int64_t i = 0; i < ch; ++i) cw[k * ch + i] = (float)ox_get_f64(pv[k], m == ch ? i : i / (ch / g));
+  }
+  int32_t xt = 0, xv = 0, nt = 0, nv = 0, mt = 0, yt = 0, yv = 0, wt[2];
+  char nm[TSR_NAME_MAX];
+  TSR_TRY(dense_in(c, x, &xt));
+  const int64_t gs[3] = {nb, g, ch / g * sp}, cs[3] = {nb, ch, sp}, ws[2] = {ch, 1};
+  TSR_TRY(view(c, xt, mkname(nm, n->name, "groups"), 3, gs, NULL, 0, &xv));
+  TSR_TRY(new_root(c, mkname(nm, n->name, "norm"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 3, gs, NULL, &nt));
+  tsr_op_params p;
+  init_params(&p);
+  p.norm.eps = eps;
+  int32_t lsrc[3] = {xv, -1, -1};
+  TSR_TRY(emit(c, TSR_OP_LAYERNORM, &p, lsrc, 3, nt, nm));
+  TSR_TRY(view(c, nt, mkname(nm, n->name, "chan"), 3, cs, NULL, 0, &nv));
+  TSR_TRY(new_const(c, mkname(nm, n->name, "scale"), TSR_DTYPE_F32, 2, ws, cw, &wt[0]));
+  TSR_TRY(new_const(c, mkname(nm, n->name, "bias"), TSR_DTYPE_F32, 2, ws, cw + ch, &wt[1]));
+  TSR_TRY(new_root(c, mkname(nm, n->name, "scaled"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 3, cs, NULL, &mt));
+  init_params(&p);
+  p.binary.kind = TSR_BINARY_MUL;
+  int32_t msrc[2] = {nv, wt[0]};
+  TSR_TRY(emit(c, TSR_OP_BINARY, &p, msrc, 2, mt, nm));
+  TSR_TRY(value_out(c, y, &yt));
+  TSR_TRY(view(c, yt, mkname(nm, n->name, "out"), 3, cs, NULL, 0, &yv));
+  p.binary.kind = TSR_BINARY_ADD;
+  int32_t asrc[2] = {mt, wt[1]};
+  return emit(c, TSR_OP_BINARY, &p, asrc, 2, yv, n->name);
+}
+
 /* ---- the pass ---- */
 
 static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
@@ -1788,7 +2154,19 @@ static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
     case OX_MAX_POOL: case OX_AVERAGE_POOL: case OX_GLOBAL_AVERAGE_POOL: case OX_GLOBAL_MAX_POOL: return lower_pool(c, n);
     case OX_ADD: case OX_SUB: case OX_MUL: case OX_DIV: case OX_POW: case OX_MAX: case OX_MIN:
       if (n->n_in == 1) return lower_alias(c, n);
+      if (n->n_in > 2) return lower_variadic(c, n);
       return lower_binary(c, n);
+    case OX_SOFTPLUS: case OX_LOG: case OX_SIN: case OX_COS: case OX_MISH: case OX_ROUND: case OX_FLOOR: case OX_CEIL:
+    case OX_RECIPROCAL: case OX_NOT: case OX_ELU: case OX_SELU: case OX_GELU:
+      return lower_extra_unary(c, n);
+    case OX_MOD: case OX_EQUAL: case OX_GREATER: case OX_LESS: case OX_GREATER_OR_EQUAL: case OX_LESS_OR_EQUAL:
+    case OX_AND: case OX_OR: case OX_XOR:
+      return lower_logical(c, n);
+    case OX_WHERE: return lower_where(c, n);
+    case OX_TILE: return lower_tile(c, n);
+    case OX_PAD: return lower_pad(c, n);
+    case OX_DEPTH_TO_SPACE: case OX_SPACE_TO_DEPTH: return lower_depth_space(c, n);
+    case OX_INSTANCE_NORM: case OX_GROUP_NORM: return lower_group_norm(c, n);
     case OX_RELU: case OX_SIGMOID: case OX_TANH: case OX_ERF: case OX_SQRT: case OX_EXP: case OX_NEG: case OX_ABS:
     case OX_LEAKY_RELU: case OX_HARD_SIGMOID: case OX_HARD_SWISH: case OX_CLIP:
       return lower_unary(c, n);

@@ -66,6 +66,19 @@ typedef enum tsr_unary_kind {
   TSR_UNARY_ABS,
   TSR_UNARY_CLIP,       /* min(max(x, alpha), beta) */
   TSR_UNARY_SCALE,      /* alpha * x + beta */
+  /* The kinds below run on the CPU reference kernel only. */
+  TSR_UNARY_SOFTPLUS,   /* log(1 + exp(x)) */
+  TSR_UNARY_LOG,        /* natural log */
+  TSR_UNARY_SIN,
+  TSR_UNARY_COS,
+  TSR_UNARY_MISH,       /* x * tanh(softplus(x)) */
+  TSR_UNARY_ELU,        /* x < 0 ? alpha * (exp(x) - 1) : x */
+  TSR_UNARY_SELU,       /* beta * (x <= 0 ? alpha * (exp(x) - 1) : x)  (beta: ONNX gamma) */
+  TSR_UNARY_ROUND,      /* to nearest, halves to even */
+  TSR_UNARY_FLOOR,
+  TSR_UNARY_CEIL,
+  TSR_UNARY_RECIPROCAL, /* 1 / x */
+  TSR_UNARY_NOT,        /* x == 0 ? 1 : 0 (booleans as 0 / 1) */
   TSR_UNARY_COUNT
 } tsr_unary_kind;
 
@@ -79,6 +92,19 @@ typedef enum tsr_binary_kind {
   TSR_BINARY_MIN,
   TSR_BINARY_PRELU,    /* a < 0 ? a * b : a */
   TSR_BINARY_SWIGLU,   /* silu(a) * b */
+  /* The kinds below run on the CPU reference kernel only. Comparisons and
+   * logic give 1 or 0 (booleans as f32 0 / 1). */
+  TSR_BINARY_FMOD,     /* C fmod(a, b): the sign of a (ONNX Mod fmod=1) */
+  TSR_BINARY_EQUAL,    /* a == b */
+  TSR_BINARY_GREATER,  /* a > b */
+  TSR_BINARY_LESS,     /* a < b */
+  TSR_BINARY_GREATER_EQUAL,
+  TSR_BINARY_LESS_EQUAL,
+  TSR_BINARY_AND,      /* a != 0 && b != 0 */
+  TSR_BINARY_OR,       /* a != 0 || b != 0 */
+  TSR_BINARY_XOR,      /* (a != 0) != (b != 0) */
+  TSR_BINARY_SELECT,   /* b != 0 ? a : 0 (ONNX Where = SELECT(x, c) + SELECT_NOT(y, c)) */
+  TSR_BINARY_SELECT_NOT, /* b == 0 ? a : 0 */
   TSR_BINARY_COUNT
 } tsr_binary_kind;
 
