@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Generates the ONNX operator cases replayed by tests/onnx/test_onnx_ops.c.
+
+Each case is a small one- or few-node model with odd shapes, run through ONNX
+Runtime (the oracle); the model, its inputs and ONNX Runtime's outputs are
+written to <case>.case and the case is listed in cases.txt with its op family
+and tolerance:
+
+    cases.txt   one line per case: "<op> <case> <atol> <rtol>"
+    <case>.case little-endian: "TSRCASE1", u32 model_bytes, model (ONNX
+                protobuf), u32 n_inputs, u32 n_outputs, then per tensor:
+                u32 name_len, name, u32 onnx_elem_type (1 f32, 7 i64, 9 bool),
+                u32 ndim, i64 dims[ndim], raw data (f32 4 B, i64 8 B, bool 1 B)
+
+A value passes when |got - want| <= atol + rtol * |want| (bool and int64
+outputs exactly). Run: python3 gen_op_cases.py  (needs onnx, onnxruntime,
+numpy; a venv: python3 -m venv /tmp/venv-ort && /tmp/venv-ort/bin/pip
+install onnx onnxruntime numpy). The C test needs no Python.
+"""
+import os
+import struct
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+ort.set_default_logger_severity(3)
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RNG = np.random.default_rng(20261207)
+F, I64, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
+NP = {F: np.float32, I64: np.int64, B: np.bool_}
+
+# Tolerances per op family: float math differs from ORT only by rounding
+# (f32 vs double evaluation, MLAS approximations of exp/tanh/erf).
+TOL_EXACT = (0.0, 0.0)
+TOL_MATH = (1e-6, 1e-5)
+TOL_NORM = (1e-5, 1e-4)
+
+cases = []  # (op, name, atol, rtol)
+
+
+def rand(shape, lo=-3.0, hi=3.0):
+    return RNG.uniform(lo, hi, size=shape).astype(np.float32)
+
+
+def model(nodes, inputs, outputs, opset, inits=()):
+    g = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(inits))
+    ir = 10 if opset >= 20 else (9 if opset >= 18 else 8)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], ir_version=ir)
+
+
+def vi(name, et, shape):
+    return helper.make_tensor_value_info(name, et, None if shape is None else list(shape))
+
+
+def put_tensor(out, name, arr):
+    et = {np.dtype(np.float32): F, np.dtype(np.int64): I64, np.dtype(np.bool_): B}[arr.dtype]
+    nb = name.encode()
+    out += struct.pack("<I", len(nb)) + nb + struct.pack("<II", et, arr.ndim)
+    out += struct.pack("<%dq" % arr.ndim, *arr.shape) + np.ascontiguousarray(arr).tobytes()
+
+
+def case(op, name, m, feeds, tol):
+    """Runs |m| in ONNX Runtime on |feeds| (dict name -> array) and writes the case."""
+    m = onnx.shape_inference.infer_shapes(m)
+    for o in m.graph.output:  # give each output the shape inference found
+        for v in m.graph.value_info:
+            if v.name == o.name:
+                o.CopyFrom(v)
+    data = m.SerializeToString()
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
+    outs = sess.run(None, feeds)
+    buf = bytearray(b"TSRCASE1" + struct.pack("<I", len(data)) + data)
+    buf += struct.pack("<II", len(feeds), len(outs))
+    for k, v in feeds.items():
+        put_tensor(buf, k, v)
+    for o, v in zip(sess.get_outputs(), outs):
+        put_tensor(buf, o.name, np.asarray(v))
+    with open(os.path.join(HERE, name + ".case"), "wb") as f:
+        f.write(buf)
+    cases.append((op, name, tol[0], tol[1]))
+
+
+def unary(op, opset, shape=(2, 3, 5), lo=-4.0, hi=4.0, tol=TOL_MATH, suffix="", x=None, **attrs):
+    n = helper.make_node(op, ["x"], ["y"], **attrs)
+    m = model([n], [vi("x", F, shape)], [vi("y", F, None)], opset)
+    case(op, "%s_o%d%s" % (op.lower(), opset, suffix), m, {"x": rand(shape, lo, hi) if x is None else x}, tol)
+
+
+def gen_unary():
+    unary("Softplus", 1, lo=-30, hi=30)
+    unary("Softplus", 1, shape=(7,), suffix="_small", lo=-2, hi=2)
+    unary("Log", 6, lo=0.01, hi=50)
+    unary("Log", 13, shape=(3, 1, 4), lo=1e-3, hi=5)
+    unary("Exp", 13, lo=-10, hi=10, tol=(1e-6, 2e-6))
+    unary("Sin", 7, lo=-10, hi=10)
+    unary("Cos", 7, shape=(4, 9), lo=-10, hi=10)
+    unary("Mish", 18, lo=-8, hi=8)
+    unary("Elu", 6)
+    unary("Elu", 6, suffix="_alpha", alpha=0.3)
+    unary("Selu", 6)
+    unary("Selu", 6, suffix="_attrs", alpha=1.5, gamma=0.7)
+    unary("Gelu", 20, lo=-6, hi=6)
+    unary("Gelu", 20, suffix="_tanh", lo=-6, hi=6, approximate="tanh")
+    halves = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, -0.49, 0.51, 7.0, -7.2, 1e6 + 0.5], np.float32)
+    unary("Round", 11, shape=halves.shape, x=halves, tol=TOL_EXACT)
+    unary("Round", 11, shape=(3, 7), suffix="_rand", lo=-20, hi=20, tol=TOL_EXACT)
+    unary("Floor", 13, shape=(2, 11), lo=-5, hi=5, tol=TOL_EXACT)
+    unary("Ceil", 13, shape=(2, 11), lo=-5, hi=5, tol=TOL_EXACT)
+    unary("Reciprocal", 13, shape=(13,), lo=0.1, hi=9)
+    # Not on a run-time bool
+    n = helper.make_node("Not", ["x"], ["y"])
+    m = model([n], [vi("x", B, (3, 5))], [vi("y", B, None)], 1)
+    case("Not", "not_o1", m, {"x": RNG.uniform(size=(3, 5)) > 0.5}, TOL_EXACT)
+
+
+def binary(op, opset, sa, sb, name, lo=-4, hi=4, tol=TOL_MATH, et=F, a=None, b=None, out_et=F, **attrs):
+    n = helper.make_node(op, ["a", "b"], ["y"], **attrs)
+    m = model([n], [vi("a", et, sa), vi("b", et, sb)], [vi("y", out_et, None)], opset)
+    if a is None:
+        a = rand(sa, lo, hi)
+    if b is None:
+        b = rand(sb, lo, hi)
+    case(op, name, m, {"a": a, "b": b}, tol)
+
+
+def gen_binary():
+    # Mod: floats need fmod=1 (C fmod, the sign of the dividend)
+    a = rand((3, 7), -9, 9)
+    b = RNG.choice([-2.5, -1.0, 0.75, 3.0], size=(7,)).astype(np.float32)
+    binary("Mod", 10, (3, 7), (7,), "mod_o10_fmod", a=a, b=b, tol=TOL_MATH, fmod=1)
+    binary("Mod", 13, (2, 1, 5), (4, 1), "mod_o13_bcast", a=rand((2, 1, 5), -20, 20), b=rand((4, 1), 0.5, 4), fmod=1)
+    # comparisons: integers-as-floats so that ties occur
+    ints = lambda s: RNG.integers(-3, 4, size=s).astype(np.float32)
+    for op, opset in (("Equal", 11), ("Greater", 9), ("Less", 13), ("GreaterOrEqual", 12), ("LessOrEqual", 16)):
+        binary(op, opset, (3, 4), (4,), "%s_o%d" % (op.lower(), opset), a=ints((3, 4)), b=ints((4,)), out_et=B,
+               tol=TOL_EXACT)
+    binary("Greater", 7, (2, 3, 1), (1, 5), "greater_o7_bcast", out_et=B, tol=TOL_EXACT)
+    for op in ("And", "Or", "Xor"):
+        binary(op, 7, (2, 5), (2, 1), "%s_o7" % op.lower(), et=B, out_et=B, a=RNG.uniform(size=(2, 5)) > 0.5,
+               b=RNG.uniform(size=(2, 1)) > 0.5, tol=TOL_EXACT)
+    # Min / Max with several inputs (opset 8+ broadcasts)
+    for op in ("Min", "Max"):
+        for opset in (8, 13):
+            n = helper.make_node(op, ["a", "b", "c"], ["y"])
+            m = model([n], [vi("a", F, (3, 1, 4)), vi("b", F, (5, 1)), vi("c", F, (4,))], [vi("y", F, None)], opset)
+            case(op, "%s_o%d_3in" % (op.lower(), opset), m,
+                 {"a": rand((3, 1, 4)), "b": rand((5, 1)), "c": rand((4,))}, TOL_EXACT)
+        n = helper.make_node(op, ["a", "b", "c", "d"], ["y"])
+        m = model([n], [vi(k, F, (2, 3)) for k in "abcd"], [vi("y", F, None)], 13)
+        case(op, "%s_o13_4in" % op.lower(), m, {k: rand((2, 3)) for k in "abcd"}, TOL_EXACT)
+    # Where on a run-time condition, made by a comparison in the graph, and from a bool input
+    for opset in (9, 16):
+        nodes = [helper.make_node("Greater", ["x", "t"], ["c"]), helper.make_node("Where", ["c", "x", "z"], ["y"])]
+        m = model(nodes, [vi("x", F, (2, 3, 4)), vi("t", F, (4,)), vi("z", F, (3, 1))], [vi("y", F, None)], opset)
+        case("Where", "where_o%d_cmp" % opset, m, {"x": rand((2, 3, 4)), "t": rand((4,)), "z": rand((3, 1))},
+             TOL_EXACT)
+    n = helper.make_node("Where", ["c", "x", "z"], ["y"])
+    m = model([n], [vi("c", B, (4, 1)), vi("x", F, (4, 6)), vi("z", F, (6,))], [vi("y", F, None)], 16)
+    case("Where", "where_o16_bool", m, {"c": np.array([[True], [False], [True], [False]]), "x": rand((4, 6)),
+                                         "z": rand((6,))}, TOL_EXACT)
+    # a comparison feeding Not and And, and a bool output next to a float one
+    nodes = [helper.make_node("Less", ["x", "t"], ["c"]), helper.make_node("Not", ["c"], ["nc"]),
+             helper.make_node("GreaterOrEqual", ["x", "u"], ["d"]), helper.make_node("And", ["nc", "d"], ["y"]),
+             helper.make_node("Where", ["y", "x", "u"], ["w"])]
+    m = model(nodes, [vi("x", F, (3, 5)), vi("t", F, (5,)), vi("u", F, (3, 1))],
+              [vi("y", B, None), vi("w", F, None)], 13)
+    case("And", "logic_chain_o13", m, {"x": rand((3, 5)), "t": rand((5,)), "u": rand((3, 1))}, TOL_EXACT)
+
+
+def gen_pad():
+    x = rand((2, 3, 4, 5))
+    # opset 2: pads as attribute
+    for mode in ("constant", "reflect", "edge"):
+        kw = {"value": 1.5} if mode == "constant" else {}
+        n = helper.make_node("Pad", ["x"], ["y"], mode=mode, pads=[0, 1, 2, 1, 0, 0, 1, 3], **kw)
+        m = model([n], [vi("x", F, x.shape)], [vi("y", F, None)], 2)
+        case("Pad", "pad_o2_%s" % mode, m, {"x": x}, TOL_EXACT)
+    # opset 11/13: pads (and constant_value) as inputs
+    for opset in (11, 13):
+        for mode in ("constant", "reflect", "edge"):
+            pads = numpy_helper.from_array(np.array([1, 0, 2, 2, 0, 3], np.int64), "pads")
+            ins = ["x", "pads"]
+            inits = [pads]
+            if mode == "constant":
+                inits.append(numpy_helper.from_array(np.array(-2.25, np.float32), "cv"))
+                ins.append("cv")
+            n = helper.make_node("Pad", ins, ["y"], mode=mode)
+            xs = rand((3, 4, 5))
+            m = model([n], [vi("x", F, xs.shape)], [vi("y", F, None)], opset, inits)
+            case("Pad", "pad_o%d_%s" % (opset, mode), m, {"x": xs}, TOL_EXACT)
+    # opset 18: axes input (negative axis), no constant value (zeros)
+    pads = numpy_helper.from_array(np.array([2, 1, 1, 2], np.int64), "pads")
+    axes = numpy_helper.from_array(np.array([1, -1], np.int64), "axes")
+    for mode in ("constant", "reflect", "edge"):
+        n = helper.make_node("Pad", ["x", "pads", "", "axes"], ["y"], mode=mode)
+        xs = rand((2, 5, 4))
+        m = model([n], [vi("x", F, xs.shape)], [vi("y", F, None)], 18, [pads, axes])
+        case("Pad", "pad_o18_axes_%s" % mode, m, {"x": xs}, TOL_EXACT)
+
+
+def gen_layout():
+    for opset, reps in ((6, [2, 1, 3]), (13, [1, 3, 1]), (13, [3, 2, 2])):
+        r = numpy_helper.from_array(np.array(reps, np.int64), "r")
+        n = helper.make_node("Tile", ["x", "r"], ["y"])
+        xs = rand((2, 3, 2))
+        m = model([n], [vi("x", F, xs.shape)], [vi("y", F, None)], opset, [r])
+        case("Tile", "tile_o%d_%s" % (opset, "".join(map(str, reps))), m, {"x": xs}, TOL_EXACT)
+    for opset, mode, b, shape in ((1, None, 2, (1, 8, 2, 3)), (11, "DCR", 2, (2, 12, 3, 2)), (13, "CRD", 2, (2, 12, 3, 2)),
+                                  (13, "CRD", 3, (1, 18, 2, 1))):
+        kw = {"mode": mode} if mode else {}
+        n = helper.make_node("DepthToSpace", ["x"], ["y"], blocksize=b, **kw)
+        xs = rand(shape)
+        m = model([n], [vi("x", F, shape)], [vi("y", F, None)], opset)
+        case("DepthToSpace", "depthtospace_o%d_%s_b%d" % (opset, mode or "default", b), m, {"x": xs}, TOL_EXACT)
+    for opset, b, shape in ((1, 2, (1, 3, 4, 6)), (13, 3, (2, 2, 6, 3))):
+        n = helper.make_node("SpaceToDepth", ["x"], ["y"], blocksize=b)
+        xs = rand(shape)
+        m = model([n], [vi("x", F, shape)], [vi("y", F, None)], opset)
+        case("SpaceToDepth", "spacetodepth_o%d_b%d" % (opset, b), m, {"x": xs}, TOL_EXACT)
+    # DepthToSpace fed by a transposed input (a strided view)
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 3, 1, 2]),
+             helper.make_node("DepthToSpace", ["t"], ["y"], blocksize=2, mode="CRD")]
+    xs = rand((1, 3, 5, 8))
+    m = model(nodes, [vi("x", F, xs.shape)], [vi("y", F, None)], 13)
+    case("DepthToSpace", "depthtospace_o13_strided", m, {"x": xs}, TOL_EXACT)
+
+
+def gen_norm():
+    for shape in ((2, 3, 5, 4), (1, 4, 7), (2, 2, 3, 2, 2)):
+        c = shape[1]
+        s = numpy_helper.from_array(rand((c,), 0.5, 2), "s")
+        b = numpy_helper.from_array(rand((c,), -1, 1), "b")
+        n = helper.make_node("InstanceNormalization", ["x", "s", "b"], ["y"], epsilon=1e-3)
+        m = model([n], [vi("x", F, shape)], [vi("y", F, None)], 6, [s, b])
+        case("InstanceNormalization", "instancenorm_o6_%dd" % len(shape), m, {"x": rand(shape, -2, 5)}, TOL_NORM)
+    for opset, shape, g in ((21, (2, 6, 3, 5), 3), (21, (1, 4, 9), 2), (18, (2, 6, 4), 2), (21, (1, 5, 2, 3), 5)):
+        c = shape[1]
+        pn = c if opset >= 21 else g
+        s = numpy_helper.from_array(rand((pn,), 0.5, 2), "s")
+        b = numpy_helper.from_array(rand((pn,), -1, 1), "b")
+        n = helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=g, epsilon=1e-4)
+        m = model([n], [vi("x", F, shape)], [vi("y", F, None)], opset, [s, b])
+        try:
+            case("GroupNormalization", "groupnorm_o%d_g%d_%dd" % (opset, g, len(shape)), m,
+                 {"x": rand(shape, -2, 5)}, TOL_NORM)
+        except Exception as e:  # ORT without this opset's kernel
+            print("skip GroupNormalization opset %d: %s" % (opset, str(e).splitlines()[0]), file=sys.stderr)
+
+
+def main():
+    for f in os.listdir(HERE):
+        if f.endswith(".case"):
+            os.remove(os.path.join(HERE, f))
+    gen_unary()
+    gen_binary()
+    gen_pad()
+    gen_layout()
+    gen_norm()
+    with open(os.path.join(HERE, "cases.txt"), "w") as f:
+        f.write("# generated by gen_op_cases.py (ONNX Runtime %s); do not edit\n" % ort.__version__)
+        f.write("# op case atol rtol\n")
+        for op, name, atol, rtol in cases:
+            f.write("%s %s %g %g\n" % (op, name, atol, rtol))
+    total = sum(os.path.getsize(os.path.join(HERE, c[1] + ".case")) for c in cases)
+    print("%d cases, %d bytes" % (len(cases), total))
+
+
+if __name__ == "__main__":
+    main()
