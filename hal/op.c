@@ -576,6 +576,25 @@ static tsr_status validate_gather(const tsr_op *op, tsr_error *err) {
   return TSR_OK;
 }
 
+static tsr_status validate_topk(const tsr_op *op, tsr_error *err) {
+  TSR_TRY(need_src(op, 1, 1, err));
+  const tsr_tensor *x = &op->src[0], *y = &op->dst;
+  TSR_TRY(need_dtype(op, x, "x", x->dtype == TSR_DTYPE_F32, err));
+  TSR_TRY(need_dtype(op, y, "destination", y->dtype == TSR_DTYPE_F32 || y->dtype == TSR_DTYPE_I64, err));
+  if (x->ndim < 1 || y->ndim != x->ndim)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: x and destination must have one rank >= 1", OPNAME(op));
+  const int64_t len = x->shape[x->ndim - 1], k = op->p.topk.k;
+  if (k < 1 || k > len)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: k = %lld outside [1, %lld]", OPNAME(op), (long long)k, (long long)len);
+  for (int i = 0; i < y->ndim; ++i) {
+    int64_t e = i == y->ndim - 1 ? k : x->shape[i];
+    if (y->shape[i] != e)
+      FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: destination dimension %d is %lld, expected %lld", OPNAME(op), i,
+           (long long)y->shape[i], (long long)e);
+  }
+  return TSR_OK;
+}
+
 /* scale / zero point of QUANTIZE_LINEAR and DEQUANTIZE_LINEAR. */
 static tsr_status check_qparams(const tsr_op *op, const tsr_tensor *x, tsr_dtype zp_dtype, tsr_error *err) {
   const tsr_tensor *scale = &op->src[1];
@@ -708,6 +727,7 @@ tsr_status tsr_op_validate(const tsr_op *op, tsr_error *err) {
     case TSR_OP_QLINEAR_CONV: return validate_qlinear_conv(op, err);
     case TSR_OP_QLINEAR_MATMUL: return validate_qlinear_matmul(op, err);
     case TSR_OP_QLINEAR_BINARY: return validate_qlinear_binary(op, err);
+    case TSR_OP_TOPK: return validate_topk(op, err);
     default: break;
   }
   if ((unsigned)op->type < TSR_OP_COUNT && op->type != TSR_OP_NONE)

@@ -14,4 +14,5 @@
 #include "qlinear/qlinear.h"
 #include "reduce/reduce.h"
 #include "resize/resize.h"
+#include "topk/topk.h"
 #endif

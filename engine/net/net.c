@@ -204,6 +204,11 @@ static bool walk_params(tsr_op_type type, tsr_op_params *p, pwalk *v) {
       w_u32(v, &p->reduce.axes);
       break;
     case TSR_OP_GATHER: w_i32(v, &p->gather.axis); break;
+    case TSR_OP_TOPK:
+      w_i32(v, &p->topk.k);
+      w_bool(v, &p->topk.largest);
+      w_bool(v, &p->topk.last_index);
+      break;
     case TSR_OP_QUANTIZE_LINEAR:
     case TSR_OP_DEQUANTIZE_LINEAR: w_i32(v, &p->qlinear.axis); break;
     case TSR_OP_QLINEAR_CONV:

@@ -76,6 +76,16 @@ static const op_attrs kAttrs[] = {
     {OX_SPACE_TO_DEPTH, {"blocksize"}},
     {OX_INSTANCE_NORM, {"epsilon"}},
     {OX_GROUP_NORM, {"epsilon", "num_groups", "stash_type"}},
+    {OX_ARG_MAX, {"axis", "keepdims", "select_last_index"}},
+    {OX_ARG_MIN, {"axis", "keepdims", "select_last_index"}},
+    {OX_TOPK, {"axis", "k", "largest", "sorted"}},
+    {OX_CUMSUM, {"exclusive", "reverse"}},
+    {OX_REDUCE_L1, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {OX_REDUCE_L2, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {OX_REDUCE_SUM_SQUARE, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {OX_REDUCE_LOG_SUM, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {OX_REDUCE_LOG_SUM_EXP, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {OX_LP_NORM, {"axis", "p"}},
 };
 
 static tsr_status check_attrs(ox_ctx *c, const ox_node *n) {
@@ -275,7 +285,7 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
   tsr_dtype dt = a->dtype;
   const bool logical = ox_is_logical(n->op);
   if (logical) dt = TSR_DTYPE_U8;
-  if (a->dtype != b->dtype && !(n->op == OX_POW))
+  else if (a->dtype != b->dtype && !(n->op == OX_POW))
     return OX_BAD(c, n, "inputs have different dtypes (%s and %s)", tsr_dtype_name(a->dtype), tsr_dtype_name(b->dtype));
   TSR_TRY(set_out(c, n, 0, dt, nd, shape));
   int64_t fm = 0;
@@ -1499,6 +1509,65 @@ static tsr_status infer_depth_space(ox_ctx *c, ox_node *n) {
   return set_out(c, n, 0, x->dtype, 4, s);
 }
 
+/* ---- ArgMax, ArgMin, TopK, CumSum ---- */
+
+tsr_status ox_topk_params(ox_ctx *c, const ox_node *n, const ox_value *x, ox_topk *t) {
+  int64_t axis = 0, v = 0;
+  memset(t, 0, sizeof(*t));
+  t->largest = n->op != OX_ARG_MIN;
+  t->keep = true;
+  if (x->ndim < 1) return OX_UNSUPPORTED(c, n, "a scalar input");
+  if (n->op == OX_TOPK) {
+    TSR_TRY(ox_attr_int(c, n, "axis", -1, &axis));
+    TSR_TRY(ox_attr_int(c, n, "largest", 1, &v));
+    t->largest = v != 0;
+    if (c->opset < 10) {
+      TSR_TRY(ox_attr_int(c, n, "k", -1, &t->k));
+    } else {
+      const ox_value *kv = ox_in(c, n, 1);
+      if (kv == NULL) return OX_BAD(c, n, "input 'K' is missing");
+      if (!is_const(kv) || ox_numel(kv) != 1) return OX_UNSUPPORTED(c, n, "input 'K' at run time");
+      t->k = ox_get_i64(kv, 0);
+    }
+  } else {
+    TSR_TRY(ox_attr_int(c, n, "axis", 0, &axis));
+    TSR_TRY(ox_attr_int(c, n, "keepdims", 1, &v));
+    t->keep = v != 0;
+    TSR_TRY(ox_attr_int(c, n, "select_last_index", 0, &v));
+    t->last_index = v != 0;
+    t->k = 1;
+  }
+  TSR_TRY(norm_axis(c, n, axis, x->ndim, &t->axis));
+  if (t->k < 1 || t->k > x->shape[t->axis])
+    return t->k == 0 ? OX_UNSUPPORTED(c, n, "k = 0 (an empty result)")
+                     : OX_BAD(c, n, "k = %lld outside [1, %lld]", (long long)t->k, (long long)x->shape[t->axis]);
+  return TSR_OK;
+}
+
+static tsr_status infer_topk(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  ox_topk t;
+  TSR_TRY(ox_topk_params(c, n, x, &t));
+  if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  int64_t s[MAXD];
+  int32_t nd = 0;
+  for (int i = 0; i < x->ndim; ++i) {
+    if (i != t.axis) s[nd++] = x->shape[i];
+    else if (t.keep) s[nd++] = t.k;
+  }
+  if (n->op != OX_TOPK) return set_out(c, n, 0, TSR_DTYPE_I64, nd, s);
+  TSR_TRY(set_out(c, n, 0, x->dtype, nd, s));
+  return set_out(c, n, 1, TSR_DTYPE_I64, nd, s);
+}
+
+tsr_status ox_cumsum_axis(ox_ctx *c, const ox_node *n, const ox_value *x, int32_t *axis) {
+  const ox_value *a = ox_in(c, n, 1);
+  if (a == NULL) return OX_BAD(c, n, "input 'axis' is missing");
+  if (!is_const(a) || ox_numel(a) != 1) return OX_UNSUPPORTED(c, n, "input 'axis' at run time");
+  return norm_axis(c, n, ox_get_i64(a, 0), x->ndim, axis);
+}
+
 /* ---- the pass ---- */
 
 static tsr_status infer_node(ox_ctx *c, ox_node *n) {
@@ -1585,7 +1654,30 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
     case OX_MAX_POOL: case OX_AVERAGE_POOL: case OX_GLOBAL_AVERAGE_POOL: case OX_GLOBAL_MAX_POOL: return infer_pool(c, n);
     case OX_MATMUL: case OX_QLINEAR_MATMUL: return infer_matmul(c, n);
     case OX_GEMM: return infer_gemm(c, n);
-    case OX_REDUCE_MAX: case OX_REDUCE_MEAN: case OX_REDUCE_MIN: case OX_REDUCE_SUM: return infer_reduce(c, n);
+    case OX_REDUCE_MAX: case OX_REDUCE_MEAN: case OX_REDUCE_MIN: case OX_REDUCE_SUM: case OX_REDUCE_L1:
+    case OX_REDUCE_L2: case OX_REDUCE_SUM_SQUARE: case OX_REDUCE_LOG_SUM: case OX_REDUCE_LOG_SUM_EXP:
+      return infer_reduce(c, n);
+    case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return infer_topk(c, n);
+    case OX_CUMSUM: {
+      ox_value *x = NULL;
+      TSR_TRY(need(c, n, 0, &x));
+      int32_t ax = 0;
+      TSR_TRY(ox_cumsum_axis(c, n, x, &ax));
+      if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+      return same_as_input(c, n);
+    }
+    case OX_LP_NORM: {
+      ox_value *x = NULL;
+      TSR_TRY(need(c, n, 0, &x));
+      int64_t pn = 2, axis = -1;
+      int32_t ax = 0;
+      TSR_TRY(ox_attr_int(c, n, "p", 2, &pn));
+      TSR_TRY(ox_attr_int(c, n, "axis", -1, &axis));
+      TSR_TRY(norm_axis(c, n, axis, x->ndim, &ax));
+      if (pn != 1 && pn != 2) return OX_UNSUPPORTED(c, n, "attribute 'p' = %lld (1 or 2)", (long long)pn);
+      if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+      return same_as_input(c, n);
+    }
     case OX_RESIZE: case OX_UPSAMPLE: return infer_resize(c, n);
     case OX_SOFTMAX: {
       ox_value *x = NULL;

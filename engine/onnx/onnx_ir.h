@@ -31,7 +31,9 @@
   X(GREATER_OR_EQUAL, "GreaterOrEqual") X(LESS_OR_EQUAL, "LessOrEqual") X(AND, "And") X(OR, "Or")      \
   X(XOR, "Xor") X(PAD, "Pad") X(TILE, "Tile") X(DEPTH_TO_SPACE, "DepthToSpace")                        \
   X(SPACE_TO_DEPTH, "SpaceToDepth") X(INSTANCE_NORM, "InstanceNormalization")                           \
-  X(GROUP_NORM, "GroupNormalization")
+  X(GROUP_NORM, "GroupNormalization") X(ARG_MAX, "ArgMax") X(ARG_MIN, "ArgMin") X(TOPK, "TopK")                \
+  X(CUMSUM, "CumSum") X(REDUCE_L1, "ReduceL1") X(REDUCE_L2, "ReduceL2") X(REDUCE_SUM_SQUARE, "ReduceSumSquare") \
+  X(REDUCE_LOG_SUM, "ReduceLogSum") X(REDUCE_LOG_SUM_EXP, "ReduceLogSumExp") X(LP_NORM, "LpNormalization")
 
 /* com.microsoft ops. */
 #define OX_MS_OP_LIST(X) X(QLINEAR_ADD, "QLinearAdd") X(QLINEAR_MUL, "QLinearMul")
@@ -177,6 +179,15 @@ TSR_NODISCARD tsr_status ox_resize_sizes(ox_ctx *c, const ox_node *n, const ox_v
  * the constant |value| and |mode| 0 constant, 1 reflect, 2 edge. */
 TSR_NODISCARD tsr_status ox_pad_params(ox_ctx *c, const ox_node *n, const ox_value *x, int64_t *pads, float *value,
                                        int *mode);
+/* ArgMax / ArgMin / TopK: the axis, k, order and keepdims. */
+typedef struct ox_topk {
+  int32_t axis;
+  int64_t k;
+  bool largest, last_index, keep;
+} ox_topk;
+TSR_NODISCARD tsr_status ox_topk_params(ox_ctx *c, const ox_node *n, const ox_value *x, ox_topk *t);
+/* CumSum's axis (a constant input), resolved to [0, ndim). */
+TSR_NODISCARD tsr_status ox_cumsum_axis(ox_ctx *c, const ox_node *n, const ox_value *x, int32_t *axis);
 /* Comparison and logic ops: their output is bool (u8). */
 static inline bool ox_is_logical(ox_op op) {
   return op == OX_EQUAL || op == OX_GREATER || op == OX_LESS || op == OX_GREATER_OR_EQUAL || op == OX_LESS_OR_EQUAL ||

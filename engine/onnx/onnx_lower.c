@@ -2142,6 +2142,222 @@ static tsr_status lower_group_norm(ox_ctx *c, ox_node *n) {
   return emit(c, TSR_OP_BINARY, &p, asrc, 2, yv, n->name);
 }
 
+/* ---- ArgMax, ArgMin, TopK, CumSum, reductions written out, LpNormalization ---- */
+
+/* x's dimensions with |axis| moved last: shape and strides of |t|. */
+static void axis_last(const tsr_tensor *t, int32_t axis, int64_t *s, int64_t *st) {
+  int k = 0;
+  for (int i = 0; i < t->ndim; ++i) {
+    if (i == axis) continue;
+    s[k] = t->shape[i];
+    st[k++] = t->stride[i];
+  }
+  s[k] = t->shape[axis];
+  st[k] = t->stride[axis];
+}
+
+/* One TOPK writing value |v| (f32 values or i64 indices). */
+static tsr_status emit_topk(ox_ctx *c, ox_node *n, int32_t xt, const ox_topk *t, ox_value *v, bool indices) {
+  const char *name = indices ? v->name : n->name;
+  tsr_tensor xd, yd;
+  describe(c, xt, &xd);
+  int64_t s[MAXD], st[MAXD], ys[MAXD], yst[MAXD];
+  axis_last(&xd, t->axis, s, st);
+  int32_t src = 0, yt = 0, dst = 0;
+  char nm[TSR_NAME_MAX];
+  TSR_TRY(view(c, xt, mkname(nm, name, "rows"), xd.ndim, s, st, 0, &src));
+  TSR_TRY(value_out(c, v, &yt));
+  describe(c, yt, &yd);
+  /* y's strides in the same order; without keepdims the reduced axis (k = 1) has none. */
+  int k = 0;
+  for (int i = 0, j = 0; i < xd.ndim; ++i) {
+    if (i == t->axis) {
+      if (t->keep) ++j;
+      continue;
+    }
+    ys[k] = yd.shape[j];
+    yst[k++] = yd.stride[j++];
+  }
+  ys[k] = t->k;
+  yst[k] = t->keep ? yd.stride[t->axis] : (int64_t)tsr_dtype_block_bytes(yd.dtype);
+  TSR_TRY(view(c, yt, mkname(nm, name, "best"), xd.ndim, ys, yst, 0, &dst));
+  tsr_op_params p;
+  init_params(&p);
+  p.topk.k = (int32_t)t->k;
+  p.topk.largest = t->largest;
+  p.topk.last_index = t->last_index;
+  return emit(c, TSR_OP_TOPK, &p, &src, 1, dst, name);
+}
+
+static tsr_status lower_topk(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0);
+  ox_topk t;
+  TSR_TRY(ox_topk_params(c, n, x, &t));
+  if (t.k > INT32_MAX) return OX_UNSUPPORTED(c, n, "k = %lld", (long long)t.k);
+  int32_t xt = 0;
+  TSR_TRY(tid_of(c, x, &xt));
+  for (uint32_t k = 0; k < n->n_out && k < 2; ++k) {
+    ox_value *v = ox_out(c, n, k);
+    if (v == NULL || (v->n_uses == 0 && !v->graph_output)) continue;
+    TSR_TRY(emit_topk(c, n, xt, &t, v, k == 1 || n->op != OX_TOPK));
+  }
+  return TSR_OK;
+}
+
+/* A new internal f32 tensor. */
+static tsr_status tmp_f32(ox_ctx *c, const char *base, const char *what, int32_t nd, const int64_t *s, int32_t *out) {
+  char nm[TSR_NAME_MAX];
+  return new_root(c, mkname(nm, base, what), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, nd, s, NULL, out);
+}
+
+static tsr_status emit_un(ox_ctx *c, int32_t kind, int32_t src, int32_t dst, const char *name) {
+  tsr_op_params p;
+  init_params(&p);
+  p.unary.kind = kind;
+  return emit(c, TSR_OP_UNARY, &p, &src, 1, dst, name);
+}
+
+static tsr_status emit_bin(ox_ctx *c, int32_t kind, int32_t a, int32_t b, int32_t dst, const char *name) {
+  tsr_op_params p;
+  init_params(&p);
+  p.binary.kind = kind;
+  int32_t src[2] = {a, b};
+  return emit(c, TSR_OP_BINARY, &p, src, 2, dst, name);
+}
+
+static tsr_status emit_red(ox_ctx *c, int32_t kind, uint32_t mask, int32_t src, int32_t dst, const char *name) {
+  tsr_op_params p;
+  init_params(&p);
+  p.reduce.kind = kind;
+  p.reduce.axes = mask;
+  return emit(c, TSR_OP_REDUCE, &p, &src, 1, dst, name);
+}
+
+/* ReduceL1, L2, SumSquare, LogSum, LogSumExp as elementwise ops around a
+ * REDUCE (LogSumExp subtracts the maximum first, as ONNX Runtime). */
+static tsr_status lower_reduce_composite(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  uint32_t mask;
+  bool keep;
+  TSR_TRY(ox_reduce_axes(c, n, x, &mask, &keep));
+  int64_t s[MAXD];
+  for (int i = 0; i < x->ndim; ++i) s[i] = (mask & (1u << i)) ? 1 : x->shape[i];
+  const int32_t nd = x->ndim;
+  int32_t xt = 0, out = 0, a = 0, b = 0;
+  TSR_TRY(dense_in(c, x, &xt));
+  TSR_TRY(value_root(c, y, TSR_DTYPE_F32, nd, s, &out));
+  TSR_TRY(bind_value(c, y, out));
+  const char *nm = n->name;
+  switch (n->op) {
+    case OX_REDUCE_L1:
+      TSR_TRY(tmp_f32(c, nm, "abs", nd, x->shape, &a));
+      TSR_TRY(emit_un(c, TSR_UNARY_ABS, xt, a, nm));
+      return emit_red(c, TSR_REDUCE_SUM, mask, a, out, nm);
+    case OX_REDUCE_SUM_SQUARE:
+    case OX_REDUCE_L2:
+      TSR_TRY(tmp_f32(c, nm, "sq", nd, x->shape, &a));
+      TSR_TRY(emit_bin(c, TSR_BINARY_MUL, xt, xt, a, nm));
+      if (n->op == OX_REDUCE_SUM_SQUARE) return emit_red(c, TSR_REDUCE_SUM, mask, a, out, nm);
+      TSR_TRY(tmp_f32(c, nm, "sum", nd, s, &b));
+      TSR_TRY(emit_red(c, TSR_REDUCE_SUM, mask, a, b, nm));
+      return emit_un(c, TSR_UNARY_SQRT, b, out, nm);
+    case OX_REDUCE_LOG_SUM:
+      TSR_TRY(tmp_f32(c, nm, "sum", nd, s, &b));
+      TSR_TRY(emit_red(c, TSR_REDUCE_SUM, mask, xt, b, nm));
+      return emit_un(c, TSR_UNARY_LOG, b, out, nm);
+    default: { /* LogSumExp: log(sum(exp(x - m))) + m */
+      int32_t m = 0, e = 0, l = 0;
+      TSR_TRY(tmp_f32(c, nm, "max", nd, s, &m));
+      TSR_TRY(emit_red(c, TSR_REDUCE_MAX, mask, xt, m, nm));
+      TSR_TRY(tmp_f32(c, nm, "shifted", nd, x->shape, &a));
+      TSR_TRY(emit_bin(c, TSR_BINARY_SUB, xt, m, a, nm));
+      TSR_TRY(tmp_f32(c, nm, "exp", nd, x->shape, &e));
+      TSR_TRY(emit_un(c, TSR_UNARY_EXP, a, e, nm));
+      TSR_TRY(tmp_f32(c, nm, "sum", nd, s, &b));
+      TSR_TRY(emit_red(c, TSR_REDUCE_SUM, mask, e, b, nm));
+      TSR_TRY(tmp_f32(c, nm, "log", nd, s, &l));
+      TSR_TRY(emit_un(c, TSR_UNARY_LOG, b, l, nm));
+      return emit_bin(c, TSR_BINARY_ADD, l, m, out, nm);
+    }
+  }
+}
+
+/* LpNormalization: x / (sum |x|^p)^(1/p) along the axis, p 1 or 2. */
+static tsr_status lower_lp_norm(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int64_t pn = 2, axis = -1;
+  TSR_TRY(ox_attr_int(c, n, "p", 2, &pn));
+  TSR_TRY(ox_attr_int(c, n, "axis", -1, &axis));
+  if (axis < 0) axis += x->ndim;
+  const int32_t nd = x->ndim;
+  int64_t s[MAXD];
+  for (int i = 0; i < nd; ++i) s[i] = i == axis ? 1 : x->shape[i];
+  int32_t xt = 0, a = 0, b = 0, r = 0, out = 0;
+  const char *nm = n->name;
+  TSR_TRY(dense_in(c, x, &xt));
+  TSR_TRY(tmp_f32(c, nm, "abs", nd, x->shape, &a));
+  if (pn == 1) TSR_TRY(emit_un(c, TSR_UNARY_ABS, xt, a, nm));
+  else TSR_TRY(emit_bin(c, TSR_BINARY_MUL, xt, xt, a, nm));
+  TSR_TRY(tmp_f32(c, nm, "sum", nd, s, &b));
+  TSR_TRY(emit_red(c, TSR_REDUCE_SUM, 1u << axis, a, b, nm));
+  if (pn == 2) {
+    TSR_TRY(tmp_f32(c, nm, "norm", nd, s, &r));
+    TSR_TRY(emit_un(c, TSR_UNARY_SQRT, b, r, nm));
+    b = r;
+  }
+  TSR_TRY(value_out(c, y, &out));
+  return emit_bin(c, TSR_BINARY_DIV, xt, b, out, nm);
+}
+
+/* CumSum as a MATMUL of the rows (axis last) with a 0/1 triangle
+ * T[n, k] = 1 where x[k] counts towards y[n] (exclusive, reverse). */
+static tsr_status lower_cumsum(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int32_t axis = 0;
+  int64_t ex = 0, rev = 0;
+  TSR_TRY(ox_cumsum_axis(c, n, x, &axis));
+  TSR_TRY(ox_attr_int(c, n, "exclusive", 0, &ex));
+  TSR_TRY(ox_attr_int(c, n, "reverse", 0, &rev));
+  const int64_t len = x->shape[axis];
+  float *tri = ox_alloc(c, sizeof(float) * (size_t)(len * len));
+  if (tri == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  for (int64_t r = 0; r < len; ++r) {
+    for (int64_t k = 0; k < len; ++k) {
+      bool in = rev ? (ex ? k > r : k >= r) : (ex ? k < r : k <= r);
+      tri[r * len + k] = in ? 1.0f : 0.0f;
+    }
+  }
+  const char *nm = n->name;
+  char buf[TSR_NAME_MAX];
+  int32_t xt = 0, rows = 0, dense = 0, tt = 0, yt = 0, prod = 0, back = 0;
+  TSR_TRY(tid_of(c, x, &xt));
+  tsr_tensor xd;
+  describe(c, xt, &xd);
+  int64_t s[MAXD], st[MAXD];
+  axis_last(&xd, axis, s, st);
+  TSR_TRY(view(c, xt, mkname(buf, nm, "rows"), x->ndim, s, st, 0, &rows));
+  TSR_TRY(contig(c, rows, &dense));
+  const int64_t ts[2] = {len, len};
+  TSR_TRY(new_const(c, mkname(buf, nm, "triangle"), TSR_DTYPE_F32, 2, ts, tri, &tt));
+  tsr_op_params p;
+  init_params(&p);
+  int32_t src[2] = {dense, tt};
+  if (axis == x->ndim - 1) {
+    TSR_TRY(value_out(c, y, &yt));
+    return emit(c, TSR_OP_MATMUL, &p, src, 2, yt, nm);
+  }
+  TSR_TRY(tmp_f32(c, nm, "sums", x->ndim, s, &prod));
+  TSR_TRY(emit(c, TSR_OP_MATMUL, &p, src, 2, prod, nm));
+  /* Back to y's order: y viewed with the axis last. */
+  TSR_TRY(value_out(c, y, &yt));
+  tsr_tensor yd;
+  describe(c, yt, &yd);
+  axis_last(&yd, axis, s, st);
+  TSR_TRY(view(c, yt, mkname(buf, nm, "out"), x->ndim, s, st, 0, &back));
+  init_params(&p);
+  return emit(c, TSR_OP_CONVERT, &p, &prod, 1, back, nm);
+}
+
 /* ---- the pass ---- */
 
 static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
@@ -2167,6 +2383,11 @@ static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
     case OX_PAD: return lower_pad(c, n);
     case OX_DEPTH_TO_SPACE: case OX_SPACE_TO_DEPTH: return lower_depth_space(c, n);
     case OX_INSTANCE_NORM: case OX_GROUP_NORM: return lower_group_norm(c, n);
+    case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return lower_topk(c, n);
+    case OX_CUMSUM: return lower_cumsum(c, n);
+    case OX_LP_NORM: return lower_lp_norm(c, n);
+    case OX_REDUCE_L1: case OX_REDUCE_L2: case OX_REDUCE_SUM_SQUARE: case OX_REDUCE_LOG_SUM: case OX_REDUCE_LOG_SUM_EXP:
+      return lower_reduce_composite(c, n);
     case OX_RELU: case OX_SIGMOID: case OX_TANH: case OX_ERF: case OX_SQRT: case OX_EXP: case OX_NEG: case OX_ABS:
     case OX_LEAKY_RELU: case OX_HARD_SIGMOID: case OX_HARD_SWISH: case OX_CLIP:
       return lower_unary(c, n);

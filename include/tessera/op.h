@@ -36,7 +36,8 @@ extern "C" {
   X(DEQUANTIZE_LINEAR, "dequantize_linear") /* y = (x - zp) * s                           */ \
   X(QLINEAR_CONV, "qlinear_conv")   /* int8 conv with ONNX QLinearConv semantics          */ \
   X(QLINEAR_MATMUL, "qlinear_matmul") /* int8 matmul with ONNX QLinearMatMul semantics    */ \
-  X(QLINEAR_BINARY, "qlinear_binary") /* int8 add/mul with requantization                 */
+  X(QLINEAR_BINARY, "qlinear_binary") /* int8 add/mul with requantization                 */ \
+  X(TOPK, "topk")                 /* k largest / smallest of each row: values or indices  */
 
 typedef enum tsr_op_type {
   TSR_OP_NONE = 0,
@@ -374,6 +375,17 @@ typedef struct tsr_qlinear_op_params {
   int32_t kind; /* tsr_binary_kind for QLINEAR_BINARY */
 } tsr_qlinear_op_params;
 
+/* TOPK. src: x f32 [.., L] (any strides); y [.., k] (any strides), the k
+ * largest (or smallest) of each row in order, best first: their values (f32)
+ * when y is f32, their indices in [0, L) when y is i64. Equal values: the
+ * lower index first, or with |last_index| the higher one (ONNX ArgMax /
+ * ArgMin select_last_index). 1 <= k <= L. NaN inputs: unspecified order. */
+typedef struct tsr_topk_params {
+  int32_t k;
+  bool largest;
+  bool last_index;
+} tsr_topk_params;
+
 typedef union tsr_op_params {
   tsr_matmul_params matmul;
   tsr_norm_params norm;
@@ -393,6 +405,7 @@ typedef union tsr_op_params {
   tsr_gather_params gather;
   tsr_qlinear_params qlinear;
   tsr_qlinear_op_params qop;
+  tsr_topk_params topk;
 } tsr_op_params;
 
 #define TSR_OP_MAX_SRC 10
