@@ -776,10 +776,7 @@ static tsr_status infer_slice(ox_ctx *c, ox_node *n) {
   TSR_TRY(ox_slice_params(c, n, x, &sl));
   TSR_TRY(set_out(c, n, 0, x->dtype, x->ndim, sl.count));
   if (!is_const(x)) {
-    for (int d = 0; d < x->ndim; ++d) {
-      if (sl.step[d] < 0) return OX_UNSUPPORTED(c, n, "negative steps on run-time values");
-    }
-    return TSR_OK;
+    return TSR_OK; /* negative steps: lowered as a view and a GATHER per reversed axis */
   }
   ox_value *y = ox_out(c, n, 0);
   uint8_t *p = make_const(c, n, 0);

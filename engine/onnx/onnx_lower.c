@@ -1457,6 +1457,8 @@ static tsr_status lower_transpose(ox_ctx *c, ox_node *n) {
   return view(c, t, y->name, x->ndim, s, st, 0, &y->tid);
 }
 
+static tsr_status gather_chain_from(ox_ctx *c, ox_node *n, int32_t cur, ox_value *y, int64_t *const *idx);
+
 static tsr_status lower_slice(ox_ctx *c, ox_node *n) {
   ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
   ox_slice sl;
@@ -1465,14 +1467,30 @@ static tsr_status lower_slice(ox_ctx *c, ox_node *n) {
   TSR_TRY(tid_of(c, x, &t));
   tsr_tensor d;
   describe(c, t, &d);
-  int64_t st[MAXD];
+  int64_t st[MAXD], cnt[MAXD], *idx[MAXD] = {0};
   uint64_t off = 0;
+  bool reversed = false;
   for (int i = 0; i < x->ndim; ++i) {
     if (sl.count[i] == 0) return OX_UNSUPPORTED(c, n, "an empty slice");
+    if (sl.step[i] < 0) {
+      /* The whole axis in the view; a GATHER picks start, start + step, ... */
+      reversed = true;
+      idx[i] = ox_alloc(c, sizeof(int64_t) * (size_t)sl.count[i]);
+      if (idx[i] == NULL) return TSR_ERR_OUT_OF_MEMORY;
+      for (int64_t j = 0; j < sl.count[i]; ++j) idx[i][j] = sl.start[i] + j * sl.step[i];
+      cnt[i] = x->shape[i];
+      st[i] = d.stride[i];
+      continue;
+    }
     off += (uint64_t)(sl.start[i] * d.stride[i]);
     st[i] = d.stride[i] * sl.step[i];
+    cnt[i] = sl.count[i];
   }
-  return view(c, t, y->name, x->ndim, sl.count, st, off, &y->tid);
+  if (!reversed) return view(c, t, y->name, x->ndim, sl.count, st, off, &y->tid);
+  int32_t v = 0;
+  char nm[TSR_NAME_MAX];
+  TSR_TRY(view(c, t, mkname(nm, n->name, "fwd"), x->ndim, cnt, st, off, &v));
+  return gather_chain_from(c, n, v, y, idx);
 }
 
 static tsr_status lower_split(ox_ctx *c, ox_node *n) {
@@ -1952,32 +1970,43 @@ static tsr_status lower_where(ox_ctx *c, ox_node *n) {
 
 /* One GATHER per dimension d with idx[d] (NULL: dimension untouched), from
  * |x| to |y|: Tile, and Pad in reflect and edge modes. */
-static tsr_status gather_chain(ox_ctx *c, ox_node *n, ox_value *x, ox_value *y, int64_t *const *idx) {
-  int32_t cur = 0, nd = x->ndim, last = -1;
+static tsr_status gather_chain_from(ox_ctx *c, ox_node *n, int32_t cur, ox_value *y, int64_t *const *idx) {
+  tsr_tensor d;
+  describe(c, cur, &d);
+  int32_t nd = d.ndim, last = -1;
   int64_t s[MAXD];
-  memcpy(s, x->shape, sizeof(s));
-  TSR_TRY(dense_in(c, x, &cur));
-  for (int d = 0; d < nd; ++d) last = idx[d] != NULL ? d : last;
+  memcpy(s, d.shape, sizeof(s));
+  for (int k = 0; k < nd; ++k) last = idx[k] != NULL ? k : last;
   if (last < 0) return bind_value(c, y, cur);
-  for (int d = 0; d <= last; ++d) {
-    if (idx[d] == NULL) continue;
+  TSR_TRY(contig(c, cur, &cur));
+  for (int k = 0; k <= last; ++k) {
+    if (idx[k] == NULL) continue;
     char nm[TSR_NAME_MAX];
-    snprintf(nm, sizeof(nm), "%s:idx%d", n->name, d);
+    snprintf(nm, sizeof(nm), "%s:idx%d", n->name, k);
     int32_t it = 0, dst = 0, src[2];
-    TSR_TRY(new_const(c, nm, TSR_DTYPE_I64, 1, &y->shape[d], idx[d], &it));
-    s[d] = y->shape[d];
-    snprintf(nm, sizeof(nm), "%s:%d", n->name, d);
-    if (d == last) TSR_TRY(value_out(c, y, &dst));
-    else TSR_TRY(new_root(c, nm, TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, nd, s, NULL, &dst));
+    TSR_TRY(new_const(c, nm, TSR_DTYPE_I64, 1, &y->shape[k], idx[k], &it));
+    s[k] = y->shape[k];
+    snprintf(nm, sizeof(nm), "%s:%d", n->name, k);
+    if (k == last) TSR_TRY(value_out(c, y, &dst));
+    else TSR_TRY(new_root(c, nm, TSR_TENSOR_INTERNAL, d.dtype, nd, s, NULL, &dst));
     tsr_op_params p;
     init_params(&p);
-    p.gather.axis = d;
+    p.gather.axis = k;
     src[0] = cur;
     src[1] = it;
     TSR_TRY(emit(c, TSR_OP_GATHER, &p, src, 2, dst, nm));
     cur = dst;
   }
   return TSR_OK;
+}
+
+/* One GATHER per dimension d with idx[d] (NULL: dimension untouched), from
+ * |x| to |y| (same rank): Tile, Pad in reflect and edge modes, Slice with
+ * negative steps. */
+static tsr_status gather_chain(ox_ctx *c, ox_node *n, ox_value *x, ox_value *y, int64_t *const *idx) {
+  int32_t cur = 0;
+  TSR_TRY(tid_of(c, x, &cur));
+  return gather_chain_from(c, n, cur, y, idx);
 }
 
 static tsr_status lower_tile(ox_ctx *c, ox_node *n) {
