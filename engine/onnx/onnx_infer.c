@@ -86,6 +86,7 @@ static const op_attrs kAttrs[] = {
     {OX_REDUCE_LOG_SUM, {"axes", "keepdims", "noop_with_empty_axes"}},
     {OX_REDUCE_LOG_SUM_EXP, {"axes", "keepdims", "noop_with_empty_axes"}},
     {OX_LP_NORM, {"axis", "p"}},
+    {OX_EINSUM, {"equation"}},
 };
 
 static tsr_status check_attrs(ox_ctx *c, const ox_node *n) {
@@ -1565,6 +1566,80 @@ tsr_status ox_cumsum_axis(ox_ctx *c, const ox_node *n, const ox_value *x, int32_
   return norm_axis(c, n, ox_get_i64(a, 0), x->ndim, axis);
 }
 
+/* ---- Einsum ---- */
+
+tsr_status ox_einsum_parse(ox_ctx *c, const ox_node *n, ox_einsum *e) {
+  char eq[128];
+  memset(e, 0, sizeof(*e));
+  TSR_TRY(ox_attr_str(c, n, "equation", "", eq, sizeof(eq)));
+  if (strstr(eq, "...") != NULL) return OX_UNSUPPORTED(c, n, "attribute 'equation' = %s (an ellipsis)", eq);
+  if (n->n_in < 1 || n->n_in > 2) return OX_UNSUPPORTED(c, n, "%u operands (1 or 2)", (unsigned)n->n_in);
+  e->n_in = (int)n->n_in;
+  int op = 0, count[26] = {0};
+  bool arrow = false, seen[2][26] = {{false}};
+  for (const char *p = eq; *p; ++p) {
+    if (*p == ' ') continue;
+    if (*p == ',' && !arrow) {
+      if (++op >= e->n_in) return OX_BAD(c, n, "attribute 'equation' = %s has more operands than inputs", eq);
+      continue;
+    }
+    if (p[0] == '-' && p[1] == '>' && !arrow) {
+      arrow = true;
+      ++p;
+      continue;
+    }
+    int l = (*p >= 'a' && *p <= 'z') ? *p - 'a' : -1;
+    if (l < 0) return OX_UNSUPPORTED(c, n, "attribute 'equation' = %s (letters a-z only)", eq);
+    if (arrow) {
+      if (e->nd_out >= MAXD) return OX_UNSUPPORTED(c, n, "attribute 'equation' = %s (output rank)", eq);
+      e->out[e->nd_out++] = (char)l;
+    } else {
+      if (seen[op][l]) return OX_UNSUPPORTED(c, n, "attribute 'equation' = %s (a repeated index)", eq);
+      if (e->nd[op] >= MAXD) return OX_BAD(c, n, "attribute 'equation' = %s: operand %d rank", eq, op);
+      seen[op][l] = true;
+      count[l]++;
+      e->in[op][e->nd[op]++] = (char)l;
+    }
+  }
+  if (op + 1 != e->n_in) return OX_BAD(c, n, "attribute 'equation' = %s names %d operands", eq, op + 1);
+  if (!arrow) { /* implicit output: letters seen once, in alphabetical order */
+    for (int l = 0; l < 26; ++l) {
+      if (count[l] == 1) {
+        if (e->nd_out >= MAXD) return OX_UNSUPPORTED(c, n, "attribute 'equation' = %s (output rank)", eq);
+        e->out[e->nd_out++] = (char)l;
+      }
+    }
+  }
+  for (int k = 0; k < e->n_in; ++k) {
+    const ox_value *x = ox_in(c, n, (uint32_t)k);
+    if (x == NULL || x->ndim != e->nd[k])
+      return OX_BAD(c, n, "attribute 'equation' = %s: operand %d has rank %d", eq, k, x ? (int)x->ndim : -1);
+    for (int i = 0; i < x->ndim; ++i) {
+      int64_t *sz = &e->size[(int)e->in[k][i]];
+      if (*sz > 1 && x->shape[i] > 1 && *sz != x->shape[i])
+        return OX_BAD(c, n, "index %c has extents %lld and %lld", 'a' + e->in[k][i], (long long)*sz, (long long)x->shape[i]);
+      if (x->shape[i] > *sz) *sz = x->shape[i];
+    }
+  }
+  for (int i = 0; i < e->nd_out; ++i) {
+    if (count[(int)e->out[i]] == 0) return OX_BAD(c, n, "output index %c is in no operand", 'a' + e->out[i]);
+  }
+  return TSR_OK;
+}
+
+static tsr_status infer_einsum(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  for (uint32_t i = 0; i < n->n_in; ++i) TSR_TRY(need(c, n, i, &x));
+  ox_einsum e;
+  TSR_TRY(ox_einsum_parse(c, n, &e));
+  for (uint32_t i = 0; i < n->n_in; ++i) {
+    if (ox_in(c, n, i)->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(ox_in(c, n, i)->dtype));
+  }
+  int64_t s[MAXD];
+  for (int i = 0; i < e.nd_out; ++i) s[i] = e.size[(int)e.out[i]];
+  return set_out(c, n, 0, TSR_DTYPE_F32, e.nd_out, s);
+}
+
 /* ---- the pass ---- */
 
 static tsr_status infer_node(ox_ctx *c, ox_node *n) {
@@ -1655,6 +1730,7 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
     case OX_REDUCE_L2: case OX_REDUCE_SUM_SQUARE: case OX_REDUCE_LOG_SUM: case OX_REDUCE_LOG_SUM_EXP:
       return infer_reduce(c, n);
     case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return infer_topk(c, n);
+    case OX_EINSUM: return infer_einsum(c, n);
     case OX_CUMSUM: {
       ox_value *x = NULL;
       TSR_TRY(need(c, n, 0, &x));

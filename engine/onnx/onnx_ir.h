@@ -33,7 +33,8 @@
   X(SPACE_TO_DEPTH, "SpaceToDepth") X(INSTANCE_NORM, "InstanceNormalization")                           \
   X(GROUP_NORM, "GroupNormalization") X(ARG_MAX, "ArgMax") X(ARG_MIN, "ArgMin") X(TOPK, "TopK")                \
   X(CUMSUM, "CumSum") X(REDUCE_L1, "ReduceL1") X(REDUCE_L2, "ReduceL2") X(REDUCE_SUM_SQUARE, "ReduceSumSquare") \
-  X(REDUCE_LOG_SUM, "ReduceLogSum") X(REDUCE_LOG_SUM_EXP, "ReduceLogSumExp") X(LP_NORM, "LpNormalization")
+  X(REDUCE_LOG_SUM, "ReduceLogSum") X(REDUCE_LOG_SUM_EXP, "ReduceLogSumExp") X(LP_NORM, "LpNormalization")       \
+  X(EINSUM, "Einsum")
 
 /* com.microsoft ops. */
 #define OX_MS_OP_LIST(X) X(QLINEAR_ADD, "QLinearAdd") X(QLINEAR_MUL, "QLinearMul")
@@ -188,6 +189,17 @@ typedef struct ox_topk {
 TSR_NODISCARD tsr_status ox_topk_params(ox_ctx *c, const ox_node *n, const ox_value *x, ox_topk *t);
 /* CumSum's axis (a constant input), resolved to [0, ndim). */
 TSR_NODISCARD tsr_status ox_cumsum_axis(ox_ctx *c, const ox_node *n, const ox_value *x, int32_t *axis);
+/* Einsum: the letters of each operand and of the output, and each letter's
+ * extent (the largest over the operands: 1 broadcasts). */
+typedef struct ox_einsum {
+  int n_in;
+  int nd[2], nd_out;
+  char in[2][TSR_MAX_DIMS], out[TSR_MAX_DIMS];
+  int64_t size[26];
+} ox_einsum;
+/* Parses the 'equation' of Einsum node |n| (one or two operands, no
+ * ellipsis, no repeated letter within an operand). */
+TSR_NODISCARD tsr_status ox_einsum_parse(ox_ctx *c, const ox_node *n, ox_einsum *e);
 /* Comparison and logic ops: their output is bool (u8). */
 static inline bool ox_is_logical(ox_op op) {
   return op == OX_EQUAL || op == OX_GREATER || op == OX_LESS || op == OX_GREATER_OR_EQUAL || op == OX_LESS_OR_EQUAL ||

@@ -2387,6 +2387,131 @@ static tsr_status lower_cumsum(ox_ctx *c, ox_node *n) {
   return emit(c, TSR_OP_CONVERT, &p, &prod, 1, back, nm);
 }
 
+/* ---- Einsum ---- */
+
+static int letter_at(const char *ls, int n, char l) {
+  for (int i = 0; i < n; ++i) {
+    if (ls[i] == l) return i;
+  }
+  return -1;
+}
+
+/* |t| (an operand with letters |ls|) viewed in the order |order|. */
+static tsr_status einsum_view(ox_ctx *c, int32_t t, const char *ls, const char *order, int n, const char *name,
+                              int32_t *out) {
+  tsr_tensor d;
+  describe(c, t, &d);
+  int64_t s[MAXD], st[MAXD];
+  for (int i = 0; i < n; ++i) {
+    int j = letter_at(ls, d.ndim, order[i]);
+    s[i] = d.shape[j];
+    st[i] = d.stride[j];
+  }
+  return view(c, t, name, n, s, st, 0, out);
+}
+
+/* One operand: a transpose (a view). Two: a MATMUL of A [batch, M, K] and
+ * B [batch, N, K] (letters grouped; each group's extents multiplied), whose
+ * result is copied into the output order when that differs. */
+static tsr_status lower_einsum(ox_ctx *c, ox_node *n) {
+  ox_value *y = ox_out(c, n, 0);
+  ox_einsum e;
+  TSR_TRY(ox_einsum_parse(c, n, &e));
+  char nm[TSR_NAME_MAX];
+  if (e.n_in == 1) {
+    if (e.nd_out != e.nd[0]) return OX_UNSUPPORTED(c, n, "a one-operand equation that sums (a reduction)");
+    int32_t t = 0;
+    TSR_TRY(tid_of(c, ox_in(c, n, 0), &t));
+    int32_t v = 0;
+    TSR_TRY(einsum_view(c, t, e.in[0], e.out, e.nd_out, mkname(nm, n->name, "perm"), &v));
+    return bind_value(c, y, v);
+  }
+  char bt[MAXD], m[MAXD], nn[MAXD], k[MAXD];
+  int nb = 0, nm_ = 0, nn_ = 0, nk = 0;
+  for (int i = 0; i < e.nd_out; ++i) {
+    char l = e.out[i];
+    bool ia = letter_at(e.in[0], e.nd[0], l) >= 0, ib = letter_at(e.in[1], e.nd[1], l) >= 0;
+    if (ia && ib) bt[nb++] = l;
+    else if (ia) m[nm_++] = l;
+    else nn[nn_++] = l;
+  }
+  for (int i = 0; i < e.nd[0]; ++i) {
+    char l = e.in[0][i];
+    if (letter_at(e.out, e.nd_out, l) >= 0) continue;
+    if (letter_at(e.in[1], e.nd[1], l) < 0) return OX_UNSUPPORTED(c, n, "index %c summed within one operand", 'a' + l);
+    k[nk++] = l;
+  }
+  for (int i = 0; i < e.nd[1]; ++i) {
+    char l = e.in[1][i];
+    if (letter_at(e.out, e.nd_out, l) < 0 && letter_at(e.in[0], e.nd[0], l) < 0)
+      return OX_UNSUPPORTED(c, n, "index %c summed within one operand", 'a' + l);
+  }
+  if (nb + 2 > MAXD) return OX_UNSUPPORTED(c, n, "%d batch indices", nb);
+  int64_t msz = 1, nsz = 1, ksz = 1;
+  for (int i = 0; i < nm_; ++i) msz *= e.size[(int)m[i]];
+  for (int i = 0; i < nn_; ++i) nsz *= e.size[(int)nn[i]];
+  for (int i = 0; i < nk; ++i) ksz *= e.size[(int)k[i]];
+  /* Operands as [batch.., M, K] and [batch.., N, K]. */
+  int32_t op[2];
+  for (int w = 0; w < 2; ++w) {
+    char order[2 * MAXD];
+    int no = 0;
+    for (int i = 0; i < nb; ++i) order[no++] = bt[i];
+    const char *g = w ? nn : m;
+    for (int i = 0; i < (w ? nn_ : nm_); ++i) order[no++] = g[i];
+    for (int i = 0; i < nk; ++i) order[no++] = k[i];
+    ox_value *x = ox_in(c, n, (uint32_t)w);
+    int32_t t = 0, v = 0, d = 0;
+    TSR_TRY(tid_of(c, x, &t));
+    snprintf(nm, sizeof(nm), "%s:op%d", n->name, w);
+    TSR_TRY(einsum_view(c, t, e.in[w], order, no, nm, &v));
+    TSR_TRY(contig(c, v, &d));
+    tsr_tensor dd;
+    describe(c, d, &dd);
+    int64_t s[MAXD];
+    for (int i = 0; i < nb; ++i) s[i] = dd.shape[i];
+    s[nb] = w ? nsz : msz;
+    s[nb + 1] = ksz;
+    TSR_TRY(view(c, d, nm, nb + 2, s, NULL, 0, &op[w]));
+  }
+  tsr_tensor ad, bd;
+  describe(c, op[0], &ad);
+  describe(c, op[1], &bd);
+  int64_t ps[MAXD];
+  for (int i = 0; i < nb; ++i) {
+    if (ad.shape[i] != bd.shape[i] && ad.shape[i] == 1)
+      return OX_UNSUPPORTED(c, n, "batch index %c broadcast from the first operand", 'a' + bt[i]);
+    ps[i] = ad.shape[i];
+  }
+  ps[nb] = msz;
+  ps[nb + 1] = nsz;
+  /* The output in product order (batch, m, n): y itself when that is its order. */
+  char porder[MAXD];
+  int np = 0;
+  for (int i = 0; i < nb; ++i) porder[np++] = bt[i];
+  for (int i = 0; i < nm_; ++i) porder[np++] = m[i];
+  for (int i = 0; i < nn_; ++i) porder[np++] = nn[i];
+  bool direct = memcmp(porder, e.out, (size_t)np) == 0;
+  int32_t yt = 0, prod = 0;
+  TSR_TRY(value_out(c, y, &yt));
+  tsr_op_params p;
+  init_params(&p);
+  if (direct) {
+    TSR_TRY(view(c, yt, mkname(nm, n->name, "mm"), nb + 2, ps, NULL, 0, &prod));
+    return emit(c, TSR_OP_MATMUL, &p, op, 2, prod, n->name);
+  }
+  TSR_TRY(tmp_f32(c, n->name, "mm", nb + 2, ps, &prod));
+  TSR_TRY(emit(c, TSR_OP_MATMUL, &p, op, 2, prod, n->name));
+  /* prod viewed with one dimension per letter, copied into y's order. */
+  int64_t ls[MAXD];
+  for (int i = 0; i < np; ++i) ls[i] = i < nb ? ps[i] : e.size[(int)porder[i]];
+  int32_t pl = 0, yl = 0;
+  TSR_TRY(view(c, prod, mkname(nm, n->name, "letters"), np, ls, NULL, 0, &pl));
+  TSR_TRY(einsum_view(c, yt, e.out, porder, np, mkname(nm, n->name, "out"), &yl));
+  init_params(&p);
+  return emit(c, TSR_OP_CONVERT, &p, &pl, 1, yl, n->name);
+}
+
 /* ---- the pass ---- */
 
 static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
@@ -2414,6 +2539,7 @@ static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
     case OX_INSTANCE_NORM: case OX_GROUP_NORM: return lower_group_norm(c, n);
     case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return lower_topk(c, n);
     case OX_CUMSUM: return lower_cumsum(c, n);
+    case OX_EINSUM: return lower_einsum(c, n);
     case OX_LP_NORM: return lower_lp_norm(c, n);
     case OX_REDUCE_L1: case OX_REDUCE_L2: case OX_REDUCE_SUM_SQUARE: case OX_REDUCE_LOG_SUM: case OX_REDUCE_LOG_SUM_EXP:
       return lower_reduce_composite(c, n);
