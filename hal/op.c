@@ -595,6 +595,23 @@ static tsr_status validate_topk(const tsr_op *op, tsr_error *err) {
   return TSR_OK;
 }
 
+static tsr_status validate_grid_sample(const tsr_op *op, tsr_error *err) {
+  TSR_TRY(need_src(op, 2, 2, err));
+  const tsr_tensor *x = &op->src[0], *g = &op->src[1], *y = &op->dst;
+  TSR_TRY(need_dtype(op, x, "x", x->dtype == TSR_DTYPE_F32, err));
+  TSR_TRY(need_dtype(op, g, "grid", g->dtype == TSR_DTYPE_F32, err));
+  TSR_TRY(need_dtype(op, y, "destination", y->dtype == TSR_DTYPE_F32, err));
+  if (x->ndim != 4 || g->ndim != 4 || y->ndim != 4 || g->shape[3] != 2 || g->shape[0] != x->shape[0] ||
+      y->shape[0] != x->shape[0] || y->shape[1] != x->shape[1] || y->shape[2] != g->shape[1] ||
+      y->shape[3] != g->shape[2])
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: expected x [N,C,H,W], grid [N,OH,OW,2], destination [N,C,OH,OW]", OPNAME(op));
+  const tsr_grid_sample_params *p = &op->p.grid_sample;
+  if (p->mode < TSR_GRID_BILINEAR || p->mode > TSR_GRID_BICUBIC || p->padding < TSR_GRID_ZEROS ||
+      p->padding > TSR_GRID_REFLECTION)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: mode %d / padding %d", OPNAME(op), (int)p->mode, (int)p->padding);
+  return TSR_OK;
+}
+
 /* scale / zero point of QUANTIZE_LINEAR and DEQUANTIZE_LINEAR. */
 static tsr_status check_qparams(const tsr_op *op, const tsr_tensor *x, tsr_dtype zp_dtype, tsr_error *err) {
   const tsr_tensor *scale = &op->src[1];
@@ -728,6 +745,7 @@ tsr_status tsr_op_validate(const tsr_op *op, tsr_error *err) {
     case TSR_OP_QLINEAR_MATMUL: return validate_qlinear_matmul(op, err);
     case TSR_OP_QLINEAR_BINARY: return validate_qlinear_binary(op, err);
     case TSR_OP_TOPK: return validate_topk(op, err);
+    case TSR_OP_GRID_SAMPLE: return validate_grid_sample(op, err);
     default: break;
   }
   if ((unsigned)op->type < TSR_OP_COUNT && op->type != TSR_OP_NONE)

@@ -15,4 +15,5 @@
 #include "reduce/reduce.h"
 #include "resize/resize.h"
 #include "topk/topk.h"
+#include "grid_sample/grid_sample.h"
 #endif

@@ -209,6 +209,11 @@ static bool walk_params(tsr_op_type type, tsr_op_params *p, pwalk *v) {
       w_bool(v, &p->topk.largest);
       w_bool(v, &p->topk.last_index);
       break;
+    case TSR_OP_GRID_SAMPLE:
+      w_i32(v, &p->grid_sample.mode);
+      w_i32(v, &p->grid_sample.padding);
+      w_bool(v, &p->grid_sample.align_corners);
+      break;
     case TSR_OP_QUANTIZE_LINEAR:
     case TSR_OP_DEQUANTIZE_LINEAR: w_i32(v, &p->qlinear.axis); break;
     case TSR_OP_QLINEAR_CONV:

@@ -87,6 +87,7 @@ static const op_attrs kAttrs[] = {
     {OX_REDUCE_LOG_SUM_EXP, {"axes", "keepdims", "noop_with_empty_axes"}},
     {OX_LP_NORM, {"axis", "p"}},
     {OX_EINSUM, {"equation"}},
+    {OX_GRID_SAMPLE, {"mode", "padding_mode", "align_corners"}},
 };
 
 static tsr_status check_attrs(ox_ctx *c, const ox_node *n) {
@@ -1731,6 +1732,16 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
       return infer_reduce(c, n);
     case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return infer_topk(c, n);
     case OX_EINSUM: return infer_einsum(c, n);
+    case OX_GRID_SAMPLE: {
+      ox_value *x = NULL, *g = NULL;
+      TSR_TRY(need(c, n, 0, &x));
+      TSR_TRY(need(c, n, 1, &g));
+      if (x->ndim != 4) return OX_UNSUPPORTED(c, n, "input rank %d (4-D NCHW only)", (int)x->ndim);
+      if (x->dtype != TSR_DTYPE_F32 || g->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "non-f32 input or grid");
+      if (g->ndim != 4 || g->shape[0] != x->shape[0] || g->shape[3] != 2) return OX_BAD(c, n, "grid must be [N, OH, OW, 2]");
+      int64_t s[4] = {x->shape[0], x->shape[1], g->shape[1], g->shape[2]};
+      return set_out(c, n, 0, TSR_DTYPE_F32, 4, s);
+    }
     case OX_CUMSUM: {
       ox_value *x = NULL;
       TSR_TRY(need(c, n, 0, &x));

@@ -2387,6 +2387,33 @@ static tsr_status lower_cumsum(ox_ctx *c, ox_node *n) {
   return emit(c, TSR_OP_CONVERT, &p, &prod, 1, back, nm);
 }
 
+/* ---- GridSample ---- */
+
+static tsr_status lower_grid_sample(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *g = ox_in(c, n, 1), *y = ox_out(c, n, 0);
+  char mode[16], pad[16];
+  int64_t ac = 0;
+  TSR_TRY(ox_attr_str(c, n, "mode", c->opset >= 20 ? "linear" : "bilinear", mode, sizeof(mode)));
+  TSR_TRY(ox_attr_str(c, n, "padding_mode", "zeros", pad, sizeof(pad)));
+  TSR_TRY(ox_attr_int(c, n, "align_corners", 0, &ac));
+  tsr_op_params p;
+  init_params(&p);
+  if (strcmp(mode, "bilinear") == 0 || strcmp(mode, "linear") == 0) p.grid_sample.mode = TSR_GRID_BILINEAR;
+  else if (strcmp(mode, "nearest") == 0) p.grid_sample.mode = TSR_GRID_NEAREST;
+  else if (strcmp(mode, "bicubic") == 0 || strcmp(mode, "cubic") == 0) p.grid_sample.mode = TSR_GRID_BICUBIC;
+  else return OX_UNSUPPORTED(c, n, "attribute 'mode' = %s", mode);
+  if (strcmp(pad, "zeros") == 0) p.grid_sample.padding = TSR_GRID_ZEROS;
+  else if (strcmp(pad, "border") == 0) p.grid_sample.padding = TSR_GRID_BORDER;
+  else if (strcmp(pad, "reflection") == 0) p.grid_sample.padding = TSR_GRID_REFLECTION;
+  else return OX_UNSUPPORTED(c, n, "attribute 'padding_mode' = %s", pad);
+  p.grid_sample.align_corners = ac != 0;
+  int32_t src[2], dst = 0;
+  TSR_TRY(tid_of(c, x, &src[0]));
+  TSR_TRY(tid_of(c, g, &src[1]));
+  TSR_TRY(value_out(c, y, &dst));
+  return emit(c, TSR_OP_GRID_SAMPLE, &p, src, 2, dst, n->name);
+}
+
 /* ---- Einsum ---- */
 
 static int letter_at(const char *ls, int n, char l) {
@@ -2540,6 +2567,7 @@ static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
     case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return lower_topk(c, n);
     case OX_CUMSUM: return lower_cumsum(c, n);
     case OX_EINSUM: return lower_einsum(c, n);
+    case OX_GRID_SAMPLE: return lower_grid_sample(c, n);
     case OX_LP_NORM: return lower_lp_norm(c, n);
     case OX_REDUCE_L1: case OX_REDUCE_L2: case OX_REDUCE_SUM_SQUARE: case OX_REDUCE_LOG_SUM: case OX_REDUCE_LOG_SUM_EXP:
       return lower_reduce_composite(c, n);

@@ -37,7 +37,8 @@ extern "C" {
   X(QLINEAR_CONV, "qlinear_conv")   /* int8 conv with ONNX QLinearConv semantics          */ \
   X(QLINEAR_MATMUL, "qlinear_matmul") /* int8 matmul with ONNX QLinearMatMul semantics    */ \
   X(QLINEAR_BINARY, "qlinear_binary") /* int8 add/mul with requantization                 */ \
-  X(TOPK, "topk")                 /* k largest / smallest of each row: values or indices  */
+  X(TOPK, "topk")                 /* k largest / smallest of each row: values or indices  */ \
+  X(GRID_SAMPLE, "grid_sample")   /* NCHW sampling at normalized grid points (ONNX)       */
 
 typedef enum tsr_op_type {
   TSR_OP_NONE = 0,
@@ -386,6 +387,23 @@ typedef struct tsr_topk_params {
   bool last_index;
 } tsr_topk_params;
 
+/* GRID_SAMPLE. src: x f32 [N, C, H, W], grid f32 [N, OH, OW, 2] (x, y in
+ * [-1, 1]); y f32 [N, C, OH, OW]; any strides. ONNX GridSample (opset 16+)
+ * as ONNX Runtime computes it, in f32: a grid value g maps to the pixel
+ * coordinate ((g + 1) / 2) * (L - 1) with |align_corners|, else
+ * ((g + 1) * L - 1) / 2. BILINEAR weights the 4 pixels around it, NEAREST
+ * takes the pixel at the coordinate rounded half to even, BICUBIC the 4x4
+ * around it (cubic coefficient -0.75). A pixel outside the image reads 0
+ * (ZEROS), the nearest edge pixel (BORDER), or its reflection in
+ * [-0.5, L - 0.5] ([0, L - 1] with align_corners) (REFLECTION). */
+typedef enum tsr_grid_mode { TSR_GRID_BILINEAR = 0, TSR_GRID_NEAREST, TSR_GRID_BICUBIC } tsr_grid_mode;
+typedef enum tsr_grid_padding { TSR_GRID_ZEROS = 0, TSR_GRID_BORDER, TSR_GRID_REFLECTION } tsr_grid_padding;
+typedef struct tsr_grid_sample_params {
+  int32_t mode;    /* tsr_grid_mode */
+  int32_t padding; /* tsr_grid_padding */
+  bool align_corners;
+} tsr_grid_sample_params;
+
 typedef union tsr_op_params {
   tsr_matmul_params matmul;
   tsr_norm_params norm;
@@ -406,6 +424,7 @@ typedef union tsr_op_params {
   tsr_qlinear_params qlinear;
   tsr_qlinear_op_params qop;
   tsr_topk_params topk;
+  tsr_grid_sample_params grid_sample;
 } tsr_op_params;
 
 #define TSR_OP_MAX_SRC 10
