@@ -516,9 +516,9 @@ static tsr_status validate_resize(const tsr_op *op, tsr_error *err) {
   }
   if (y->shape[0] != x->shape[0] || y->shape[1] != x->shape[1])
     FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: N and C must not change", OPNAME(op));
-  if (p->mode != TSR_RESIZE_NEAREST && p->mode != TSR_RESIZE_LINEAR)
+  if (p->mode != TSR_RESIZE_NEAREST && p->mode != TSR_RESIZE_LINEAR && p->mode != TSR_RESIZE_CUBIC)
     FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: unknown resize mode %d", OPNAME(op), (int)p->mode);
-  if (p->coord < TSR_RESIZE_HALF_PIXEL || p->coord > TSR_RESIZE_PYTORCH_HALF_PIXEL)
+  if (p->coord < TSR_RESIZE_HALF_PIXEL || p->coord > TSR_RESIZE_TF_HALF_PIXEL_FOR_NN)
     FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: unknown coordinate mode %d", OPNAME(op), (int)p->coord);
   if (p->mode == TSR_RESIZE_NEAREST && (p->nearest < TSR_NEAREST_ROUND_PREFER_FLOOR || p->nearest > TSR_NEAREST_CEIL))
     FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: unknown nearest mode %d", OPNAME(op), (int)p->nearest);

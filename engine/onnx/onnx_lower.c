@@ -1384,11 +1384,22 @@ static tsr_status lower_resize(ox_ctx *c, ox_node *n) {
   init_params(&p);
   if (strcmp(mode, "nearest") == 0) p.resize.mode = TSR_RESIZE_NEAREST;
   else if (strcmp(mode, "linear") == 0 || strcmp(mode, "bilinear") == 0) p.resize.mode = TSR_RESIZE_LINEAR;
+  else if (strcmp(mode, "cubic") == 0 && !legacy) p.resize.mode = TSR_RESIZE_CUBIC;
   else return OX_UNSUPPORTED(c, n, "attribute 'mode' = %s", mode);
+  if (p.resize.mode == TSR_RESIZE_CUBIC) {
+    float a = -0.75f;
+    int64_t ex = 0;
+    TSR_TRY(ox_attr_float(c, n, "cubic_coeff_a", -0.75f, &a));
+    TSR_TRY(ox_attr_int(c, n, "exclude_outside", 0, &ex));
+    if (a != -0.75f) return OX_UNSUPPORTED(c, n, "attribute 'cubic_coeff_a' = %g (only -0.75)", (double)a);
+    if (ex != 0) return OX_UNSUPPORTED(c, n, "attribute 'exclude_outside' = %lld", (long long)ex);
+  }
   if (strcmp(coord, "half_pixel") == 0) p.resize.coord = TSR_RESIZE_HALF_PIXEL;
   else if (strcmp(coord, "asymmetric") == 0) p.resize.coord = TSR_RESIZE_ASYMMETRIC;
   else if (strcmp(coord, "align_corners") == 0) p.resize.coord = TSR_RESIZE_ALIGN_CORNERS;
   else if (strcmp(coord, "pytorch_half_pixel") == 0) p.resize.coord = TSR_RESIZE_PYTORCH_HALF_PIXEL;
+  else if (strcmp(coord, "half_pixel_symmetric") == 0) p.resize.coord = TSR_RESIZE_HALF_PIXEL_SYMMETRIC;
+  else if (strcmp(coord, "tf_half_pixel_for_nn") == 0) p.resize.coord = TSR_RESIZE_TF_HALF_PIXEL_FOR_NN;
   else return OX_UNSUPPORTED(c, n, "attribute 'coordinate_transformation_mode' = %s", coord);
   if (strcmp(nearest, "round_prefer_floor") == 0) p.resize.nearest = TSR_NEAREST_ROUND_PREFER_FLOOR;
   else if (strcmp(nearest, "round_prefer_ceil") == 0) p.resize.nearest = TSR_NEAREST_ROUND_PREFER_CEIL;

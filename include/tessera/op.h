@@ -135,6 +135,7 @@ typedef enum tsr_reduce_kind {
 typedef enum tsr_resize_mode {
   TSR_RESIZE_NEAREST = 0,
   TSR_RESIZE_LINEAR,
+  TSR_RESIZE_CUBIC, /* bicubic, a = -0.75, edge pixels repeated (ONNX exclude_outside 0) */
 } tsr_resize_mode;
 
 typedef enum tsr_resize_coord {
@@ -142,6 +143,8 @@ typedef enum tsr_resize_coord {
   TSR_RESIZE_ASYMMETRIC,
   TSR_RESIZE_ALIGN_CORNERS,
   TSR_RESIZE_PYTORCH_HALF_PIXEL,
+  TSR_RESIZE_HALF_PIXEL_SYMMETRIC,
+  TSR_RESIZE_TF_HALF_PIXEL_FOR_NN,
 } tsr_resize_coord;
 
 typedef enum tsr_resize_nearest {
@@ -308,12 +311,17 @@ typedef struct tsr_pool2d_params {
  *   ASYMMETRIC:          o / s
  *   ALIGN_CORNERS:       o * (L - 1) / (OL - 1)   (0 when OL == 1)
  *   PYTORCH_HALF_PIXEL:  OL > 1 ? (o + 0.5) / s - 0.5 : 0
+ *   HALF_PIXEL_SYMMETRIC: L / 2 * (1 - OL / (s L)) + (o + 0.5) / s - 0.5
+ *   TF_HALF_PIXEL_FOR_NN: (o + 0.5) / s
  * computed in f32 by tsr_resize_coord_f32 (kernels/resize/resize.h).
  * NEAREST rounds it with |nearest| (round_prefer_floor rounds halves down,
  * round_prefer_ceil up) and clamps to [0, L - 1]. LINEAR clamps the
  * coordinate to [0, L - 1] and interpolates bilinearly between floor and
- * floor + 1 (ONNX Runtime's rule). Cubic, exclude_outside, extrapolation and
- * tf_crop_and_resize are not supported (the importer refuses them). */
+ * floor + 1 (ONNX Runtime's rule). CUBIC weights the 4 x 4 pixels around
+ * the coordinate with ONNX Runtime's cubic coefficients (a = -0.75), taps
+ * outside the image clamped to the edge. Other cubic coefficients,
+ * exclude_outside, extrapolation and tf_crop_and_resize are not supported (the
+ * importer refuses them). */
 typedef struct tsr_resize_params {
   int32_t mode;     /* tsr_resize_mode */
   int32_t coord;    /* tsr_resize_coord */
