@@ -595,6 +595,50 @@ static tsr_status validate_topk(const tsr_op *op, tsr_error *err) {
   return TSR_OK;
 }
 
+static tsr_status need_index(const tsr_op *op, const tsr_tensor *t, tsr_error *err) {
+  return need_dtype(op, t, "indices", t->dtype == TSR_DTYPE_I32 || t->dtype == TSR_DTYPE_I64, err);
+}
+
+static tsr_status validate_gather_more(const tsr_op *op, tsr_error *err) {
+  const bool scatter = op->type == TSR_OP_SCATTER_ND;
+  TSR_TRY(need_src(op, scatter ? 3 : 2, scatter ? 3 : 2, err));
+  const tsr_tensor *x = &op->src[0], *ix = &op->src[1], *y = &op->dst;
+  TSR_TRY(need_dtype(op, x, "x", is_plain(x->dtype), err));
+  TSR_TRY(need_index(op, ix, err));
+  if (y->dtype != x->dtype)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: destination must be %s like x", OPNAME(op), tsr_dtype_name(x->dtype));
+  if (op->type == TSR_OP_GATHER_ELEMENTS) {
+    const int axis = op->p.gather.axis;
+    if (x->ndim < 1 || axis < 0 || axis >= x->ndim || ix->ndim != x->ndim || y->ndim != x->ndim)
+      FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: x, indices and destination must share a rank, axis %d", OPNAME(op), axis);
+    for (int i = 0; i < x->ndim; ++i) {
+      if (y->shape[i] != ix->shape[i] || (i != axis && ix->shape[i] > x->shape[i]))
+        FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: dimension %d of indices / destination", OPNAME(op), i);
+    }
+    return TSR_OK;
+  }
+  const int64_t m = ix->ndim >= 1 ? ix->shape[ix->ndim - 1] : 0;
+  if (ix->ndim < 1 || m < 1 || m > x->ndim)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: indices [.., m] with 1 <= m <= rank(x)", OPNAME(op));
+  const tsr_tensor *u = scatter ? &op->src[2] : y; /* the [indices.., slab..] tensor */
+  if (scatter) {
+    if (u->dtype != x->dtype) FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: updates must be %s", OPNAME(op), tsr_dtype_name(x->dtype));
+    if (y->ndim != x->ndim) FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: destination must have data's shape", OPNAME(op));
+    for (int i = 0; i < x->ndim; ++i) {
+      if (y->shape[i] != x->shape[i]) FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: destination must have data's shape", OPNAME(op));
+    }
+  }
+  if (u->ndim != ix->ndim - 1 + x->ndim - m)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: %s rank %d", OPNAME(op), scatter ? "updates" : "destination", (int)u->ndim);
+  for (int i = 0; i < u->ndim; ++i) {
+    int64_t e = i < ix->ndim - 1 ? ix->shape[i] : x->shape[m + i - (ix->ndim - 1)];
+    if (u->shape[i] != e)
+      FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: %s dimension %d is %lld, expected %lld", OPNAME(op),
+           scatter ? "updates" : "destination", i, (long long)u->shape[i], (long long)e);
+  }
+  return TSR_OK;
+}
+
 static tsr_status validate_grid_sample(const tsr_op *op, tsr_error *err) {
   TSR_TRY(need_src(op, 2, 2, err));
   const tsr_tensor *x = &op->src[0], *g = &op->src[1], *y = &op->dst;
@@ -746,6 +790,9 @@ tsr_status tsr_op_validate(const tsr_op *op, tsr_error *err) {
     case TSR_OP_QLINEAR_BINARY: return validate_qlinear_binary(op, err);
     case TSR_OP_TOPK: return validate_topk(op, err);
     case TSR_OP_GRID_SAMPLE: return validate_grid_sample(op, err);
+    case TSR_OP_GATHER_ELEMENTS:
+    case TSR_OP_GATHER_ND:
+    case TSR_OP_SCATTER_ND: return validate_gather_more(op, err);
     default: break;
   }
   if ((unsigned)op->type < TSR_OP_COUNT && op->type != TSR_OP_NONE)

@@ -203,7 +203,10 @@ static bool walk_params(tsr_op_type type, tsr_op_params *p, pwalk *v) {
       w_i32(v, &p->reduce.kind);
       w_u32(v, &p->reduce.axes);
       break;
-    case TSR_OP_GATHER: w_i32(v, &p->gather.axis); break;
+    case TSR_OP_GATHER:
+    case TSR_OP_GATHER_ELEMENTS:
+    case TSR_OP_GATHER_ND:
+    case TSR_OP_SCATTER_ND: w_i32(v, &p->gather.axis); break;
     case TSR_OP_TOPK:
       w_i32(v, &p->topk.k);
       w_bool(v, &p->topk.largest);

@@ -88,6 +88,9 @@ static const op_attrs kAttrs[] = {
     {OX_LP_NORM, {"axis", "p"}},
     {OX_EINSUM, {"equation"}},
     {OX_GRID_SAMPLE, {"mode", "padding_mode", "align_corners"}},
+    {OX_GATHER_ELEMENTS, {"axis"}},
+    {OX_GATHER_ND, {"batch_dims"}},
+    {OX_SCATTER_ND, {"reduction"}},
 };
 
 static tsr_status check_attrs(ox_ctx *c, const ox_node *n) {
@@ -1567,6 +1570,42 @@ tsr_status ox_cumsum_axis(ox_ctx *c, const ox_node *n, const ox_value *x, int32_
   return norm_axis(c, n, ox_get_i64(a, 0), x->ndim, axis);
 }
 
+/* ---- GatherElements, GatherND, ScatterND ---- */
+
+static tsr_status infer_gather_more(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL, *ix = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  TSR_TRY(need(c, n, 1, &ix));
+  if (ix->dtype != TSR_DTYPE_I64 && ix->dtype != TSR_DTYPE_I32) return OX_BAD(c, n, "indices dtype %s", tsr_dtype_name(ix->dtype));
+  if (x->dtype != TSR_DTYPE_F32 && x->dtype != TSR_DTYPE_I64 && x->dtype != TSR_DTYPE_I32)
+    return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  if (n->op == OX_GATHER_ELEMENTS) {
+    int64_t axis = 0;
+    int32_t ax = 0;
+    TSR_TRY(ox_attr_int(c, n, "axis", 0, &axis));
+    TSR_TRY(norm_axis(c, n, axis, x->ndim, &ax));
+    if (ix->ndim != x->ndim) return OX_BAD(c, n, "indices rank %d, data rank %d", (int)ix->ndim, (int)x->ndim);
+    return set_out(c, n, 0, x->dtype, ix->ndim, ix->shape);
+  }
+  if (n->op == OX_GATHER_ND) {
+    int64_t b = 0;
+    TSR_TRY(ox_attr_int(c, n, "batch_dims", 0, &b));
+    if (b != 0) return OX_UNSUPPORTED(c, n, "attribute 'batch_dims' = %lld", (long long)b);
+  } else {
+    char red[16];
+    TSR_TRY(ox_attr_str(c, n, "reduction", "none", red, sizeof(red)));
+    if (strcmp(red, "none") != 0) return OX_UNSUPPORTED(c, n, "attribute 'reduction' = %s", red);
+  }
+  const int64_t m = ix->ndim >= 1 ? ix->shape[ix->ndim - 1] : 0;
+  if (ix->ndim < 1 || m < 1 || m > x->ndim) return OX_BAD(c, n, "indices [.., %lld] for data of rank %d", (long long)m, (int)x->ndim);
+  if (n->op == OX_SCATTER_ND) return set_out(c, n, 0, x->dtype, x->ndim, x->shape);
+  int64_t s[2 * MAXD];
+  int32_t nd = 0;
+  for (int i = 0; i < ix->ndim - 1; ++i) s[nd++] = ix->shape[i];
+  for (int i = (int)m; i < x->ndim; ++i) s[nd++] = x->shape[i];
+  return set_out(c, n, 0, x->dtype, nd, s);
+}
+
 /* ---- Einsum ---- */
 
 tsr_status ox_einsum_parse(ox_ctx *c, const ox_node *n, ox_einsum *e) {
@@ -1732,6 +1771,7 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
       return infer_reduce(c, n);
     case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return infer_topk(c, n);
     case OX_EINSUM: return infer_einsum(c, n);
+    case OX_GATHER_ELEMENTS: case OX_GATHER_ND: case OX_SCATTER_ND: return infer_gather_more(c, n);
     case OX_GRID_SAMPLE: {
       ox_value *x = NULL, *g = NULL;
       TSR_TRY(need(c, n, 0, &x));

@@ -2425,6 +2425,33 @@ static tsr_status lower_grid_sample(ox_ctx *c, ox_node *n) {
   return emit(c, TSR_OP_GRID_SAMPLE, &p, src, 2, dst, n->name);
 }
 
+/* ---- GatherElements, GatherND, ScatterND ---- */
+
+static tsr_status lower_gather_more(ox_ctx *c, ox_node *n) {
+  ox_value *y = ox_out(c, n, 0);
+  tsr_op_params p;
+  init_params(&p);
+  tsr_op_type type = TSR_OP_GATHER_ND;
+  if (n->op == OX_GATHER_ELEMENTS) {
+    int64_t axis = 0;
+    TSR_TRY(ox_attr_int(c, n, "axis", 0, &axis));
+    if (axis < 0) axis += y->ndim;
+    p.gather.axis = (int32_t)axis;
+    type = TSR_OP_GATHER_ELEMENTS;
+  } else if (n->op == OX_SCATTER_ND) {
+    type = TSR_OP_SCATTER_ND;
+  }
+  const uint32_t ns = type == TSR_OP_SCATTER_ND ? 3 : 2;
+  int32_t src[3], dst = 0;
+  for (uint32_t i = 0; i < ns; ++i) {
+    ox_value *v = ox_in(c, n, i);
+    if (v == NULL) return OX_BAD(c, n, "input %u is missing", (unsigned)i);
+    TSR_TRY(tid_of(c, v, &src[i]));
+  }
+  TSR_TRY(value_out(c, y, &dst));
+  return emit(c, type, &p, src, ns, dst, n->name);
+}
+
 /* ---- Einsum ---- */
 
 static int letter_at(const char *ls, int n, char l) {
@@ -2579,6 +2606,7 @@ static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
     case OX_CUMSUM: return lower_cumsum(c, n);
     case OX_EINSUM: return lower_einsum(c, n);
     case OX_GRID_SAMPLE: return lower_grid_sample(c, n);
+    case OX_GATHER_ELEMENTS: case OX_GATHER_ND: case OX_SCATTER_ND: return lower_gather_more(c, n);
     case OX_LP_NORM: return lower_lp_norm(c, n);
     case OX_REDUCE_L1: case OX_REDUCE_L2: case OX_REDUCE_SUM_SQUARE: case OX_REDUCE_LOG_SUM: case OX_REDUCE_LOG_SUM_EXP:
       return lower_reduce_composite(c, n);

@@ -38,7 +38,10 @@ extern "C" {
   X(QLINEAR_MATMUL, "qlinear_matmul") /* int8 matmul with ONNX QLinearMatMul semantics    */ \
   X(QLINEAR_BINARY, "qlinear_binary") /* int8 add/mul with requantization                 */ \
   X(TOPK, "topk")                 /* k largest / smallest of each row: values or indices  */ \
-  X(GRID_SAMPLE, "grid_sample")   /* NCHW sampling at normalized grid points (ONNX)       */
+  X(GRID_SAMPLE, "grid_sample")   /* NCHW sampling at normalized grid points (ONNX)       */ \
+  X(GATHER_ELEMENTS, "gather_elements") /* ONNX GatherElements along an axis          */ \
+  X(GATHER_ND, "gather_nd")       /* ONNX GatherND (batch_dims 0)                         */ \
+  X(SCATTER_ND, "scatter_nd")     /* ONNX ScatterND (reduction none)                      */
 
 typedef enum tsr_op_type {
   TSR_OP_NONE = 0,
@@ -347,6 +350,19 @@ typedef struct tsr_reduce_params {
 typedef struct tsr_gather_params {
   int32_t axis;
 } tsr_gather_params;
+
+/* GATHER_ELEMENTS (params: gather). src: x (plain dtype), indices i32 / i64
+ * of x's rank; y of x's dtype with the indices' shape:
+ *   y[i0, .., ia, ..] = x[i0, .., indices[i0, .., ia, ..], ..]   (a = axis)
+ * GATHER_ND (params unused). src: x (plain dtype) of rank r, indices i32 /
+ * i64 [.., m] with m <= r; y = indices.shape[:-1] + x.shape[m:]: each index
+ * tuple picks the slab x[t0, .., tm-1, ...].
+ * SCATTER_ND (params unused). src: data (plain dtype), indices i32 / i64
+ * [.., m], updates of data's dtype with shape indices.shape[:-1] +
+ * data.shape[m:]; y = data with each update slab written at its tuple, in
+ * order (a repeated tuple: the last update wins).
+ * Negative indices count from the end; an index still outside its extent
+ * reads zeros (gathers) or is skipped (scatter). Any strides. */
 
 /* QUANTIZE_LINEAR. src: x f32, scale f32, zero_point? (i8 / u8); y i8 / u8
  * (the zero point's dtype when present) with x's shape:

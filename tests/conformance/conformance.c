@@ -44,7 +44,10 @@ conf_tolerance conf_tolerance_for(tsr_op_type op, tsr_dtype dt) {
     case TSR_OP_QLINEAR_CONV:
     case TSR_OP_QLINEAR_MATMUL:
     case TSR_OP_QLINEAR_BINARY:
-    case TSR_OP_TOPK: return (conf_tolerance){0.0, 0.0};
+    case TSR_OP_TOPK:
+    case TSR_OP_GATHER_ELEMENTS:
+    case TSR_OP_GATHER_ND:
+    case TSR_OP_SCATTER_ND: return (conf_tolerance){0.0, 0.0};
     case TSR_OP_POOL2D:
     case TSR_OP_RESIZE:
     case TSR_OP_REDUCE: return (conf_tolerance){1e-12, 1e-6};
