@@ -91,6 +91,8 @@ static const op_attrs kAttrs[] = {
     {OX_GATHER_ELEMENTS, {"axis"}},
     {OX_GATHER_ND, {"batch_dims"}},
     {OX_SCATTER_ND, {"reduction"}},
+    {OX_LSTM, {"hidden_size", "direction", "layout", "input_forget", "activations", "clip"}},
+    {OX_GRU, {"hidden_size", "direction", "layout", "linear_before_reset", "activations", "clip"}},
 };
 
 static tsr_status check_attrs(ox_ctx *c, const ox_node *n) {
@@ -1606,6 +1608,76 @@ static tsr_status infer_gather_more(ox_ctx *c, ox_node *n) {
   return set_out(c, n, 0, x->dtype, nd, s);
 }
 
+/* ---- LSTM, GRU ---- */
+
+tsr_status ox_rnn_params(ox_ctx *c, const ox_node *n, ox_rnn *r) {
+  memset(r, 0, sizeof(*r));
+  const bool lstm = n->op == OX_LSTM;
+  r->gates = lstm ? 4 : 3;
+  char dir[16];
+  int64_t v = 0;
+  TSR_TRY(ox_attr_str(c, n, "direction", "forward", dir, sizeof(dir)));
+  if (strcmp(dir, "forward") == 0) r->dirs = 1;
+  else if (strcmp(dir, "reverse") == 0) r->dirs = 1, r->reverse = true;
+  else if (strcmp(dir, "bidirectional") == 0) r->dirs = 2;
+  else return OX_BAD(c, n, "attribute 'direction' = %s", dir);
+  TSR_TRY(ox_attr_int(c, n, "layout", 0, &v));
+  if (v != 0) return OX_UNSUPPORTED(c, n, "attribute 'layout' = %lld (batch-first)", (long long)v);
+  if (ox_attr(n, "activations") != NULL) return OX_UNSUPPORTED(c, n, "attribute 'activations' (only the defaults)");
+  if (ox_attr(n, "clip") != NULL) return OX_UNSUPPORTED(c, n, "attribute 'clip'");
+  if (lstm) {
+    TSR_TRY(ox_attr_int(c, n, "input_forget", 0, &v));
+    if (v != 0) return OX_UNSUPPORTED(c, n, "attribute 'input_forget' = %lld", (long long)v);
+    if (ox_in(c, n, 7) != NULL) return OX_UNSUPPORTED(c, n, "input 'P' (peepholes)");
+  } else {
+    TSR_TRY(ox_attr_int(c, n, "linear_before_reset", 0, &v));
+    r->linear_before_reset = v != 0;
+  }
+  TSR_TRY(ox_attr_int(c, n, "hidden_size", 0, &r->hidden));
+  const ox_value *x = ox_in(c, n, 0), *w = ox_in(c, n, 1), *rr = ox_in(c, n, 2), *b = ox_in(c, n, 3);
+  if (x == NULL || w == NULL || rr == NULL) return OX_BAD(c, n, "inputs X, W and R are required");
+  if (x->ndim != 3) return OX_BAD(c, n, "X must be [T, B, I]");
+  r->steps = x->shape[0];
+  r->batch = x->shape[1];
+  r->input = x->shape[2];
+  const int64_t gh = r->gates * r->hidden;
+  if (r->hidden < 1 || w->ndim != 3 || w->shape[0] != r->dirs || w->shape[1] != gh || w->shape[2] != r->input)
+    return OX_BAD(c, n, "W must be [%d, %lld, %lld]", r->dirs, (long long)gh, (long long)r->input);
+  if (rr->ndim != 3 || rr->shape[0] != r->dirs || rr->shape[1] != gh || rr->shape[2] != r->hidden)
+    return OX_BAD(c, n, "R must be [%d, %lld, %lld]", r->dirs, (long long)gh, (long long)r->hidden);
+  if (!is_const(w) || !is_const(rr) || w->dtype != TSR_DTYPE_F32 || rr->dtype != TSR_DTYPE_F32)
+    return OX_UNSUPPORTED(c, n, "input 'W' / 'R' at run time or not f32");
+  if (b != NULL && (!is_const(b) || b->dtype != TSR_DTYPE_F32 || ox_numel(b) != r->dirs * 2 * gh))
+    return OX_UNSUPPORTED(c, n, "input 'B' at run time or mis-shaped");
+  const ox_value *sl = ox_in(c, n, 4);
+  if (sl != NULL) {
+    if (!is_const(sl)) return OX_UNSUPPORTED(c, n, "input 'sequence_lens' at run time");
+    for (int64_t i = 0; i < ox_numel(sl); ++i) {
+      if (ox_get_i64(sl, i) != r->steps) return OX_UNSUPPORTED(c, n, "input 'sequence_lens' shorter than the sequence");
+    }
+  }
+  for (uint32_t k = 5; k < (lstm ? 7u : 6u); ++k) {
+    const ox_value *h = ox_in(c, n, k);
+    if (h != NULL && (h->dtype != TSR_DTYPE_F32 || h->ndim != 3 || h->shape[0] != r->dirs || h->shape[1] != r->batch ||
+                      h->shape[2] != r->hidden))
+      return OX_BAD(c, n, "input %u must be [%d, %lld, %lld]", (unsigned)k, r->dirs, (long long)r->batch, (long long)r->hidden);
+  }
+  if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  return TSR_OK;
+}
+
+static tsr_status infer_rnn(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  ox_rnn r;
+  TSR_TRY(ox_rnn_params(c, n, &r));
+  const int64_t y[4] = {r.steps, r.dirs, r.batch, r.hidden}, h[3] = {r.dirs, r.batch, r.hidden};
+  TSR_TRY(set_out(c, n, 0, TSR_DTYPE_F32, 4, y));
+  TSR_TRY(set_out(c, n, 1, TSR_DTYPE_F32, 3, h));
+  if (n->op == OX_LSTM) TSR_TRY(set_out(c, n, 2, TSR_DTYPE_F32, 3, h));
+  return TSR_OK;
+}
+
 /* ---- Einsum ---- */
 
 tsr_status ox_einsum_parse(ox_ctx *c, const ox_node *n, ox_einsum *e) {
@@ -1771,6 +1843,7 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
       return infer_reduce(c, n);
     case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return infer_topk(c, n);
     case OX_EINSUM: return infer_einsum(c, n);
+    case OX_LSTM: case OX_GRU: return infer_rnn(c, n);
     case OX_GATHER_ELEMENTS: case OX_GATHER_ND: case OX_SCATTER_ND: return infer_gather_more(c, n);
     case OX_GRID_SAMPLE: {
       ox_value *x = NULL, *g = NULL;

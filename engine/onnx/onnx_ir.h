@@ -35,7 +35,7 @@
   X(CUMSUM, "CumSum") X(REDUCE_L1, "ReduceL1") X(REDUCE_L2, "ReduceL2") X(REDUCE_SUM_SQUARE, "ReduceSumSquare") \
   X(REDUCE_LOG_SUM, "ReduceLogSum") X(REDUCE_LOG_SUM_EXP, "ReduceLogSumExp") X(LP_NORM, "LpNormalization")       \
   X(EINSUM, "Einsum") X(GRID_SAMPLE, "GridSample") X(GATHER_ELEMENTS, "GatherElements")                 \
-  X(GATHER_ND, "GatherND") X(SCATTER_ND, "ScatterND")
+  X(GATHER_ND, "GatherND") X(SCATTER_ND, "ScatterND") X(LSTM, "LSTM") X(GRU, "GRU")
 
 /* com.microsoft ops. */
 #define OX_MS_OP_LIST(X) X(QLINEAR_ADD, "QLinearAdd") X(QLINEAR_MUL, "QLinearMul")
@@ -201,6 +201,14 @@ typedef struct ox_einsum {
 /* Parses the 'equation' of Einsum node |n| (one or two operands, no
  * ellipsis, no repeated letter within an operand). */
 TSR_NODISCARD tsr_status ox_einsum_parse(ox_ctx *c, const ox_node *n, ox_einsum *e);
+/* LSTM / GRU geometry (layout 0, default activations, no peepholes or clip). */
+typedef struct ox_rnn {
+  int gates; /* 4 LSTM (i, o, f, c), 3 GRU (z, r, h) */
+  int dirs;
+  bool reverse, linear_before_reset;
+  int64_t hidden, steps, batch, input;
+} ox_rnn;
+TSR_NODISCARD tsr_status ox_rnn_params(ox_ctx *c, const ox_node *n, ox_rnn *r);
 /* Comparison and logic ops: their output is bool (u8). */
 static inline bool ox_is_logical(ox_op op) {
   return op == OX_EQUAL || op == OX_GREATER || op == OX_LESS || op == OX_GREATER_OR_EQUAL || op == OX_LESS_OR_EQUAL ||

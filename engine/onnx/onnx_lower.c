@@ -2452,6 +2452,176 @@ static tsr_status lower_gather_more(ox_ctx *c, ox_node *n) {
   return emit(c, type, &p, src, ns, dst, n->name);
 }
 
+/* ---- LSTM, GRU: unrolled over the (static) sequence ---- */
+
+/* Name "<node>:d<dir>t<step>:<what>" in |buf|. */
+static const char *rnn_name(char *buf, const ox_node *n, int d, int64_t t, const char *what) {
+  snprintf(buf, TSR_NAME_MAX, "%s:d%dt%lld:%s", n->name, d, (long long)t, what);
+  return buf;
+}
+
+/* [rows, cols] view of |t| at byte |off| with row stride |rs| (elements). */
+static tsr_status rnn_view(ox_ctx *c, int32_t t, const char *name, int64_t rows, int64_t cols, int64_t rs, int64_t off,
+                           int32_t *out) {
+  const int64_t s[2] = {rows, cols}, st[2] = {rs * 4, 4};
+  return view(c, t, name, 2, s, st, (uint64_t)(off * 4), out);
+}
+
+static tsr_status rnn_tmp(ox_ctx *c, const char *name, int64_t rows, int64_t cols, int32_t *out) {
+  const int64_t s[2] = {rows, cols};
+  return new_root(c, name, TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 2, s, NULL, out);
+}
+
+static tsr_status rnn_matmul(ox_ctx *c, int32_t a, int32_t b, int32_t bias, int32_t dst, const char *name) {
+  tsr_op_params p;
+  init_params(&p);
+  int32_t src[3] = {a, b, bias};
+  return emit(c, TSR_OP_MATMUL, &p, src, bias >= 0 ? 3 : 2, dst, name);
+}
+
+/* The initial state of direction |d|: input |v| [D, B, H] or zeros. */
+static tsr_status rnn_initial(ox_ctx *c, ox_node *n, ox_value *v, int d, int64_t b, int64_t h, const char *what,
+                              int32_t *out) {
+  char nm[TSR_NAME_MAX];
+  if (v == NULL) {
+    float *z = ox_alloc(c, sizeof(float) * (size_t)(b * h));
+    if (z == NULL) return TSR_ERR_OUT_OF_MEMORY;
+    const int64_t s[2] = {b, h};
+    return new_const(c, rnn_name(nm, n, d, 0, what), TSR_DTYPE_F32, 2, s, z, out);
+  }
+  int32_t t = 0;
+  TSR_TRY(dense_in(c, v, &t));
+  return rnn_view(c, t, rnn_name(nm, n, d, 0, what), b, h, h, d * b * h, out);
+}
+
+static tsr_status lower_rnn(ox_ctx *c, ox_node *n) {
+  ox_rnn r;
+  TSR_TRY(ox_rnn_params(c, n, &r));
+  const bool lstm = n->op == OX_LSTM;
+  const int64_t H = r.hidden, B = r.batch, T = r.steps, I = r.input, G = r.gates * H;
+  ox_value *x = ox_in(c, n, 0), *w = ox_in(c, n, 1), *rw = ox_in(c, n, 2), *bv = ox_in(c, n, 3);
+  ox_value *yv = ox_out(c, n, 0), *yh = ox_out(c, n, 1), *yc = lstm ? ox_out(c, n, 2) : NULL;
+  char nm[TSR_NAME_MAX];
+  int32_t xt = 0, x2 = 0, yt = 0, yht = -1, yct = -1;
+  TSR_TRY(dense_in(c, x, &xt));
+  TSR_TRY(rnn_view(c, xt, rnn_name(nm, n, 0, 0, "x"), T * B, I, I, 0, &x2));
+  const int64_t ys[4] = {T, r.dirs, B, H};
+  if (yv != NULL && (yv->n_uses > 0 || yv->graph_output)) TSR_TRY(value_out(c, yv, &yt));
+  else TSR_TRY(new_root(c, rnn_name(nm, n, 0, 0, "Y"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 4, ys, NULL, &yt));
+  if (yh != NULL && (yh->n_uses > 0 || yh->graph_output)) TSR_TRY(value_out(c, yh, &yht));
+  if (yc != NULL && (yc->n_uses > 0 || yc->graph_output)) TSR_TRY(value_out(c, yc, &yct));
+  const float *wd = (const float *)w->cdata, *rd = (const float *)rw->cdata;
+  const float *bd = bv != NULL ? (const float *)bv->cdata : NULL;
+  tsr_op_params p;
+  for (int d = 0; d < r.dirs; ++d) {
+    /* X W^T + (Wb + Rb, except GRU's Rbh when the reset comes first) for every step at once. */
+    float *bias = ox_alloc(c, sizeof(float) * (size_t)(2 * G));
+    if (bias == NULL) return TSR_ERR_OUT_OF_MEMORY;
+    float *rbh = bias + G;
+    for (int64_t k = 0; k < G && bd != NULL; ++k) {
+      const float wb = bd[d * 2 * G + k], rb = bd[d * 2 * G + G + k];
+      const bool inside = !lstm && r.linear_before_reset && k >= 2 * H;
+      bias[k] = inside ? wb : wb + rb;
+      if (k >= 2 * H) rbh[k - 2 * H] = rb;
+    }
+    const int64_t ws[2] = {G, I}, rs[2] = {G, H}, bs[1] = {G};
+    int32_t wt = 0, rt = 0, bt = 0, xw = 0, rzr = 0, rh = 0, rbt = -1;
+    TSR_TRY(new_const(c, rnn_name(nm, n, d, 0, "W"), TSR_DTYPE_F32, 2, ws, wd + d * G * I, &wt));
+    TSR_TRY(new_const(c, rnn_name(nm, n, d, 0, "R"), TSR_DTYPE_F32, 2, rs, rd + d * G * H, &rt));
+    TSR_TRY(new_const(c, rnn_name(nm, n, d, 0, "bias"), TSR_DTYPE_F32, 1, bs, bias, &bt));
+    TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, 0, "xw"), T * B, G, &xw));
+    TSR_TRY(rnn_matmul(c, x2, wt, bt, xw, nm));
+    if (!lstm) {
+      TSR_TRY(rnn_view(c, rt, rnn_name(nm, n, d, 0, "Rzr"), 2 * H, H, H, 0, &rzr));
+      TSR_TRY(rnn_view(c, rt, rnn_name(nm, n, d, 0, "Rh"), H, H, H, 2 * H * H, &rh));
+      if (r.linear_before_reset && bd != NULL) TSR_TRY(new_const(c, rnn_name(nm, n, d, 0, "Rbh"), TSR_DTYPE_F32, 1, &H, rbh, &rbt));
+    }
+    int32_t hp = 0, cp = -1;
+    TSR_TRY(rnn_initial(c, n, ox_in(c, n, 5), d, B, H, "h0", &hp));
+    if (lstm) TSR_TRY(rnn_initial(c, n, ox_in(c, n, 6), d, B, H, "c0", &cp));
+    TSR_TRY(contig(c, hp, &hp));
+    if (lstm) TSR_TRY(contig(c, cp, &cp));
+    for (int64_t s = 0; s < T; ++s) {
+      const int64_t t = (r.reverse || d == 1) ? T - 1 - s : s;
+      int32_t xwt = 0, hslot = 0;
+      TSR_TRY(rnn_view(c, xw, rnn_name(nm, n, d, t, "xw"), B, G, G, t * B * G, &xwt));
+      TSR_TRY(rnn_view(c, yt, rnn_name(nm, n, d, t, "h"), B, H, H, (t * r.dirs + d) * B * H, &hslot));
+      if (lstm) {
+        int32_t hr = 0, g = 0, gs = 0, sg = 0, gc = 0, ct = 0, sf = 0, si = 0, so = 0, fc = 0, ic = 0, cn = 0, tc = 0;
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "hr"), B, G, &hr));
+        TSR_TRY(rnn_matmul(c, hp, rt, -1, hr, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "gates"), B, G, &g));
+        TSR_TRY(emit_bin(c, TSR_BINARY_ADD, xwt, hr, g, nm));
+        TSR_TRY(rnn_view(c, g, rnn_name(nm, n, d, t, "iof"), B, 3 * H, G, 0, &gs));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "sig"), B, 3 * H, &sg));
+        init_params(&p);
+        TSR_TRY(emit_un(c, TSR_UNARY_SIGMOID, gs, sg, nm));
+        TSR_TRY(rnn_view(c, g, rnn_name(nm, n, d, t, "cand"), B, H, G, 3 * H, &gc));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "tanh"), B, H, &ct));
+        TSR_TRY(emit_un(c, TSR_UNARY_TANH, gc, ct, nm));
+        TSR_TRY(rnn_view(c, sg, rnn_name(nm, n, d, t, "i"), B, H, 3 * H, 0, &si));
+        TSR_TRY(rnn_view(c, sg, rnn_name(nm, n, d, t, "o"), B, H, 3 * H, H, &so));
+        TSR_TRY(rnn_view(c, sg, rnn_name(nm, n, d, t, "f"), B, H, 3 * H, 2 * H, &sf));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "fc"), B, H, &fc));
+        TSR_TRY(emit_bin(c, TSR_BINARY_MUL, sf, cp, fc, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "ic"), B, H, &ic));
+        TSR_TRY(emit_bin(c, TSR_BINARY_MUL, si, ct, ic, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "c"), B, H, &cn));
+        TSR_TRY(emit_bin(c, TSR_BINARY_ADD, fc, ic, cn, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "tc"), B, H, &tc));
+        TSR_TRY(emit_un(c, TSR_UNARY_TANH, cn, tc, nm));
+        TSR_TRY(emit_bin(c, TSR_BINARY_MUL, so, tc, hslot, nm));
+        cp = cn;
+      } else {
+        int32_t hr = 0, xzr = 0, zrp = 0, zr = 0, z = 0, rg = 0, hh = 0, rhh = 0, xh = 0, hpre = 0, hc = 0, dl = 0, zd = 0;
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "hr"), B, 2 * H, &hr));
+        TSR_TRY(rnn_matmul(c, hp, rzr, -1, hr, nm));
+        TSR_TRY(rnn_view(c, xwt, rnn_name(nm, n, d, t, "xzr"), B, 2 * H, G, 0, &xzr));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "zr_pre"), B, 2 * H, &zrp));
+        TSR_TRY(emit_bin(c, TSR_BINARY_ADD, xzr, hr, zrp, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "zr"), B, 2 * H, &zr));
+        TSR_TRY(emit_un(c, TSR_UNARY_SIGMOID, zrp, zr, nm));
+        TSR_TRY(rnn_view(c, zr, rnn_name(nm, n, d, t, "z"), B, H, 2 * H, 0, &z));
+        TSR_TRY(rnn_view(c, zr, rnn_name(nm, n, d, t, "r"), B, H, 2 * H, H, &rg));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "rh"), B, H, &rhh));
+        if (r.linear_before_reset) { /* r * (h Rh^T + Rbh) */
+          TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "hh"), B, H, &hh));
+          TSR_TRY(rnn_matmul(c, hp, rh, rbt, hh, nm));
+          TSR_TRY(emit_bin(c, TSR_BINARY_MUL, rg, hh, rhh, nm));
+        } else { /* (r * h) Rh^T */
+          TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "rhp"), B, H, &hh));
+          TSR_TRY(emit_bin(c, TSR_BINARY_MUL, rg, hp, hh, nm));
+          TSR_TRY(rnn_matmul(c, hh, rh, -1, rhh, nm));
+        }
+        TSR_TRY(rnn_view(c, xwt, rnn_name(nm, n, d, t, "xh"), B, H, G, 2 * H, &xh));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "h_pre"), B, H, &hpre));
+        TSR_TRY(emit_bin(c, TSR_BINARY_ADD, xh, rhh, hpre, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "h_cand"), B, H, &hc));
+        TSR_TRY(emit_un(c, TSR_UNARY_TANH, hpre, hc, nm));
+        /* h = (1 - z) hc + z hp = hc + z (hp - hc) */
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "delta"), B, H, &dl));
+        TSR_TRY(emit_bin(c, TSR_BINARY_SUB, hp, hc, dl, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "zd"), B, H, &zd));
+        TSR_TRY(emit_bin(c, TSR_BINARY_MUL, z, dl, zd, nm));
+        TSR_TRY(emit_bin(c, TSR_BINARY_ADD, hc, zd, hslot, nm));
+      }
+      hp = hslot;
+    }
+    init_params(&p);
+    if (yht >= 0) {
+      int32_t win = 0;
+      TSR_TRY(rnn_view(c, yht, rnn_name(nm, n, d, T, "Y_h"), B, H, H, d * B * H, &win));
+      TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &hp, 1, win, nm));
+    }
+    if (yct >= 0) {
+      int32_t win = 0;
+      TSR_TRY(rnn_view(c, yct, rnn_name(nm, n, d, T, "Y_c"), B, H, H, d * B * H, &win));
+      TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &cp, 1, win, nm));
+    }
+  }
+  return TSR_OK;
+}
+
 /* ---- Einsum ---- */
 
 static int letter_at(const char *ls, int n, char l) {
@@ -2605,6 +2775,7 @@ static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
     case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return lower_topk(c, n);
     case OX_CUMSUM: return lower_cumsum(c, n);
     case OX_EINSUM: return lower_einsum(c, n);
+    case OX_LSTM: case OX_GRU: return lower_rnn(c, n);
     case OX_GRID_SAMPLE: return lower_grid_sample(c, n);
     case OX_GATHER_ELEMENTS: case OX_GATHER_ND: case OX_SCATTER_ND: return lower_gather_more(c, n);
     case OX_LP_NORM: return lower_lp_norm(c, n);
