@@ -1844,6 +1844,27 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
     case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return infer_topk(c, n);
     case OX_EINSUM: return infer_einsum(c, n);
     case OX_LSTM: case OX_GRU: return infer_rnn(c, n);
+    case OX_MATMUL_INTEGER: {
+      ox_value *a = NULL, *b = NULL;
+      TSR_TRY(need(c, n, 0, &a));
+      TSR_TRY(need(c, n, 1, &b));
+      if ((a->dtype != TSR_DTYPE_U8 && a->dtype != TSR_DTYPE_I8) || (b->dtype != TSR_DTYPE_U8 && b->dtype != TSR_DTYPE_I8))
+        return OX_BAD(c, n, "inputs must be int8 or uint8");
+      if (a->ndim < 2 || b->ndim != 2 || a->shape[a->ndim - 1] != b->shape[0])
+        return OX_UNSUPPORTED(c, n, "shapes (A [.., M, K] and a 2-D B [K, N] only)");
+      if (!is_const(b)) return OX_UNSUPPORTED(c, n, "input 'B' at run time");
+      for (uint32_t k = 2; k < 4; ++k) {
+        const ox_value *z = ox_in(c, n, k);
+        if (z != NULL && !is_const(z)) return OX_UNSUPPORTED(c, n, "run-time zero point (input %u)", (unsigned)k);
+        if (z != NULL && k == 2 && ox_numel(z) != 1) return OX_UNSUPPORTED(c, n, "input 'a_zero_point' per row");
+        if (z != NULL && k == 3 && ox_numel(z) != 1 && ox_numel(z) != b->shape[1])
+          return OX_BAD(c, n, "input 'b_zero_point' has %lld values", (long long)ox_numel(z));
+      }
+      int64_t s[MAXD];
+      for (int i = 0; i < a->ndim; ++i) s[i] = a->shape[i];
+      s[a->ndim - 1] = b->shape[1];
+      return set_out(c, n, 0, TSR_DTYPE_I32, a->ndim, s);
+    }
     case OX_GATHER_ELEMENTS: case OX_GATHER_ND: case OX_SCATTER_ND: return infer_gather_more(c, n);
     case OX_GRID_SAMPLE: {
       ox_value *x = NULL, *g = NULL;

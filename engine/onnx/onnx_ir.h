@@ -35,7 +35,8 @@
   X(CUMSUM, "CumSum") X(REDUCE_L1, "ReduceL1") X(REDUCE_L2, "ReduceL2") X(REDUCE_SUM_SQUARE, "ReduceSumSquare") \
   X(REDUCE_LOG_SUM, "ReduceLogSum") X(REDUCE_LOG_SUM_EXP, "ReduceLogSumExp") X(LP_NORM, "LpNormalization")       \
   X(EINSUM, "Einsum") X(GRID_SAMPLE, "GridSample") X(GATHER_ELEMENTS, "GatherElements")                 \
-  X(GATHER_ND, "GatherND") X(SCATTER_ND, "ScatterND") X(LSTM, "LSTM") X(GRU, "GRU")
+  X(GATHER_ND, "GatherND") X(SCATTER_ND, "ScatterND") X(LSTM, "LSTM") X(GRU, "GRU")        \
+  X(MATMUL_INTEGER, "MatMulInteger")
 
 /* com.microsoft ops. */
 #define OX_MS_OP_LIST(X) X(QLINEAR_ADD, "QLinearAdd") X(QLINEAR_MUL, "QLinearMul")

@@ -2452,6 +2452,57 @@ static tsr_status lower_gather_more(ox_ctx *c, ox_node *n) {
   return emit(c, type, &p, src, ns, dst, n->name);
 }
 
+/* ---- MatMulInteger ---- */
+
+/* In f32, exactly: A - a_zp (exact small integers) times the constant
+ * (B - b_zp)^T, every partial sum an integer below 2^24 (checked here from
+ * B's values), converted to i32. */
+static tsr_status lower_matmul_integer(ox_ctx *c, ox_node *n) {
+  ox_value *a = ox_in(c, n, 0), *b = ox_in(c, n, 1), *az = ox_in(c, n, 2), *bz = ox_in(c, n, 3), *y = ox_out(c, n, 0);
+  const int64_t k = b->shape[0], nn = b->shape[1];
+  const double azp = az != NULL ? ox_get_f64(az, 0) : 0.0;
+  const double amax = fmax(fabs((a->dtype == TSR_DTYPE_U8 ? 255.0 : 127.0) - azp),
+                           fabs((a->dtype == TSR_DTYPE_U8 ? 0.0 : -128.0) - azp));
+  float *bt = ox_alloc(c, sizeof(float) * (size_t)(k * nn));
+  if (bt == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  double worst = 0.0;
+  for (int64_t j = 0; j < nn; ++j) {
+    const double zp = bz != NULL ? ox_get_f64(bz, ox_numel(bz) == 1 ? 0 : j) : 0.0;
+    double sum = 0.0;
+    for (int64_t i = 0; i < k; ++i) {
+      const double v = ox_get_f64(b, i * nn + j) - zp;
+      bt[j * k + i] = (float)v;
+      sum += fabs(v);
+    }
+    worst = fmax(worst, sum);
+  }
+  if (worst * amax >= 16777216.0)
+    return OX_UNSUPPORTED(c, n, "sums up to %.0f (exact only below 2^24 in f32)", worst * amax);
+  char nm[TSR_NAME_MAX];
+  int32_t at = 0, af = 0, bt_id = 0, prod = 0, yt = 0;
+  TSR_TRY(f32_in(c, a, &at));
+  tsr_tensor ad;
+  describe(c, at, &ad);
+  af = at;
+  if (azp != 0.0) {
+    const float zf = (float)azp;
+    const int64_t one = 1;
+    int32_t zt = 0;
+    TSR_TRY(new_const(c, mkname(nm, n->name, "a_zp"), TSR_DTYPE_F32, 1, &one, &zf, &zt));
+    TSR_TRY(tmp_f32(c, n->name, "a", ad.ndim, ad.shape, &af));
+    TSR_TRY(emit_bin(c, TSR_BINARY_SUB, at, zt, af, n->name));
+  }
+  const int64_t bs[2] = {nn, k};
+  TSR_TRY(new_const(c, mkname(nm, n->name, "b"), TSR_DTYPE_F32, 2, bs, bt, &bt_id));
+  TSR_TRY(tmp_f32(c, n->name, "sums", y->ndim, y->shape, &prod));
+  tsr_op_params p;
+  init_params(&p);
+  int32_t src[2] = {af, bt_id};
+  TSR_TRY(emit(c, TSR_OP_MATMUL, &p, src, 2, prod, n->name));
+  TSR_TRY(value_out(c, y, &yt));
+  return emit(c, TSR_OP_CONVERT, &p, &prod, 1, yt, n->name);
+}
+
 /* ---- LSTM, GRU: unrolled over the (static) sequence ---- */
 
 /* Name "<node>:d<dir>t<step>:<what>" in |buf|. */
@@ -2776,6 +2827,7 @@ static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
     case OX_CUMSUM: return lower_cumsum(c, n);
     case OX_EINSUM: return lower_einsum(c, n);
     case OX_LSTM: case OX_GRU: return lower_rnn(c, n);
+    case OX_MATMUL_INTEGER: return lower_matmul_integer(c, n);
     case OX_GRID_SAMPLE: return lower_grid_sample(c, n);
     case OX_GATHER_ELEMENTS: case OX_GATHER_ND: case OX_SCATTER_ND: return lower_gather_more(c, n);
     case OX_LP_NORM: return lower_lp_norm(c, n);

@@ -3,8 +3,8 @@
  * Runtime's outputs, listed in tests/onnx/ops/cases.txt with the op family
  * and tolerance) through the importer and the engine, on each CPU target
  * (cpu:ref, cpu:scalar, cpu, cpu:avx2 where the CPU has it). A value passes
- * when |got - want| <= atol + rtol * |want|; bool and int64 outputs must be
- * equal. Prints the number of cases per op. No Python needed. */
+ * when |got - want| <= atol + rtol * |want|; integer and bool outputs must
+ * be equal. Prints the number of cases per op. No Python needed. */
 #include <CUnit/Basic.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@
 #error "TSR_ONNX_OPS_DIR must name tests/onnx/ops"
 #endif
 
-enum { kMaxTensors = TSR_NET_MAX_IO, kOnnxF32 = 1, kOnnxI64 = 7, kOnnxBool = 9 };
+enum { kMaxTensors = TSR_NET_MAX_IO, kOnnxF32 = 1, kOnnxU8 = 2, kOnnxI8 = 3, kOnnxI32 = 6, kOnnxI64 = 7, kOnnxBool = 9 };
 
 typedef struct tensor {
   char name[128];
@@ -57,7 +57,14 @@ static uint8_t *read_file(const char *path, size_t *out_len) {
   return buf;
 }
 
-static size_t elem_size(uint32_t et) { return et == kOnnxF32 ? 4 : (et == kOnnxI64 ? 8 : (et == kOnnxBool ? 1 : 0)); }
+static size_t elem_size(uint32_t et) {
+  switch (et) {
+    case kOnnxF32: case kOnnxI32: return 4;
+    case kOnnxI64: return 8;
+    case kOnnxBool: case kOnnxU8: case kOnnxI8: return 1;
+    default: return 0;
+  }
+}
 
 /* Parses a .case file (format in gen_op_cases.py); false if malformed. */
 static bool parse_case(uint8_t *buf, size_t len, test_case *c) {
@@ -119,6 +126,12 @@ static double load(const tensor *t, const uint8_t *p, size_t i) {
     memcpy(&v, p + 8 * i, 8);
     return (double)v;
   }
+  if (t->etype == kOnnxI32) {
+    int32_t v;
+    memcpy(&v, p + 4 * i, 4);
+    return v;
+  }
+  if (t->etype == kOnnxI8) return (int8_t)p[i];
   return p[i];
 }
 
