@@ -210,6 +210,11 @@ def gen_pad():
 
 
 def gen_layout():
+    for opset, xs, shape in ((8, (3, 1), [2, 3, 4]), (13, (1, 4, 1), [3, 1, 5]), (13, (5,), [2, 1, 1])):
+        sh = numpy_helper.from_array(np.array(shape, np.int64), "shape")
+        n = helper.make_node("Expand", ["x", "shape"], ["y"])
+        m = model([n], [vi("x", F, xs)], [vi("y", F, None)], opset, [sh])
+        case("Expand", "expand_o%d_%s" % (opset, "x".join(map(str, xs))), m, {"x": rand(xs)}, TOL_EXACT)
     for opset, reps in ((6, [2, 1, 3]), (13, [1, 3, 1]), (13, [3, 2, 2])):
         r = numpy_helper.from_array(np.array(reps, np.int64), "r")
         n = helper.make_node("Tile", ["x", "r"], ["y"])
