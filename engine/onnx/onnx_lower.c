@@ -2359,6 +2359,7 @@ static tsr_status lower_cumsum(ox_ctx *c, ox_node *n) {
   TSR_TRY(ox_attr_int(c, n, "exclusive", 0, &ex));
   TSR_TRY(ox_attr_int(c, n, "reverse", 0, &rev));
   const int64_t len = x->shape[axis];
+  if (len > 4096) return OX_UNSUPPORTED(c, n, "a cumulative sum over %lld elements (at most 4096)", (long long)len);
   float *tri = ox_alloc(c, sizeof(float) * (size_t)(len * len));
   if (tri == NULL) return TSR_ERR_OUT_OF_MEMORY;
   for (int64_t r = 0; r < len; ++r) {
@@ -2550,6 +2551,7 @@ static tsr_status lower_rnn(ox_ctx *c, ox_node *n) {
   TSR_TRY(ox_rnn_params(c, n, &r));
   const bool lstm = n->op == OX_LSTM;
   const int64_t H = r.hidden, B = r.batch, T = r.steps, I = r.input, G = r.gates * H;
+  if (T * r.dirs > 4096) return OX_UNSUPPORTED(c, n, "%lld steps to unroll (at most 4096)", (long long)(T * r.dirs));
   ox_value *x = ox_in(c, n, 0), *w = ox_in(c, n, 1), *rw = ox_in(c, n, 2), *bv = ox_in(c, n, 3);
   ox_value *yv = ox_out(c, n, 0), *yh = ox_out(c, n, 1), *yc = lstm ? ox_out(c, n, 2) : NULL;
   char nm[TSR_NAME_MAX];
