@@ -1496,7 +1496,7 @@ static tsr_status infer_depth_space(ox_ctx *c, ox_node *n) {
   int64_t b = 0;
   TSR_TRY(ox_attr_int(c, n, "blocksize", 0, &b));
   if (x->ndim != 4) return OX_UNSUPPORTED(c, n, "input rank %d (4-D NCHW only)", (int)x->ndim);
-  if (b < 1) return OX_BAD(c, n, "attribute 'blocksize' = %lld", (long long)b);
+  if (b < 1 || b > 4096) return OX_BAD(c, n, "attribute 'blocksize' = %lld", (long long)b);
   int64_t s[4] = {x->shape[0], x->shape[1], x->shape[2], x->shape[3]};
   if (n->op == OX_DEPTH_TO_SPACE) {
     if (s[1] % (b * b) != 0) return OX_BAD(c, n, "channels %lld not a multiple of blocksize^2", (long long)s[1]);
