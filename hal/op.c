@@ -444,6 +444,8 @@ static tsr_status validate_conv(const tsr_op *op, tsr_error *err) {
   if (tsr_op_has_src(op, 2)) TSR_TRY(need_vector(op, &op->src[2], m, "bias", err));
   if (p->activation != -1 && (p->activation < 0 || p->activation >= TSR_UNARY_COUNT))
     FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: unknown activation %d", OPNAME(op), (int)p->activation);
+  if (p->activation > TSR_UNARY_SCALE) /* the kinds after SCALE exist as UNARY only */
+    FAIL(TSR_ERR_UNSUPPORTED, "%s: activation %s cannot be fused", OPNAME(op), tsr_unary_kind_name(p->activation));
   if (tsr_op_has_src(op, 3)) {
     TSR_TRY(need_vector(op, &op->src[3], m, "slope", err));
     if (p->activation != TSR_UNARY_LEAKY_RELU)
