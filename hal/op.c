@@ -17,13 +17,16 @@ const char *tsr_op_type_name(tsr_op_type t) {
 const char *tsr_unary_kind_name(tsr_unary_kind k) {
   static const char *const names[TSR_UNARY_COUNT] = {
       "silu", "gelu_tanh", "gelu_erf", "relu", "leaky_relu", "sigmoid", "hard_sigmoid",
-      "hard_swish", "tanh", "erf", "sqrt", "exp", "neg", "abs", "clip", "scale"};
+      "hard_swish", "tanh", "erf", "sqrt", "exp", "neg", "abs", "clip", "scale",
+      "softplus", "log", "sin", "cos", "mish", "elu", "selu", "round", "floor", "ceil", "reciprocal", "not"};
   return (unsigned)k < TSR_UNARY_COUNT ? names[k] : "?";
 }
 
 const char *tsr_binary_kind_name(tsr_binary_kind k) {
   static const char *const names[TSR_BINARY_COUNT] = {"add", "sub", "mul", "div", "pow",
-                                                      "max", "min", "prelu", "swiglu"};
+                                                      "max", "min", "prelu", "swiglu",
+                                                      "fmod", "equal", "greater", "less", "greater_equal",
+                                                      "less_equal", "and", "or", "xor", "select", "select_not"};
   return (unsigned)k < TSR_BINARY_COUNT ? names[k] : "?";
 }
 
@@ -441,6 +444,8 @@ static tsr_status validate_conv(const tsr_op *op, tsr_error *err) {
   if (tsr_op_has_src(op, 2)) TSR_TRY(need_vector(op, &op->src[2], m, "bias", err));
   if (p->activation != -1 && (p->activation < 0 || p->activation >= TSR_UNARY_COUNT))
     FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: unknown activation %d", OPNAME(op), (int)p->activation);
+  if (p->activation > TSR_UNARY_SCALE) /* the kinds after SCALE exist as UNARY only */
+    FAIL(TSR_ERR_UNSUPPORTED, "%s: activation %s cannot be fused", OPNAME(op), tsr_unary_kind_name(p->activation));
   if (tsr_op_has_src(op, 3)) {
     TSR_TRY(need_vector(op, &op->src[3], m, "slope", err));
     if (p->activation != TSR_UNARY_LEAKY_RELU)
@@ -513,9 +518,9 @@ static tsr_status validate_resize(const tsr_op *op, tsr_error *err) {
   }
   if (y->shape[0] != x->shape[0] || y->shape[1] != x->shape[1])
     FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: N and C must not change", OPNAME(op));
-  if (p->mode != TSR_RESIZE_NEAREST && p->mode != TSR_RESIZE_LINEAR)
+  if (p->mode != TSR_RESIZE_NEAREST && p->mode != TSR_RESIZE_LINEAR && p->mode != TSR_RESIZE_CUBIC)
     FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: unknown resize mode %d", OPNAME(op), (int)p->mode);
-  if (p->coord < TSR_RESIZE_HALF_PIXEL || p->coord > TSR_RESIZE_PYTORCH_HALF_PIXEL)
+  if (p->coord < TSR_RESIZE_HALF_PIXEL || p->coord > TSR_RESIZE_TF_HALF_PIXEL_FOR_NN)
     FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: unknown coordinate mode %d", OPNAME(op), (int)p->coord);
   if (p->mode == TSR_RESIZE_NEAREST && (p->nearest < TSR_NEAREST_ROUND_PREFER_FLOOR || p->nearest > TSR_NEAREST_CEIL))
     FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: unknown nearest mode %d", OPNAME(op), (int)p->nearest);
@@ -570,6 +575,86 @@ static tsr_status validate_gather(const tsr_op *op, tsr_error *err) {
       FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: destination dimension %d is %lld, expected %lld", OPNAME(op), i,
            (long long)y->shape[i], (long long)e);
   }
+  return TSR_OK;
+}
+
+static tsr_status validate_topk(const tsr_op *op, tsr_error *err) {
+  TSR_TRY(need_src(op, 1, 1, err));
+  const tsr_tensor *x = &op->src[0], *y = &op->dst;
+  TSR_TRY(need_dtype(op, x, "x", x->dtype == TSR_DTYPE_F32, err));
+  TSR_TRY(need_dtype(op, y, "destination", y->dtype == TSR_DTYPE_F32 || y->dtype == TSR_DTYPE_I64, err));
+  if (x->ndim < 1 || y->ndim != x->ndim)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: x and destination must have one rank >= 1", OPNAME(op));
+  const int64_t len = x->shape[x->ndim - 1], k = op->p.topk.k;
+  if (k < 1 || k > len)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: k = %lld outside [1, %lld]", OPNAME(op), (long long)k, (long long)len);
+  for (int i = 0; i < y->ndim; ++i) {
+    int64_t e = i == y->ndim - 1 ? k : x->shape[i];
+    if (y->shape[i] != e)
+      FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: destination dimension %d is %lld, expected %lld", OPNAME(op), i,
+           (long long)y->shape[i], (long long)e);
+  }
+  return TSR_OK;
+}
+
+static tsr_status need_index(const tsr_op *op, const tsr_tensor *t, tsr_error *err) {
+  return need_dtype(op, t, "indices", t->dtype == TSR_DTYPE_I32 || t->dtype == TSR_DTYPE_I64, err);
+}
+
+static tsr_status validate_gather_more(const tsr_op *op, tsr_error *err) {
+  const bool scatter = op->type == TSR_OP_SCATTER_ND;
+  TSR_TRY(need_src(op, scatter ? 3 : 2, scatter ? 3 : 2, err));
+  const tsr_tensor *x = &op->src[0], *ix = &op->src[1], *y = &op->dst;
+  TSR_TRY(need_dtype(op, x, "x", is_plain(x->dtype), err));
+  TSR_TRY(need_index(op, ix, err));
+  if (y->dtype != x->dtype)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: destination must be %s like x", OPNAME(op), tsr_dtype_name(x->dtype));
+  if (op->type == TSR_OP_GATHER_ELEMENTS) {
+    const int axis = op->p.gather.axis;
+    if (x->ndim < 1 || axis < 0 || axis >= x->ndim || ix->ndim != x->ndim || y->ndim != x->ndim)
+      FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: x, indices and destination must share a rank, axis %d", OPNAME(op), axis);
+    for (int i = 0; i < x->ndim; ++i) {
+      if (y->shape[i] != ix->shape[i] || (i != axis && ix->shape[i] > x->shape[i]))
+        FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: dimension %d of indices / destination", OPNAME(op), i);
+    }
+    return TSR_OK;
+  }
+  const int64_t m = ix->ndim >= 1 ? ix->shape[ix->ndim - 1] : 0;
+  if (ix->ndim < 1 || m < 1 || m > x->ndim)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: indices [.., m] with 1 <= m <= rank(x)", OPNAME(op));
+  const tsr_tensor *u = scatter ? &op->src[2] : y; /* the [indices.., slab..] tensor */
+  if (scatter) {
+    if (u->dtype != x->dtype) FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: updates must be %s", OPNAME(op), tsr_dtype_name(x->dtype));
+    if (y->ndim != x->ndim) FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: destination must have data's shape", OPNAME(op));
+    for (int i = 0; i < x->ndim; ++i) {
+      if (y->shape[i] != x->shape[i]) FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: destination must have data's shape", OPNAME(op));
+    }
+  }
+  if (u->ndim != ix->ndim - 1 + x->ndim - m)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: %s rank %d", OPNAME(op), scatter ? "updates" : "destination", (int)u->ndim);
+  for (int i = 0; i < u->ndim; ++i) {
+    int64_t e = i < ix->ndim - 1 ? ix->shape[i] : x->shape[m + i - (ix->ndim - 1)];
+    if (u->shape[i] != e)
+      FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: %s dimension %d is %lld, expected %lld", OPNAME(op),
+           scatter ? "updates" : "destination", i, (long long)u->shape[i], (long long)e);
+  }
+  return TSR_OK;
+}
+
+static tsr_status validate_grid_sample(const tsr_op *op, tsr_error *err) {
+  TSR_TRY(need_src(op, 2, 2, err));
+  const tsr_tensor *x = &op->src[0], *g = &op->src[1], *y = &op->dst;
+  TSR_TRY(need_dtype(op, x, "x", x->dtype == TSR_DTYPE_F32, err));
+  TSR_TRY(need_dtype(op, g, "grid", g->dtype == TSR_DTYPE_F32, err));
+  TSR_TRY(need_dtype(op, y, "destination", y->dtype == TSR_DTYPE_F32, err));
+  if (x->ndim != 4 || g->ndim != 4 || y->ndim != 4 || g->shape[3] != 2 || g->shape[0] != x->shape[0] ||
+      y->shape[0] != x->shape[0] || y->shape[1] != x->shape[1] || y->shape[2] != g->shape[1] ||
+      y->shape[3] != g->shape[2])
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: expected x [N,C,H,W], grid [N,OH,OW,2], destination [N,C,OH,OW]", OPNAME(op));
+  const tsr_grid_sample_params *p = &op->p.grid_sample;
+  if (p->mode < TSR_GRID_BILINEAR || p->mode > TSR_GRID_BICUBIC || p->padding < TSR_GRID_ZEROS ||
+      p->padding > TSR_GRID_REFLECTION)
+    FAIL(TSR_ERR_INVALID_ARGUMENT, "%s: mode %d / padding %d", OPNAME(op), (int)p->mode, (int)p->padding);
   return TSR_OK;
 }
 
@@ -705,6 +790,11 @@ tsr_status tsr_op_validate(const tsr_op *op, tsr_error *err) {
     case TSR_OP_QLINEAR_CONV: return validate_qlinear_conv(op, err);
     case TSR_OP_QLINEAR_MATMUL: return validate_qlinear_matmul(op, err);
     case TSR_OP_QLINEAR_BINARY: return validate_qlinear_binary(op, err);
+    case TSR_OP_TOPK: return validate_topk(op, err);
+    case TSR_OP_GRID_SAMPLE: return validate_grid_sample(op, err);
+    case TSR_OP_GATHER_ELEMENTS:
+    case TSR_OP_GATHER_ND:
+    case TSR_OP_SCATTER_ND: return validate_gather_more(op, err);
     default: break;
   }
   if ((unsigned)op->type < TSR_OP_COUNT && op->type != TSR_OP_NONE)

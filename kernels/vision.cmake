@@ -18,6 +18,9 @@ target_sources(tessera_obj PRIVATE
   ${_tsr_vk}/concat/concat_rows.c
   ${_tsr_vk}/copy/copy.c
   ${_tsr_vk}/gather/gather_ref.c
+  ${_tsr_vk}/gather/gather_nd_ref.c
+  ${_tsr_vk}/topk/topk_ref.c
+  ${_tsr_vk}/grid_sample/grid_sample_ref.c
   ${_tsr_vk}/qlinear/qlinear_ref.c
   ${_tsr_vk}/qlinear/qconv.c
   ${_tsr_vk}/qlinear/qconv_scalar.c

@@ -14,4 +14,6 @@
 #include "qlinear/qlinear.h"
 #include "reduce/reduce.h"
 #include "resize/resize.h"
+#include "topk/topk.h"
+#include "grid_sample/grid_sample.h"
 #endif

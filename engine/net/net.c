@@ -200,7 +200,20 @@ static bool walk_params(tsr_op_type type, tsr_op_params *p, pwalk *v) {
       w_i32(v, &p->reduce.kind);
       w_u32(v, &p->reduce.axes);
       break;
-    case TSR_OP_GATHER: w_i32(v, &p->gather.axis); break;
+    case TSR_OP_GATHER:
+    case TSR_OP_GATHER_ELEMENTS:
+    case TSR_OP_GATHER_ND:
+    case TSR_OP_SCATTER_ND: w_i32(v, &p->gather.axis); break;
+    case TSR_OP_TOPK:
+      w_i32(v, &p->topk.k);
+      w_bool(v, &p->topk.largest);
+      w_bool(v, &p->topk.last_index);
+      break;
+    case TSR_OP_GRID_SAMPLE:
+      w_i32(v, &p->grid_sample.mode);
+      w_i32(v, &p->grid_sample.padding);
+      w_bool(v, &p->grid_sample.align_corners);
+      break;
     case TSR_OP_QUANTIZE_LINEAR:
     case TSR_OP_DEQUANTIZE_LINEAR: w_i32(v, &p->qlinear.axis); break;
     case TSR_OP_QLINEAR_CONV:

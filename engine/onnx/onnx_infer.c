@@ -67,6 +67,32 @@ static const op_attrs kAttrs[] = {
     {OX_TRANSPOSE, {"perm"}},
     {OX_MAX, {"broadcast"}},
     {OX_MIN, {"broadcast"}},
+    {OX_ELU, {"alpha"}},
+    {OX_SELU, {"alpha", "gamma"}},
+    {OX_GELU, {"approximate"}},
+    {OX_MOD, {"fmod"}},
+    {OX_PAD, {"mode", "pads", "value", "paddings"}},
+    {OX_DEPTH_TO_SPACE, {"blocksize", "mode"}},
+    {OX_SPACE_TO_DEPTH, {"blocksize"}},
+    {OX_INSTANCE_NORM, {"epsilon"}},
+    {OX_GROUP_NORM, {"epsilon", "num_groups", "stash_type"}},
+    {OX_ARG_MAX, {"axis", "keepdims", "select_last_index"}},
+    {OX_ARG_MIN, {"axis", "keepdims", "select_last_index"}},
+    {OX_TOPK, {"axis", "k", "largest", "sorted"}},
+    {OX_CUMSUM, {"exclusive", "reverse"}},
+    {OX_REDUCE_L1, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {OX_REDUCE_L2, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {OX_REDUCE_SUM_SQUARE, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {OX_REDUCE_LOG_SUM, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {OX_REDUCE_LOG_SUM_EXP, {"axes", "keepdims", "noop_with_empty_axes"}},
+    {OX_LP_NORM, {"axis", "p"}},
+    {OX_EINSUM, {"equation"}},
+    {OX_GRID_SAMPLE, {"mode", "padding_mode", "align_corners"}},
+    {OX_GATHER_ELEMENTS, {"axis"}},
+    {OX_GATHER_ND, {"batch_dims"}},
+    {OX_SCATTER_ND, {"reduction"}},
+    {OX_LSTM, {"hidden_size", "direction", "layout", "input_forget", "activations", "clip"}},
+    {OX_GRU, {"hidden_size", "direction", "layout", "linear_before_reset", "activations", "clip"}},
 };
 
 static tsr_status check_attrs(ox_ctx *c, const ox_node *n) {
@@ -264,12 +290,17 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
   int64_t shape[MAXD];
   TSR_TRY(broadcast(c, n, a, b, &nd, shape));
   tsr_dtype dt = a->dtype;
-  if (n->op == OX_EQUAL) dt = TSR_DTYPE_U8;
+  const bool logical = ox_is_logical(n->op);
+  if (logical) dt = TSR_DTYPE_U8;
   else if (a->dtype != b->dtype && !(n->op == OX_POW))
     return OX_BAD(c, n, "inputs have different dtypes (%s and %s)", tsr_dtype_name(a->dtype), tsr_dtype_name(b->dtype));
   TSR_TRY(set_out(c, n, 0, dt, nd, shape));
+  int64_t fm = 0;
+  if (n->op == OX_MOD) TSR_TRY(ox_attr_int(c, n, "fmod", 0, &fm));
+  if (n->op == OX_MOD && is_float_dt(a->dtype) && fm == 0) return OX_BAD(c, n, "attribute 'fmod' = 0 on float inputs");
   if (!is_const(a) || !is_const(b)) {
-    if (n->op == OX_EQUAL) return OX_UNSUPPORTED(c, n, "Equal on run-time values");
+    /* At run time: f32 arithmetic, comparisons of f32, logic on booleans. */
+    if (logical && (is_float_dt(a->dtype) || a->dtype == TSR_DTYPE_U8)) return TSR_OK;
     if (!is_float_dt(a->dtype)) return OX_UNSUPPORTED(c, n, "arithmetic on run-time %s values", tsr_dtype_name(a->dtype));
     return TSR_OK;
   }
@@ -280,8 +311,23 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
   bool fl = is_float_dt(a->dtype);
   for (int64_t i = 0; i < m; ++i) {
     int64_t ia = bcast_index(a, shape, nd, i), ib = bcast_index(b, shape, nd, i);
-    if (n->op == OX_EQUAL) {
-      ((uint8_t *)p)[i] = fl ? ox_get_f64(a, ia) == ox_get_f64(b, ib) : ox_get_i64(a, ia) == ox_get_i64(b, ib);
+    if (logical) {
+      int cmp = fl ? (ox_get_f64(a, ia) > ox_get_f64(b, ib)) - (ox_get_f64(a, ia) < ox_get_f64(b, ib))
+                   : (ox_get_i64(a, ia) > ox_get_i64(b, ib)) - (ox_get_i64(a, ia) < ox_get_i64(b, ib));
+      bool eq = fl ? ox_get_f64(a, ia) == ox_get_f64(b, ib) : ox_get_i64(a, ia) == ox_get_i64(b, ib);
+      bool ta = ox_get_f64(a, ia) != 0, tb = ox_get_f64(b, ib) != 0, r = false;
+      switch (n->op) {
+        case OX_EQUAL: r = eq; break;
+        case OX_GREATER: r = cmp > 0 && !eq; break;
+        case OX_LESS: r = cmp < 0 && !eq; break;
+        case OX_GREATER_OR_EQUAL: r = cmp > 0 || eq; break;
+        case OX_LESS_OR_EQUAL: r = cmp < 0 || eq; break;
+        case OX_AND: r = ta && tb; break;
+        case OX_OR: r = ta || tb; break;
+        case OX_XOR: r = ta != tb; break;
+        default: break;
+      }
+      ((uint8_t *)p)[i] = r;
       continue;
     }
     if (fl) {
@@ -294,6 +340,7 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
         case OX_POW: r = powf(x, z); break;
         case OX_MAX: r = x > z ? x : z; break;
         case OX_MIN: r = x < z ? x : z; break;
+        case OX_MOD: r = fmodf(x, z); break;
         default: break;
       }
       store_f32(p, i, r);
@@ -310,6 +357,11 @@ static tsr_status infer_binary(ox_ctx *c, ox_node *n) {
         case OX_POW: r = sat_i64(pow((double)x, ox_get_f64(b, ib))); break;
         case OX_MAX: r = x > z ? x : z; break;
         case OX_MIN: r = x < z ? x : z; break;
+        case OX_MOD:
+          if (z == 0 || (x == INT64_MIN && z == -1)) return OX_BAD(c, n, "integer modulo by zero");
+          r = x % z;
+          if (fm == 0 && r != 0 && ((r < 0) != (z < 0))) r += z; /* the sign of the divisor */
+          break;
         default: break;
       }
       store_as(y->dtype, p, i, 0, r, true);
@@ -324,6 +376,15 @@ static tsr_status infer_unary(ox_ctx *c, ox_node *n) {
   TSR_TRY(need(c, n, 0, &x));
   TSR_TRY(set_out(c, n, 0, x->dtype, x->ndim, x->shape));
   bool int_ok = n->op == OX_NEG || n->op == OX_ABS || n->op == OX_IDENTITY || n->op == OX_RELU;
+  if (n->op == OX_NOT) {
+    if (x->dtype != TSR_DTYPE_U8) return OX_BAD(c, n, "input dtype %s (bool expected)", tsr_dtype_name(x->dtype));
+    if (!is_const(x)) return TSR_OK;
+    uint8_t *p = make_const(c, n, 0);
+    if (p == NULL) return c->err->code;
+    for (int64_t i = 0; i < ox_numel(x); ++i) p[i] = ox_get_i64(x, i) == 0;
+    n->done = true;
+    return TSR_OK;
+  }
   if (!is_float_dt(x->dtype) && !(int_ok && is_const(x)))
     return OX_UNSUPPORTED(c, n, "input dtype %s is not supported", tsr_dtype_name(x->dtype));
   if (!is_const(x)) return TSR_OK;
@@ -722,10 +783,7 @@ static tsr_status infer_slice(ox_ctx *c, ox_node *n) {
   TSR_TRY(ox_slice_params(c, n, x, &sl));
   TSR_TRY(set_out(c, n, 0, x->dtype, x->ndim, sl.count));
   if (!is_const(x)) {
-    for (int d = 0; d < x->ndim; ++d) {
-      if (sl.step[d] < 0) return OX_UNSUPPORTED(c, n, "negative steps on run-time values");
-    }
-    return TSR_OK;
+    return TSR_OK; /* negative steps: lowered as a view and a GATHER per reversed axis */
   }
   ox_value *y = ox_out(c, n, 0);
   uint8_t *p = make_const(c, n, 0);
@@ -923,7 +981,10 @@ static tsr_status infer_where(ox_ctx *c, ox_node *n) {
   TSR_TRY(broadcast(c, n, cond, &t, &nd2, s2));
   if (a->dtype != b->dtype) return OX_BAD(c, n, "inputs differ in dtype");
   TSR_TRY(set_out(c, n, 0, a->dtype, nd2, s2));
-  if (!is_const(cond) || !is_const(a) || !is_const(b)) return OX_UNSUPPORTED(c, n, "Where on run-time values");
+  if (!is_const(cond) || !is_const(a) || !is_const(b)) {
+    if (a->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "Where on run-time %s values", tsr_dtype_name(a->dtype));
+    return TSR_OK; /* lowered as two selects and an add */
+  }
   ox_value *y = ox_out(c, n, 0);
   uint8_t *p = make_const(c, n, 0);
   if (p == NULL) return c->err->code;
@@ -1335,19 +1396,394 @@ static tsr_status infer_resize(ox_ctx *c, ox_node *n) {
   return set_out(c, n, 0, x->dtype, x->ndim, s);
 }
 
+/* ---- Min / Max of several inputs, Pad, Tile, DepthToSpace ---- */
+
+static tsr_status infer_variadic(ox_ctx *c, ox_node *n) {
+  ox_value *a = NULL;
+  TSR_TRY(need(c, n, 0, &a));
+  ox_value t = *a;
+  for (uint32_t i = 1; i < n->n_in; ++i) {
+    ox_value *b = NULL;
+    TSR_TRY(need(c, n, i, &b));
+    if (b->dtype != a->dtype) return OX_BAD(c, n, "inputs have different dtypes");
+    int32_t nd = 0;
+    int64_t s[MAXD];
+    TSR_TRY(broadcast(c, n, &t, b, &nd, s));
+    t.ndim = nd;
+    memcpy(t.shape, s, sizeof(s));
+  }
+  if (!is_float_dt(a->dtype)) return OX_UNSUPPORTED(c, n, "%u inputs of dtype %s", (unsigned)n->n_in, tsr_dtype_name(a->dtype));
+  return set_out(c, n, 0, a->dtype, t.ndim, t.shape);
+}
+
+tsr_status ox_pad_params(ox_ctx *c, const ox_node *n, const ox_value *x, int64_t *pads, float *value, int *mode) {
+  char m[16];
+  TSR_TRY(ox_attr_str(c, n, "mode", "constant", m, sizeof(m)));
+  if (strcmp(m, "constant") == 0) *mode = 0;
+  else if (strcmp(m, "reflect") == 0) *mode = 1;
+  else if (strcmp(m, "edge") == 0) *mode = 2;
+  else return OX_UNSUPPORTED(c, n, "attribute 'mode' = %s", m);
+  const int nd = x->ndim;
+  int64_t raw[2 * MAXD];
+  int np = -1;
+  *value = 0.0f;
+  if (c->opset < 11) {
+    TSR_TRY(ox_attr_ints(c, n, c->opset < 2 ? "paddings" : "pads", raw, 2 * MAXD, &np));
+    TSR_TRY(ox_attr_float(c, n, "value", 0.0f, value));
+  } else {
+    TSR_TRY(const_ints(c, n, 1, "pads", raw, 2 * MAXD, &np));
+    ox_value *cv = ox_in(c, n, 2);
+    if (cv != NULL) {
+      if (!is_const(cv) || ox_numel(cv) != 1) return OX_UNSUPPORTED(c, n, "input 'constant_value' at run time");
+      *value = (float)ox_get_f64(cv, 0);
+    }
+  }
+  if (np < 0) return OX_BAD(c, n, "no pads");
+  /* Opset 18: optional axes (input 3) say which dimensions the pads cover. */
+  int64_t axes[MAXD];
+  int na = -1;
+  if (c->opset >= 18) TSR_TRY(const_ints(c, n, 3, "axes", axes, MAXD, &na));
+  if (na < 0) {
+    na = nd;
+    for (int i = 0; i < nd; ++i) axes[i] = i;
+  }
+  if (np != 2 * na) return OX_BAD(c, n, "%d pads for %d axes", np, na);
+  for (int i = 0; i < 2 * nd; ++i) pads[i] = 0;
+  for (int i = 0; i < na; ++i) {
+    int32_t ax = 0;
+    TSR_TRY(norm_axis(c, n, axes[i], nd, &ax));
+    pads[ax] = raw[i];
+    pads[nd + ax] = raw[na + i];
+  }
+  for (int i = 0; i < 2 * nd; ++i) {
+    if (pads[i] < 0) return OX_UNSUPPORTED(c, n, "negative pads (cropping)");
+    int d = i % nd;
+    if (*mode == 1 && pads[i] >= x->shape[d]) return OX_BAD(c, n, "reflect pad %lld not below extent %lld", (long long)pads[i], (long long)x->shape[d]);
+  }
+  return TSR_OK;
+}
+
+static tsr_status infer_pad(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  int64_t pads[2 * MAXD], s[MAXD];
+  float v;
+  int mode;
+  TSR_TRY(ox_pad_params(c, n, x, pads, &v, &mode));
+  for (int i = 0; i < x->ndim; ++i) s[i] = x->shape[i] + pads[i] + pads[x->ndim + i];
+  if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  return set_out(c, n, 0, x->dtype, x->ndim, s);
+}
+
+static tsr_status infer_tile(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  int64_t r[MAXD], s[MAXD];
+  int nr = 0;
+  TSR_TRY(const_ints(c, n, 1, "repeats", r, MAXD, &nr));
+  if (nr != x->ndim) return OX_BAD(c, n, "%d repeats for rank %d", nr, (int)x->ndim);
+  for (int i = 0; i < x->ndim; ++i) {
+    if (r[i] < 1) return OX_UNSUPPORTED(c, n, "repeats %lld (an empty result)", (long long)r[i]);
+    s[i] = x->shape[i] * r[i];
+  }
+  if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  return set_out(c, n, 0, x->dtype, x->ndim, s);
+}
+
+static tsr_status infer_depth_space(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  int64_t b = 0;
+  TSR_TRY(ox_attr_int(c, n, "blocksize", 0, &b));
+  if (x->ndim != 4) return OX_UNSUPPORTED(c, n, "input rank %d (4-D NCHW only)", (int)x->ndim);
+  if (b < 1 || b > 4096) return OX_BAD(c, n, "attribute 'blocksize' = %lld", (long long)b);
+  int64_t s[4] = {x->shape[0], x->shape[1], x->shape[2], x->shape[3]};
+  if (n->op == OX_DEPTH_TO_SPACE) {
+    if (s[1] % (b * b) != 0) return OX_BAD(c, n, "channels %lld not a multiple of blocksize^2", (long long)s[1]);
+    s[1] /= b * b;
+    s[2] *= b;
+    s[3] *= b;
+  } else {
+    if (s[2] % b != 0 || s[3] % b != 0) return OX_BAD(c, n, "H and W must be multiples of blocksize %lld", (long long)b);
+    s[1] *= b * b;
+    s[2] /= b;
+    s[3] /= b;
+  }
+  if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  return set_out(c, n, 0, x->dtype, 4, s);
+}
+
+/* ---- ArgMax, ArgMin, TopK, CumSum ---- */
+
+tsr_status ox_topk_params(ox_ctx *c, const ox_node *n, const ox_value *x, ox_topk *t) {
+  int64_t axis = 0, v = 0;
+  memset(t, 0, sizeof(*t));
+  t->largest = n->op != OX_ARG_MIN;
+  t->keep = true;
+  if (x->ndim < 1) return OX_UNSUPPORTED(c, n, "a scalar input");
+  if (n->op == OX_TOPK) {
+    TSR_TRY(ox_attr_int(c, n, "axis", -1, &axis));
+    TSR_TRY(ox_attr_int(c, n, "largest", 1, &v));
+    t->largest = v != 0;
+    if (c->opset < 10) {
+      TSR_TRY(ox_attr_int(c, n, "k", -1, &t->k));
+    } else {
+      const ox_value *kv = ox_in(c, n, 1);
+      if (kv == NULL) return OX_BAD(c, n, "input 'K' is missing");
+      if (!is_const(kv) || ox_numel(kv) != 1) return OX_UNSUPPORTED(c, n, "input 'K' at run time");
+      t->k = ox_get_i64(kv, 0);
+    }
+  } else {
+    TSR_TRY(ox_attr_int(c, n, "axis", 0, &axis));
+    TSR_TRY(ox_attr_int(c, n, "keepdims", 1, &v));
+    t->keep = v != 0;
+    TSR_TRY(ox_attr_int(c, n, "select_last_index", 0, &v));
+    t->last_index = v != 0;
+    t->k = 1;
+  }
+  TSR_TRY(norm_axis(c, n, axis, x->ndim, &t->axis));
+  if (t->k < 1 || t->k > x->shape[t->axis])
+    return t->k == 0 ? OX_UNSUPPORTED(c, n, "k = 0 (an empty result)")
+                     : OX_BAD(c, n, "k = %lld outside [1, %lld]", (long long)t->k, (long long)x->shape[t->axis]);
+  return TSR_OK;
+}
+
+static tsr_status infer_topk(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  ox_topk t;
+  TSR_TRY(ox_topk_params(c, n, x, &t));
+  if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  int64_t s[MAXD];
+  int32_t nd = 0;
+  for (int i = 0; i < x->ndim; ++i) {
+    if (i != t.axis) s[nd++] = x->shape[i];
+    else if (t.keep) s[nd++] = t.k;
+  }
+  if (n->op != OX_TOPK) return set_out(c, n, 0, TSR_DTYPE_I64, nd, s);
+  TSR_TRY(set_out(c, n, 0, x->dtype, nd, s));
+  return set_out(c, n, 1, TSR_DTYPE_I64, nd, s);
+}
+
+tsr_status ox_cumsum_axis(ox_ctx *c, const ox_node *n, const ox_value *x, int32_t *axis) {
+  const ox_value *a = ox_in(c, n, 1);
+  if (a == NULL) return OX_BAD(c, n, "input 'axis' is missing");
+  if (!is_const(a) || ox_numel(a) != 1) return OX_UNSUPPORTED(c, n, "input 'axis' at run time");
+  return norm_axis(c, n, ox_get_i64(a, 0), x->ndim, axis);
+}
+
+/* ---- GatherElements, GatherND, ScatterND ---- */
+
+static tsr_status infer_gather_more(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL, *ix = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  TSR_TRY(need(c, n, 1, &ix));
+  if (ix->dtype != TSR_DTYPE_I64 && ix->dtype != TSR_DTYPE_I32) return OX_BAD(c, n, "indices dtype %s", tsr_dtype_name(ix->dtype));
+  if (x->dtype != TSR_DTYPE_F32 && x->dtype != TSR_DTYPE_I64 && x->dtype != TSR_DTYPE_I32)
+    return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  if (n->op == OX_GATHER_ELEMENTS) {
+    int64_t axis = 0;
+    int32_t ax = 0;
+    TSR_TRY(ox_attr_int(c, n, "axis", 0, &axis));
+    TSR_TRY(norm_axis(c, n, axis, x->ndim, &ax));
+    if (ix->ndim != x->ndim) return OX_BAD(c, n, "indices rank %d, data rank %d", (int)ix->ndim, (int)x->ndim);
+    return set_out(c, n, 0, x->dtype, ix->ndim, ix->shape);
+  }
+  if (n->op == OX_GATHER_ND) {
+    int64_t b = 0;
+    TSR_TRY(ox_attr_int(c, n, "batch_dims", 0, &b));
+    if (b != 0) return OX_UNSUPPORTED(c, n, "attribute 'batch_dims' = %lld", (long long)b);
+  } else {
+    char red[16];
+    TSR_TRY(ox_attr_str(c, n, "reduction", "none", red, sizeof(red)));
+    if (strcmp(red, "none") != 0) return OX_UNSUPPORTED(c, n, "attribute 'reduction' = %s", red);
+  }
+  const int64_t m = ix->ndim >= 1 ? ix->shape[ix->ndim - 1] : 0;
+  if (ix->ndim < 1 || m < 1 || m > x->ndim) return OX_BAD(c, n, "indices [.., %lld] for data of rank %d", (long long)m, (int)x->ndim);
+  if (n->op == OX_SCATTER_ND) return set_out(c, n, 0, x->dtype, x->ndim, x->shape);
+  int64_t s[2 * MAXD];
+  int32_t nd = 0;
+  for (int i = 0; i < ix->ndim - 1; ++i) s[nd++] = ix->shape[i];
+  for (int i = (int)m; i < x->ndim; ++i) s[nd++] = x->shape[i];
+  return set_out(c, n, 0, x->dtype, nd, s);
+}
+
+/* ---- LSTM, GRU ---- */
+
+tsr_status ox_rnn_params(ox_ctx *c, const ox_node *n, ox_rnn *r) {
+  memset(r, 0, sizeof(*r));
+  const bool lstm = n->op == OX_LSTM;
+  r->gates = lstm ? 4 : 3;
+  char dir[16];
+  int64_t v = 0;
+  TSR_TRY(ox_attr_str(c, n, "direction", "forward", dir, sizeof(dir)));
+  if (strcmp(dir, "forward") == 0) r->dirs = 1;
+  else if (strcmp(dir, "reverse") == 0) r->dirs = 1, r->reverse = true;
+  else if (strcmp(dir, "bidirectional") == 0) r->dirs = 2;
+  else return OX_BAD(c, n, "attribute 'direction' = %s", dir);
+  TSR_TRY(ox_attr_int(c, n, "layout", 0, &v));
+  if (v != 0) return OX_UNSUPPORTED(c, n, "attribute 'layout' = %lld (batch-first)", (long long)v);
+  if (ox_attr(n, "activations") != NULL) return OX_UNSUPPORTED(c, n, "attribute 'activations' (only the defaults)");
+  if (ox_attr(n, "clip") != NULL) return OX_UNSUPPORTED(c, n, "attribute 'clip'");
+  if (lstm) {
+    TSR_TRY(ox_attr_int(c, n, "input_forget", 0, &v));
+    if (v != 0) return OX_UNSUPPORTED(c, n, "attribute 'input_forget' = %lld", (long long)v);
+    if (ox_in(c, n, 7) != NULL) return OX_UNSUPPORTED(c, n, "input 'P' (peepholes)");
+  } else {
+    TSR_TRY(ox_attr_int(c, n, "linear_before_reset", 0, &v));
+    r->linear_before_reset = v != 0;
+  }
+  TSR_TRY(ox_attr_int(c, n, "hidden_size", 0, &r->hidden));
+  const ox_value *x = ox_in(c, n, 0), *w = ox_in(c, n, 1), *rr = ox_in(c, n, 2), *b = ox_in(c, n, 3);
+  if (x == NULL || w == NULL || rr == NULL) return OX_BAD(c, n, "inputs X, W and R are required");
+  if (x->ndim != 3) return OX_BAD(c, n, "X must be [T, B, I]");
+  r->steps = x->shape[0];
+  r->batch = x->shape[1];
+  r->input = x->shape[2];
+  const int64_t gh = r->gates * r->hidden;
+  if (r->hidden < 1 || w->ndim != 3 || w->shape[0] != r->dirs || w->shape[1] != gh || w->shape[2] != r->input)
+    return OX_BAD(c, n, "W must be [%d, %lld, %lld]", r->dirs, (long long)gh, (long long)r->input);
+  if (rr->ndim != 3 || rr->shape[0] != r->dirs || rr->shape[1] != gh || rr->shape[2] != r->hidden)
+    return OX_BAD(c, n, "R must be [%d, %lld, %lld]", r->dirs, (long long)gh, (long long)r->hidden);
+  if (!is_const(w) || !is_const(rr) || w->dtype != TSR_DTYPE_F32 || rr->dtype != TSR_DTYPE_F32)
+    return OX_UNSUPPORTED(c, n, "input 'W' / 'R' at run time or not f32");
+  if (b != NULL && (!is_const(b) || b->dtype != TSR_DTYPE_F32 || ox_numel(b) != r->dirs * 2 * gh))
+    return OX_UNSUPPORTED(c, n, "input 'B' at run time or mis-shaped");
+  const ox_value *sl = ox_in(c, n, 4);
+  if (sl != NULL) {
+    if (!is_const(sl)) return OX_UNSUPPORTED(c, n, "input 'sequence_lens' at run time");
+    for (int64_t i = 0; i < ox_numel(sl); ++i) {
+      if (ox_get_i64(sl, i) != r->steps) return OX_UNSUPPORTED(c, n, "input 'sequence_lens' shorter than the sequence");
+    }
+  }
+  for (uint32_t k = 5; k < (lstm ? 7u : 6u); ++k) {
+    const ox_value *h = ox_in(c, n, k);
+    if (h != NULL && (h->dtype != TSR_DTYPE_F32 || h->ndim != 3 || h->shape[0] != r->dirs || h->shape[1] != r->batch ||
+                      h->shape[2] != r->hidden))
+      return OX_BAD(c, n, "input %u must be [%d, %lld, %lld]", (unsigned)k, r->dirs, (long long)r->batch, (long long)r->hidden);
+  }
+  if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+  return TSR_OK;
+}
+
+static tsr_status infer_rnn(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  TSR_TRY(need(c, n, 0, &x));
+  ox_rnn r;
+  TSR_TRY(ox_rnn_params(c, n, &r));
+  const int64_t y[4] = {r.steps, r.dirs, r.batch, r.hidden}, h[3] = {r.dirs, r.batch, r.hidden};
+  TSR_TRY(set_out(c, n, 0, TSR_DTYPE_F32, 4, y));
+  TSR_TRY(set_out(c, n, 1, TSR_DTYPE_F32, 3, h));
+  if (n->op == OX_LSTM) TSR_TRY(set_out(c, n, 2, TSR_DTYPE_F32, 3, h));
+  return TSR_OK;
+}
+
+/* ---- Einsum ---- */
+
+tsr_status ox_einsum_parse(ox_ctx *c, const ox_node *n, ox_einsum *e) {
+  char eq[128];
+  memset(e, 0, sizeof(*e));
+  TSR_TRY(ox_attr_str(c, n, "equation", "", eq, sizeof(eq)));
+  if (strstr(eq, "...") != NULL) return OX_UNSUPPORTED(c, n, "attribute 'equation' = %s (an ellipsis)", eq);
+  if (n->n_in < 1 || n->n_in > 2) return OX_UNSUPPORTED(c, n, "%u operands (1 or 2)", (unsigned)n->n_in);
+  e->n_in = (int)n->n_in;
+  int op = 0, count[26] = {0};
+  bool arrow = false, seen[2][26] = {{false}};
+  for (const char *p = eq; *p; ++p) {
+    if (*p == ' ') continue;
+    if (*p == ',' && !arrow) {
+      if (++op >= e->n_in) return OX_BAD(c, n, "attribute 'equation' = %s has more operands than inputs", eq);
+      continue;
+    }
+    if (p[0] == '-' && p[1] == '>' && !arrow) {
+      arrow = true;
+      ++p;
+      continue;
+    }
+    int l = (*p >= 'a' && *p <= 'z') ? *p - 'a' : -1;
+    if (l < 0) return OX_UNSUPPORTED(c, n, "attribute 'equation' = %s (letters a-z only)", eq);
+    if (arrow) {
+      if (e->nd_out >= MAXD) return OX_UNSUPPORTED(c, n, "attribute 'equation' = %s (output rank)", eq);
+      e->out[e->nd_out++] = (char)l;
+    } else {
+      if (seen[op][l]) return OX_UNSUPPORTED(c, n, "attribute 'equation' = %s (a repeated index)", eq);
+      if (e->nd[op] >= MAXD) return OX_BAD(c, n, "attribute 'equation' = %s: operand %d rank", eq, op);
+      seen[op][l] = true;
+      count[l]++;
+      e->in[op][e->nd[op]++] = (char)l;
+    }
+  }
+  if (op + 1 != e->n_in) return OX_BAD(c, n, "attribute 'equation' = %s names %d operands", eq, op + 1);
+  if (!arrow) { /* implicit output: letters seen once, in alphabetical order */
+    for (int l = 0; l < 26; ++l) {
+      if (count[l] == 1) {
+        if (e->nd_out >= MAXD) return OX_UNSUPPORTED(c, n, "attribute 'equation' = %s (output rank)", eq);
+        e->out[e->nd_out++] = (char)l;
+      }
+    }
+  }
+  for (int k = 0; k < e->n_in; ++k) {
+    const ox_value *x = ox_in(c, n, (uint32_t)k);
+    if (x == NULL || x->ndim != e->nd[k])
+      return OX_BAD(c, n, "attribute 'equation' = %s: operand %d has rank %d", eq, k, x ? (int)x->ndim : -1);
+    for (int i = 0; i < x->ndim; ++i) {
+      int64_t *sz = &e->size[(int)e->in[k][i]];
+      if (*sz > 1 && x->shape[i] > 1 && *sz != x->shape[i])
+        return OX_BAD(c, n, "index %c has extents %lld and %lld", 'a' + e->in[k][i], (long long)*sz, (long long)x->shape[i]);
+      if (x->shape[i] > *sz) *sz = x->shape[i];
+    }
+  }
+  for (int i = 0; i < e->nd_out; ++i) {
+    if (count[(int)e->out[i]] == 0) return OX_BAD(c, n, "output index %c is in no operand", 'a' + e->out[i]);
+  }
+  return TSR_OK;
+}
+
+static tsr_status infer_einsum(ox_ctx *c, ox_node *n) {
+  ox_value *x = NULL;
+  for (uint32_t i = 0; i < n->n_in; ++i) TSR_TRY(need(c, n, i, &x));
+  ox_einsum e;
+  TSR_TRY(ox_einsum_parse(c, n, &e));
+  for (uint32_t i = 0; i < n->n_in; ++i) {
+    if (ox_in(c, n, i)->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(ox_in(c, n, i)->dtype));
+  }
+  int64_t s[MAXD];
+  for (int i = 0; i < e.nd_out; ++i) s[i] = e.size[(int)e.out[i]];
+  return set_out(c, n, 0, TSR_DTYPE_F32, e.nd_out, s);
+}
+
 /* ---- the pass ---- */
 
 static tsr_status infer_node(ox_ctx *c, ox_node *n) {
   TSR_TRY(check_attrs(c, n));
   switch (n->op) {
-    case OX_ADD: case OX_SUB: case OX_MUL: case OX_DIV: case OX_POW: case OX_EQUAL:
+    case OX_ADD: case OX_SUB: case OX_MUL: case OX_DIV: case OX_POW: case OX_EQUAL: case OX_MOD: case OX_GREATER:
+    case OX_LESS: case OX_GREATER_OR_EQUAL: case OX_LESS_OR_EQUAL: case OX_AND: case OX_OR: case OX_XOR:
       return infer_binary(c, n);
     case OX_MAX: case OX_MIN:
       if (n->n_in == 1) return same_as_input(c, n);
+      if (n->n_in > 2) return infer_variadic(c, n);
       return infer_binary(c, n);
     case OX_ABS: case OX_NEG: case OX_SQRT: case OX_EXP: case OX_ERF: case OX_FLOOR: case OX_RELU: case OX_SIGMOID:
-    case OX_TANH: case OX_LEAKY_RELU: case OX_HARD_SIGMOID: case OX_HARD_SWISH:
+    case OX_TANH: case OX_LEAKY_RELU: case OX_HARD_SIGMOID: case OX_HARD_SWISH: case OX_SOFTPLUS: case OX_LOG:
+    case OX_SIN: case OX_COS: case OX_MISH: case OX_ELU: case OX_SELU: case OX_GELU: case OX_ROUND: case OX_CEIL:
+    case OX_RECIPROCAL: case OX_NOT:
       return infer_unary(c, n);
+    case OX_PAD: return infer_pad(c, n);
+    case OX_TILE: return infer_tile(c, n);
+    case OX_DEPTH_TO_SPACE: case OX_SPACE_TO_DEPTH: return infer_depth_space(c, n);
+    case OX_INSTANCE_NORM: case OX_GROUP_NORM: {
+      ox_value *x = NULL;
+      TSR_TRY(need(c, n, 0, &x));
+      if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+      if (x->ndim < 3) return OX_UNSUPPORTED(c, n, "input rank %d (at least 3)", (int)x->ndim);
+      for (uint32_t k = 1; k < 3; ++k) {
+        ox_value *p = NULL;
+        TSR_TRY(need(c, n, k, &p));
+        if (!is_const(p) || p->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "run-time or non-f32 scale/bias (input %u)", (unsigned)k);
+      }
+      return same_as_input(c, n);
+    }
     case OX_IDENTITY: {
       ox_value *x = NULL;
       TSR_TRY(need(c, n, 0, &x));
@@ -1402,7 +1838,64 @@ static tsr_status infer_node(ox_ctx *c, ox_node *n) {
     case OX_MAX_POOL: case OX_AVERAGE_POOL: case OX_GLOBAL_AVERAGE_POOL: case OX_GLOBAL_MAX_POOL: return infer_pool(c, n);
     case OX_MATMUL: case OX_QLINEAR_MATMUL: return infer_matmul(c, n);
     case OX_GEMM: return infer_gemm(c, n);
-    case OX_REDUCE_MAX: case OX_REDUCE_MEAN: case OX_REDUCE_MIN: case OX_REDUCE_SUM: return infer_reduce(c, n);
+    case OX_REDUCE_MAX: case OX_REDUCE_MEAN: case OX_REDUCE_MIN: case OX_REDUCE_SUM: case OX_REDUCE_L1:
+    case OX_REDUCE_L2: case OX_REDUCE_SUM_SQUARE: case OX_REDUCE_LOG_SUM: case OX_REDUCE_LOG_SUM_EXP:
+      return infer_reduce(c, n);
+    case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return infer_topk(c, n);
+    case OX_EINSUM: return infer_einsum(c, n);
+    case OX_LSTM: case OX_GRU: return infer_rnn(c, n);
+    case OX_MATMUL_INTEGER: {
+      ox_value *a = NULL, *b = NULL;
+      TSR_TRY(need(c, n, 0, &a));
+      TSR_TRY(need(c, n, 1, &b));
+      if ((a->dtype != TSR_DTYPE_U8 && a->dtype != TSR_DTYPE_I8) || (b->dtype != TSR_DTYPE_U8 && b->dtype != TSR_DTYPE_I8))
+        return OX_BAD(c, n, "inputs must be int8 or uint8");
+      if (a->ndim < 2 || b->ndim != 2 || a->shape[a->ndim - 1] != b->shape[0])
+        return OX_UNSUPPORTED(c, n, "shapes (A [.., M, K] and a 2-D B [K, N] only)");
+      if (!is_const(b)) return OX_UNSUPPORTED(c, n, "input 'B' at run time");
+      for (uint32_t k = 2; k < 4; ++k) {
+        const ox_value *z = ox_in(c, n, k);
+        if (z != NULL && !is_const(z)) return OX_UNSUPPORTED(c, n, "run-time zero point (input %u)", (unsigned)k);
+        if (z != NULL && k == 2 && ox_numel(z) != 1) return OX_UNSUPPORTED(c, n, "input 'a_zero_point' per row");
+        if (z != NULL && k == 3 && ox_numel(z) != 1 && ox_numel(z) != b->shape[1])
+          return OX_BAD(c, n, "input 'b_zero_point' has %lld values", (long long)ox_numel(z));
+      }
+      int64_t s[MAXD];
+      for (int i = 0; i < a->ndim; ++i) s[i] = a->shape[i];
+      s[a->ndim - 1] = b->shape[1];
+      return set_out(c, n, 0, TSR_DTYPE_I32, a->ndim, s);
+    }
+    case OX_GATHER_ELEMENTS: case OX_GATHER_ND: case OX_SCATTER_ND: return infer_gather_more(c, n);
+    case OX_GRID_SAMPLE: {
+      ox_value *x = NULL, *g = NULL;
+      TSR_TRY(need(c, n, 0, &x));
+      TSR_TRY(need(c, n, 1, &g));
+      if (x->ndim != 4) return OX_UNSUPPORTED(c, n, "input rank %d (4-D NCHW only)", (int)x->ndim);
+      if (x->dtype != TSR_DTYPE_F32 || g->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "non-f32 input or grid");
+      if (g->ndim != 4 || g->shape[0] != x->shape[0] || g->shape[3] != 2) return OX_BAD(c, n, "grid must be [N, OH, OW, 2]");
+      int64_t s[4] = {x->shape[0], x->shape[1], g->shape[1], g->shape[2]};
+      return set_out(c, n, 0, TSR_DTYPE_F32, 4, s);
+    }
+    case OX_CUMSUM: {
+      ox_value *x = NULL;
+      TSR_TRY(need(c, n, 0, &x));
+      int32_t ax = 0;
+      TSR_TRY(ox_cumsum_axis(c, n, x, &ax));
+      if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+      return same_as_input(c, n);
+    }
+    case OX_LP_NORM: {
+      ox_value *x = NULL;
+      TSR_TRY(need(c, n, 0, &x));
+      int64_t pn = 2, axis = -1;
+      int32_t ax = 0;
+      TSR_TRY(ox_attr_int(c, n, "p", 2, &pn));
+      TSR_TRY(ox_attr_int(c, n, "axis", -1, &axis));
+      TSR_TRY(norm_axis(c, n, axis, x->ndim, &ax));
+      if (pn != 1 && pn != 2) return OX_UNSUPPORTED(c, n, "attribute 'p' = %lld (1 or 2)", (long long)pn);
+      if (x->dtype != TSR_DTYPE_F32) return OX_UNSUPPORTED(c, n, "input dtype %s", tsr_dtype_name(x->dtype));
+      return same_as_input(c, n);
+    }
     case OX_RESIZE: case OX_UPSAMPLE: return infer_resize(c, n);
     case OX_SOFTMAX: {
       ox_value *x = NULL;

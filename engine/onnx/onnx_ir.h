@@ -25,7 +25,18 @@
   X(RESHAPE, "Reshape") X(RESIZE, "Resize") X(SHAPE, "Shape") X(SIGMOID, "Sigmoid") X(SLICE, "Slice")  \
   X(SOFTMAX, "Softmax") X(SPLIT, "Split") X(SQRT, "Sqrt") X(SQUEEZE, "Squeeze") X(SUB, "Sub")           \
   X(TANH, "Tanh") X(TRANSPOSE, "Transpose") X(UNSQUEEZE, "Unsqueeze") X(UPSAMPLE, "Upsample")          \
-  X(WHERE, "Where")
+  X(WHERE, "Where") X(SOFTPLUS, "Softplus") X(LOG, "Log") X(SIN, "Sin") X(COS, "Cos") X(MISH, "Mish")          \
+  X(ELU, "Elu") X(SELU, "Selu") X(GELU, "Gelu") X(ROUND, "Round") X(CEIL, "Ceil")                      \
+  X(RECIPROCAL, "Reciprocal") X(NOT, "Not") X(MOD, "Mod") X(GREATER, "Greater") X(LESS, "Less")        \
+  X(GREATER_OR_EQUAL, "GreaterOrEqual") X(LESS_OR_EQUAL, "LessOrEqual") X(AND, "And") X(OR, "Or")      \
+  X(XOR, "Xor") X(PAD, "Pad") X(TILE, "Tile") X(DEPTH_TO_SPACE, "DepthToSpace")                        \
+  X(SPACE_TO_DEPTH, "SpaceToDepth") X(INSTANCE_NORM, "InstanceNormalization")                           \
+  X(GROUP_NORM, "GroupNormalization") X(ARG_MAX, "ArgMax") X(ARG_MIN, "ArgMin") X(TOPK, "TopK")                \
+  X(CUMSUM, "CumSum") X(REDUCE_L1, "ReduceL1") X(REDUCE_L2, "ReduceL2") X(REDUCE_SUM_SQUARE, "ReduceSumSquare") \
+  X(REDUCE_LOG_SUM, "ReduceLogSum") X(REDUCE_LOG_SUM_EXP, "ReduceLogSumExp") X(LP_NORM, "LpNormalization")       \
+  X(EINSUM, "Einsum") X(GRID_SAMPLE, "GridSample") X(GATHER_ELEMENTS, "GatherElements")                 \
+  X(GATHER_ND, "GatherND") X(SCATTER_ND, "ScatterND") X(LSTM, "LSTM") X(GRU, "GRU")        \
+  X(MATMUL_INTEGER, "MatMulInteger")
 
 /* com.microsoft ops. */
 #define OX_MS_OP_LIST(X) X(QLINEAR_ADD, "QLinearAdd") X(QLINEAR_MUL, "QLinearMul")
@@ -166,6 +177,44 @@ TSR_NODISCARD tsr_status ox_window_params(ox_ctx *c, const ox_node *n, const int
 TSR_NODISCARD tsr_status ox_reduce_axes(ox_ctx *c, const ox_node *n, const ox_value *x, uint32_t *mask, bool *keep);
 /* Output extents of Resize/Upsample and the scales given (0 where sizes were given). */
 TSR_NODISCARD tsr_status ox_resize_sizes(ox_ctx *c, const ox_node *n, const ox_value *x, int64_t *out, float *scales);
+
+/* Pad: |pads| [2 * ndim] (begins, then ends) for every dimension of |x|,
+ * the constant |value| and |mode| 0 constant, 1 reflect, 2 edge. */
+TSR_NODISCARD tsr_status ox_pad_params(ox_ctx *c, const ox_node *n, const ox_value *x, int64_t *pads, float *value,
+                                       int *mode);
+/* ArgMax / ArgMin / TopK: the axis, k, order and keepdims. */
+typedef struct ox_topk {
+  int32_t axis;
+  int64_t k;
+  bool largest, last_index, keep;
+} ox_topk;
+TSR_NODISCARD tsr_status ox_topk_params(ox_ctx *c, const ox_node *n, const ox_value *x, ox_topk *t);
+/* CumSum's axis (a constant input), resolved to [0, ndim). */
+TSR_NODISCARD tsr_status ox_cumsum_axis(ox_ctx *c, const ox_node *n, const ox_value *x, int32_t *axis);
+/* Einsum: the letters of each operand and of the output, and each letter's
+ * extent (the largest over the operands: 1 broadcasts). */
+typedef struct ox_einsum {
+  int n_in;
+  int nd[2], nd_out;
+  char in[2][TSR_MAX_DIMS], out[TSR_MAX_DIMS];
+  int64_t size[26];
+} ox_einsum;
+/* Parses the 'equation' of Einsum node |n| (one or two operands, no
+ * ellipsis, no repeated letter within an operand). */
+TSR_NODISCARD tsr_status ox_einsum_parse(ox_ctx *c, const ox_node *n, ox_einsum *e);
+/* LSTM / GRU geometry (layout 0, default activations, no peepholes or clip). */
+typedef struct ox_rnn {
+  int gates; /* 4 LSTM (i, o, f, c), 3 GRU (z, r, h) */
+  int dirs;
+  bool reverse, linear_before_reset;
+  int64_t hidden, steps, batch, input;
+} ox_rnn;
+TSR_NODISCARD tsr_status ox_rnn_params(ox_ctx *c, const ox_node *n, ox_rnn *r);
+/* Comparison and logic ops: their output is bool (u8). */
+static inline bool ox_is_logical(ox_op op) {
+  return op == OX_EQUAL || op == OX_GREATER || op == OX_LESS || op == OX_GREATER_OR_EQUAL || op == OX_LESS_OR_EQUAL ||
+         op == OX_AND || op == OX_OR || op == OX_XOR;
+}
 
 /* ---- passes ---- */
 

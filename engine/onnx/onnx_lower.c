@@ -1384,11 +1384,22 @@ static tsr_status lower_resize(ox_ctx *c, ox_node *n) {
   init_params(&p);
   if (strcmp(mode, "nearest") == 0) p.resize.mode = TSR_RESIZE_NEAREST;
   else if (strcmp(mode, "linear") == 0 || strcmp(mode, "bilinear") == 0) p.resize.mode = TSR_RESIZE_LINEAR;
+  else if (strcmp(mode, "cubic") == 0 && !legacy) p.resize.mode = TSR_RESIZE_CUBIC;
   else return OX_UNSUPPORTED(c, n, "attribute 'mode' = %s", mode);
+  if (p.resize.mode == TSR_RESIZE_CUBIC) {
+    float a = -0.75f;
+    int64_t ex = 0;
+    TSR_TRY(ox_attr_float(c, n, "cubic_coeff_a", -0.75f, &a));
+    TSR_TRY(ox_attr_int(c, n, "exclude_outside", 0, &ex));
+    if (a != -0.75f) return OX_UNSUPPORTED(c, n, "attribute 'cubic_coeff_a' = %g (only -0.75)", (double)a);
+    if (ex != 0) return OX_UNSUPPORTED(c, n, "attribute 'exclude_outside' = %lld", (long long)ex);
+  }
   if (strcmp(coord, "half_pixel") == 0) p.resize.coord = TSR_RESIZE_HALF_PIXEL;
   else if (strcmp(coord, "asymmetric") == 0) p.resize.coord = TSR_RESIZE_ASYMMETRIC;
   else if (strcmp(coord, "align_corners") == 0) p.resize.coord = TSR_RESIZE_ALIGN_CORNERS;
   else if (strcmp(coord, "pytorch_half_pixel") == 0) p.resize.coord = TSR_RESIZE_PYTORCH_HALF_PIXEL;
+  else if (strcmp(coord, "half_pixel_symmetric") == 0) p.resize.coord = TSR_RESIZE_HALF_PIXEL_SYMMETRIC;
+  else if (strcmp(coord, "tf_half_pixel_for_nn") == 0) p.resize.coord = TSR_RESIZE_TF_HALF_PIXEL_FOR_NN;
   else return OX_UNSUPPORTED(c, n, "attribute 'coordinate_transformation_mode' = %s", coord);
   if (strcmp(nearest, "round_prefer_floor") == 0) p.resize.nearest = TSR_NEAREST_ROUND_PREFER_FLOOR;
   else if (strcmp(nearest, "round_prefer_ceil") == 0) p.resize.nearest = TSR_NEAREST_ROUND_PREFER_CEIL;
@@ -1457,6 +1468,8 @@ static tsr_status lower_transpose(ox_ctx *c, ox_node *n) {
   return view(c, t, y->name, x->ndim, s, st, 0, &y->tid);
 }
 
+static tsr_status gather_chain_from(ox_ctx *c, ox_node *n, int32_t cur, ox_value *y, int64_t *const *idx);
+
 static tsr_status lower_slice(ox_ctx *c, ox_node *n) {
   ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
   ox_slice sl;
@@ -1465,14 +1478,30 @@ static tsr_status lower_slice(ox_ctx *c, ox_node *n) {
   TSR_TRY(tid_of(c, x, &t));
   tsr_tensor d;
   describe(c, t, &d);
-  int64_t st[MAXD];
+  int64_t st[MAXD], cnt[MAXD], *idx[MAXD] = {0};
   uint64_t off = 0;
+  bool reversed = false;
   for (int i = 0; i < x->ndim; ++i) {
     if (sl.count[i] == 0) return OX_UNSUPPORTED(c, n, "an empty slice");
+    if (sl.step[i] < 0) {
+      /* The whole axis in the view; a GATHER picks start, start + step, ... */
+      reversed = true;
+      idx[i] = ox_alloc(c, sizeof(int64_t) * (size_t)sl.count[i]);
+      if (idx[i] == NULL) return TSR_ERR_OUT_OF_MEMORY;
+      for (int64_t j = 0; j < sl.count[i]; ++j) idx[i][j] = sl.start[i] + j * sl.step[i];
+      cnt[i] = x->shape[i];
+      st[i] = d.stride[i];
+      continue;
+    }
     off += (uint64_t)(sl.start[i] * d.stride[i]);
     st[i] = d.stride[i] * sl.step[i];
+    cnt[i] = sl.count[i];
   }
-  return view(c, t, y->name, x->ndim, sl.count, st, off, &y->tid);
+  if (!reversed) return view(c, t, y->name, x->ndim, sl.count, st, off, &y->tid);
+  int32_t v = 0;
+  char nm[TSR_NAME_MAX];
+  TSR_TRY(view(c, t, mkname(nm, n->name, "fwd"), x->ndim, cnt, st, off, &v));
+  return gather_chain_from(c, n, v, y, idx);
 }
 
 static tsr_status lower_split(ox_ctx *c, ox_node *n) {
@@ -1776,6 +1805,1001 @@ static void drop_dead(ox_ctx *c) {
   }
 }
 
+
+/* ---- ops beyond the fused set: booleans as f32 0 / 1 ---- */
+
+/* Dense f32 tensor of |v|: booleans (u8) and other plain dtypes converted. */
+static tsr_status f32_in(ox_ctx *c, ox_value *v, int32_t *out) {
+  int32_t t = 0;
+  TSR_TRY(dense_in(c, v, &t));
+  tsr_tensor d;
+  describe(c, t, &d);
+  if (d.dtype == TSR_DTYPE_F32) {
+    *out = t;
+    return TSR_OK;
+  }
+  char nm[TSR_NAME_MAX];
+  TSR_TRY(new_root(c, mkname(nm, v->name, "f32"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, d.ndim, d.shape, NULL, out));
+  tsr_op_params p;
+  init_params(&p);
+  return emit(c, TSR_OP_CONVERT, &p, &t, 1, *out, nm);
+}
+
+/* The tensor an op writes for value |v|: f32, whatever v's dtype (a bool
+ * value is held as f32 0 / 1; the graph output, if it is one, gets a
+ * converting copy). */
+static tsr_status f32_out(ox_ctx *c, ox_value *v, int32_t *out) {
+  TSR_TRY(value_root(c, v, TSR_DTYPE_F32, v->ndim, v->shape, out));
+  v->tid = *out;
+  return TSR_OK;
+}
+
+/* Unary kinds that only the plain lowering uses (never fused into a conv). */
+static tsr_status extra_unary_kind(ox_ctx *c, const ox_node *n, int32_t *kind, float *alpha, float *beta) {
+  *kind = -1;
+  *alpha = *beta = 0;
+  switch (n->op) {
+    case OX_SOFTPLUS: *kind = TSR_UNARY_SOFTPLUS; break;
+    case OX_LOG: *kind = TSR_UNARY_LOG; break;
+    case OX_SIN: *kind = TSR_UNARY_SIN; break;
+    case OX_COS: *kind = TSR_UNARY_COS; break;
+    case OX_MISH: *kind = TSR_UNARY_MISH; break;
+    case OX_ROUND: *kind = TSR_UNARY_ROUND; break;
+    case OX_FLOOR: *kind = TSR_UNARY_FLOOR; break;
+    case OX_CEIL: *kind = TSR_UNARY_CEIL; break;
+    case OX_RECIPROCAL: *kind = TSR_UNARY_RECIPROCAL; break;
+    case OX_NOT: *kind = TSR_UNARY_NOT; break;
+    case OX_ELU:
+      *kind = TSR_UNARY_ELU;
+      TSR_TRY(ox_attr_float(c, n, "alpha", 1.0f, alpha));
+      break;
+    case OX_SELU:
+      *kind = TSR_UNARY_SELU;
+      TSR_TRY(ox_attr_float(c, n, "alpha", 1.67326319217681884765625f, alpha));
+      TSR_TRY(ox_attr_float(c, n, "gamma", 1.05070102214813232421875f, beta));
+      break;
+    case OX_GELU: {
+      char ap[16];
+      TSR_TRY(ox_attr_str(c, n, "approximate", "none", ap, sizeof(ap)));
+      if (strcmp(ap, "none") == 0) *kind = TSR_UNARY_GELU_ERF;
+      else if (strcmp(ap, "tanh") == 0) *kind = TSR_UNARY_GELU_TANH;
+      else return OX_UNSUPPORTED(c, n, "attribute 'approximate' = %s", ap);
+      break;
+    }
+    default: break;
+  }
+  return TSR_OK;
+}
+
+static tsr_status lower_extra_unary(ox_ctx *c, ox_node *n) {
+  int32_t kind;
+  float alpha, beta;
+  TSR_TRY(extra_unary_kind(c, n, &kind, &alpha, &beta));
+  if (kind < 0) return OX_UNSUPPORTED(c, n, "op %s on run-time values", ox_op_name(n));
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  tsr_op_params p;
+  init_params(&p);
+  p.unary.kind = kind;
+  p.unary.alpha = alpha;
+  p.unary.beta = beta;
+  int32_t src = 0, dst = 0;
+  TSR_TRY(f32_in(c, x, &src));
+  TSR_TRY(n->op == OX_NOT ? f32_out(c, y, &dst) : value_out(c, y, &dst));
+  return emit(c, TSR_OP_UNARY, &p, &src, 1, dst, n->name);
+}
+
+/* Comparisons, logic and Mod: one BINARY on f32 (booleans as 0 / 1). */
+static tsr_status lower_logical(ox_ctx *c, ox_node *n) {
+  ox_value *a = ox_in(c, n, 0), *b = ox_in(c, n, 1), *y = ox_out(c, n, 0);
+  tsr_op_params p;
+  init_params(&p);
+  switch (n->op) {
+    case OX_MOD: p.binary.kind = TSR_BINARY_FMOD; break;
+    case OX_EQUAL: p.binary.kind = TSR_BINARY_EQUAL; break;
+    case OX_GREATER: p.binary.kind = TSR_BINARY_GREATER; break;
+    case OX_LESS: p.binary.kind = TSR_BINARY_LESS; break;
+    case OX_GREATER_OR_EQUAL: p.binary.kind = TSR_BINARY_GREATER_EQUAL; break;
+    case OX_LESS_OR_EQUAL: p.binary.kind = TSR_BINARY_LESS_EQUAL; break;
+    case OX_AND: p.binary.kind = TSR_BINARY_AND; break;
+    case OX_OR: p.binary.kind = TSR_BINARY_OR; break;
+    case OX_XOR: p.binary.kind = TSR_BINARY_XOR; break;
+    default: return OX_UNSUPPORTED(c, n, "op %s on run-time values", ox_op_name(n));
+  }
+  int32_t src[2], dst = 0;
+  TSR_TRY(f32_in(c, a, &src[0]));
+  TSR_TRY(f32_in(c, b, &src[1]));
+  TSR_TRY(n->op == OX_MOD ? value_out(c, y, &dst) : f32_out(c, y, &dst));
+  return emit(c, TSR_OP_BINARY, &p, src, 2, dst, n->name);
+}
+
+static void bcast_shape(int32_t na, const int64_t *a, int32_t nb, const int64_t *b, int32_t *nd, int64_t *s) {
+  int32_t r = na > nb ? na : nb;
+  for (int i = 0; i < r; ++i) {
+    int ia = i - (r - na), ib = i - (r - nb);
+    int64_t ea = ia >= 0 ? a[ia] : 1, eb = ib >= 0 ? b[ib] : 1;
+    s[i] = ea == 1 ? eb : ea;
+  }
+  *nd = r;
+}
+
+/* Min / Max of three or more inputs: a chain of BINARYs. */
+static tsr_status lower_variadic(ox_ctx *c, ox_node *n) {
+  ox_value *y = ox_out(c, n, 0);
+  tsr_op_params p;
+  init_params(&p);
+  p.binary.kind = n->op == OX_MAX ? TSR_BINARY_MAX : TSR_BINARY_MIN;
+  int32_t acc = 0, nd = 0;
+  int64_t s[MAXD];
+  ox_value *a = ox_in(c, n, 0);
+  TSR_TRY(dense_in(c, a, &acc));
+  nd = a->ndim;
+  memcpy(s, a->shape, sizeof(s));
+  for (uint32_t i = 1; i < n->n_in; ++i) {
+    ox_value *b = ox_in(c, n, i);
+    int32_t src[2] = {acc, 0}, dst = 0;
+    TSR_TRY(dense_in(c, b, &src[1]));
+    bcast_shape(nd, s, b->ndim, b->shape, &nd, s);
+    char nm[TSR_NAME_MAX];
+    snprintf(nm, sizeof(nm), "%s:%u", n->name, (unsigned)i);
+    if (i + 1 == n->n_in) TSR_TRY(value_out(c, y, &dst));
+    else TSR_TRY(new_root(c, nm, TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, nd, s, NULL, &dst));
+    TSR_TRY(emit(c, TSR_OP_BINARY, &p, src, 2, dst, nm));
+    acc = dst;
+  }
+  return TSR_OK;
+}
+
+/* Where(cond, x, y) on run-time values: SELECT(x, cond) + SELECT_NOT(y, cond),
+ * exact (one of the two terms is 0). */
+static tsr_status lower_where(ox_ctx *c, ox_node *n) {
+  ox_value *cv = ox_in(c, n, 0), *x = ox_in(c, n, 1), *z = ox_in(c, n, 2), *y = ox_out(c, n, 0);
+  int32_t ct = 0, part[2];
+  TSR_TRY(f32_in(c, cv, &ct));
+  tsr_tensor cd;
+  describe(c, ct, &cd);
+  ox_value *vs[2] = {x, z};
+  for (int k = 0; k < 2; ++k) {
+    int32_t src[2] = {0, ct}, nd = 0;
+    int64_t s[MAXD];
+    TSR_TRY(dense_in(c, vs[k], &src[0]));
+    bcast_shape(vs[k]->ndim, vs[k]->shape, cd.ndim, cd.shape, &nd, s);
+    char nm[TSR_NAME_MAX];
+    snprintf(nm, sizeof(nm), "%s:%s", n->name, k ? "else" : "then");
+    TSR_TRY(new_root(c, nm, TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, nd, s, NULL, &part[k]));
+    tsr_op_params p;
+    init_params(&p);
+    p.binary.kind = k ? TSR_BINARY_SELECT_NOT : TSR_BINARY_SELECT;
+    TSR_TRY(emit(c, TSR_OP_BINARY, &p, src, 2, part[k], nm));
+  }
+  int32_t dst = 0;
+  TSR_TRY(value_out(c, y, &dst));
+  tsr_op_params p;
+  init_params(&p);
+  p.binary.kind = TSR_BINARY_ADD;
+  return emit(c, TSR_OP_BINARY, &p, part, 2, dst, n->name);
+}
+
+/* One GATHER per dimension d with idx[d] (NULL: dimension untouched), from
+ * |x| to |y|: Tile, and Pad in reflect and edge modes. */
+static tsr_status gather_chain_from(ox_ctx *c, ox_node *n, int32_t cur, ox_value *y, int64_t *const *idx) {
+  tsr_tensor d;
+  describe(c, cur, &d);
+  int32_t nd = d.ndim, last = -1;
+  int64_t s[MAXD];
+  memcpy(s, d.shape, sizeof(s));
+  for (int k = 0; k < nd; ++k) last = idx[k] != NULL ? k : last;
+  if (last < 0) return bind_value(c, y, cur);
+  TSR_TRY(contig(c, cur, &cur));
+  for (int k = 0; k <= last; ++k) {
+    if (idx[k] == NULL) continue;
+    char nm[TSR_NAME_MAX];
+    snprintf(nm, sizeof(nm), "%s:idx%d", n->name, k);
+    int32_t it = 0, dst = 0, src[2];
+    TSR_TRY(new_const(c, nm, TSR_DTYPE_I64, 1, &y->shape[k], idx[k], &it));
+    s[k] = y->shape[k];
+    snprintf(nm, sizeof(nm), "%s:%d", n->name, k);
+    if (k == last) TSR_TRY(value_out(c, y, &dst));
+    else TSR_TRY(new_root(c, nm, TSR_TENSOR_INTERNAL, d.dtype, nd, s, NULL, &dst));
+    tsr_op_params p;
+    init_params(&p);
+    p.gather.axis = k;
+    src[0] = cur;
+    src[1] = it;
+    TSR_TRY(emit(c, TSR_OP_GATHER, &p, src, 2, dst, nm));
+    cur = dst;
+  }
+  return TSR_OK;
+}
+
+/* One GATHER per dimension d with idx[d] (NULL: dimension untouched), from
+ * |x| to |y| (same rank): Tile, Pad in reflect and edge modes, Slice with
+ * negative steps. */
+static tsr_status gather_chain(ox_ctx *c, ox_node *n, ox_value *x, ox_value *y, int64_t *const *idx) {
+  int32_t cur = 0;
+  TSR_TRY(tid_of(c, x, &cur));
+  return gather_chain_from(c, n, cur, y, idx);
+}
+
+static tsr_status lower_tile(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int64_t *idx[MAXD] = {0};
+  for (int d = 0; d < x->ndim; ++d) {
+    if (y->shape[d] == x->shape[d]) continue;
+    idx[d] = ox_alloc(c, sizeof(int64_t) * (size_t)y->shape[d]);
+    if (idx[d] == NULL) return TSR_ERR_OUT_OF_MEMORY;
+    for (int64_t o = 0; o < y->shape[d]; ++o) idx[d][o] = o % x->shape[d];
+  }
+  return gather_chain(c, n, x, y, idx);
+}
+
+/* Pad: constant mode writes x into its window of y and fills the border
+ * slabs (disjoint) from a broadcast scalar; reflect and edge gather. */
+static tsr_status lower_pad(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int64_t pads[2 * MAXD];
+  float value;
+  int mode;
+  TSR_TRY(ox_pad_params(c, n, x, pads, &value, &mode));
+  const int nd = x->ndim;
+  if (mode != 0) {
+    int64_t *idx[MAXD] = {0};
+    for (int d = 0; d < nd; ++d) {
+      if (pads[d] == 0 && pads[nd + d] == 0) continue;
+      idx[d] = ox_alloc(c, sizeof(int64_t) * (size_t)y->shape[d]);
+      if (idx[d] == NULL) return TSR_ERR_OUT_OF_MEMORY;
+      const int64_t m = x->shape[d];
+      for (int64_t o = 0; o < y->shape[d]; ++o) {
+        int64_t i = o - pads[d];
+        if (mode == 2) i = i < 0 ? 0 : (i >= m ? m - 1 : i);
+        else if (i < 0) i = -i;
+        else if (i >= m) i = 2 * (m - 1) - i;
+        idx[d][o] = i;
+      }
+    }
+    return gather_chain(c, n, x, y, idx);
+  }
+  int32_t xt = 0, yt = 0, win = 0, kt = 0;
+  TSR_TRY(tid_of(c, x, &xt));
+  TSR_TRY(value_out(c, y, &yt));
+  tsr_tensor yd;
+  describe(c, yt, &yd);
+  tsr_op_params p;
+  init_params(&p);
+  char nm[TSR_NAME_MAX];
+  uint64_t off = 0;
+  for (int d = 0; d < nd; ++d) off += (uint64_t)(pads[d] * yd.stride[d]);
+  TSR_TRY(view(c, yt, mkname(nm, n->name, "inner"), nd, x->shape, yd.stride, off, &win));
+  TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &xt, 1, win, nm));
+  const int64_t one = 1;
+  TSR_TRY(new_const(c, mkname(nm, n->name, "value"), TSR_DTYPE_F32, 1, &one, &value, &kt));
+  for (int d = 0; d < nd; ++d) {
+    for (int e = 0; e < 2; ++e) {
+      int64_t w = pads[e * nd + d];
+      if (w == 0) continue;
+      int64_t s[MAXD], zst[MAXD] = {0};
+      uint64_t o = 0;
+      for (int k = 0; k < nd; ++k) {
+        s[k] = k < d ? x->shape[k] : y->shape[k];
+        if (k < d) o += (uint64_t)(pads[k] * yd.stride[k]);
+      }
+      s[d] = w;
+      if (e) o += (uint64_t)((pads[d] + x->shape[d]) * yd.stride[d]);
+      int32_t slab = 0, src = 0;
+      snprintf(nm, sizeof(nm), "%s:border%d%c", n->name, d, e ? 'e' : 'b');
+      TSR_TRY(view(c, yt, nm, nd, s, yd.stride, o, &slab));
+      TSR_TRY(view(c, kt, nm, nd, s, zst, 0, &src));
+      TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &src, 1, slab, nm));
+    }
+  }
+  return TSR_OK;
+}
+
+/* DepthToSpace / SpaceToDepth: one strided 6-D copy of x into y viewed as 6-D. */
+static tsr_status lower_depth_space(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int64_t b = 0;
+  TSR_TRY(ox_attr_int(c, n, "blocksize", 0, &b));
+  int32_t xt = 0, yt = 0, src = 0, dst = 0;
+  TSR_TRY(tid_of(c, x, &xt));
+  tsr_tensor d;
+  describe(c, xt, &d);
+  const int64_t *st = d.stride;
+  int64_t s6[6], st6[6];
+  if (n->op == OX_DEPTH_TO_SPACE) {
+    char mode[8];
+    TSR_TRY(ox_attr_str(c, n, "mode", "DCR", mode, sizeof(mode)));
+    bool crd = strcmp(mode, "CRD") == 0;
+    if (!crd && strcmp(mode, "DCR") != 0) return OX_UNSUPPORTED(c, n, "attribute 'mode' = %s", mode);
+    const int64_t co = y->shape[1];
+    /* y viewed as [N, C', H, b1, W, b2]; x channel = DCR (b1 b + b2) C' + c', CRD c' b b + b1 b + b2. */
+    int64_t v[6] = {x->shape[0], co, x->shape[2], b, x->shape[3], b};
+    int64_t w[6] = {st[0], crd ? b * b * st[1] : st[1], st[2], crd ? b * st[1] : b * co * st[1], st[3],
+                    crd ? st[1] : co * st[1]};
+    memcpy(s6, v, sizeof(v));
+    memcpy(st6, w, sizeof(w));
+  } else {
+    /* y channel = (b1 b + b2) C + c: y viewed as [N, b1, b2, C, H/b, W/b]. */
+    int64_t v[6] = {x->shape[0], b, b, x->shape[1], y->shape[2], y->shape[3]};
+    int64_t w[6] = {st[0], st[2], st[3], st[1], b * st[2], b * st[3]};
+    memcpy(s6, v, sizeof(v));
+    memcpy(st6, w, sizeof(w));
+  }
+  char nm[TSR_NAME_MAX];
+  TSR_TRY(view(c, xt, mkname(nm, n->name, "src6"), 6, s6, st6, 0, &src));
+  TSR_TRY(value_out(c, y, &yt));
+  TSR_TRY(view(c, yt, mkname(nm, n->name, "dst6"), 6, s6, NULL, 0, &dst));
+  tsr_op_params p;
+  init_params(&p);
+  return emit(c, TSR_OP_CONVERT, &p, &src, 1, dst, n->name);
+}
+
+/* InstanceNormalization / GroupNormalization: LAYERNORM over [N, G, rest]
+ * (G = C for instance norm), then per-channel scale and bias on [N, C, S]. */
+static tsr_status lower_group_norm(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *sc = ox_in(c, n, 1), *bi = ox_in(c, n, 2), *y = ox_out(c, n, 0);
+  float eps;
+  TSR_TRY(ox_attr_float(c, n, "epsilon", 1e-5f, &eps));
+  const int64_t nb = x->shape[0], ch = x->shape[1];
+  int64_t sp = 1;
+  for (int i = 2; i < x->ndim; ++i) sp *= x->shape[i];
+  int64_t g = ch;
+  if (n->op == OX_GROUP_NORM) {
+    TSR_TRY(ox_attr_int(c, n, "num_groups", 0, &g));
+    if (g < 1 || ch % g != 0) return OX_BAD(c, n, "attribute 'num_groups' = %lld for %lld channels", (long long)g, (long long)ch);
+  }
+  /* Per-channel scale and bias [C, 1] (opset 18 GroupNormalization gives one per group). */
+  float *cw = ox_alloc(c, sizeof(float) * 2 * (size_t)ch);
+  if (cw == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  ox_value *pv[2] = {sc, bi};
+  for (int k = 0; k < 2; ++k) {
+    int64_t m = ox_numel(pv[k]);
+    if (m != ch && m != g) return OX_BAD(c, n, "%s has %lld values for %lld channels", k ? "bias" : "scale", (long long)m, (long long)ch);
+    for (int64_t i = 0; i < ch; ++i) cw[k * ch + i] = (float)ox_get_f64(pv[k], m == ch ? i : i / (ch / g));
+  }
+  int32_t xt = 0, xv = 0, nt = 0, nv = 0, mt = 0, yt = 0, yv = 0, wt[2];
+  char nm[TSR_NAME_MAX];
+  TSR_TRY(dense_in(c, x, &xt));
+  const int64_t gs[3] = {nb, g, ch / g * sp}, cs[3] = {nb, ch, sp}, ws[2] = {ch, 1};
+  TSR_TRY(view(c, xt, mkname(nm, n->name, "groups"), 3, gs, NULL, 0, &xv));
+  TSR_TRY(new_root(c, mkname(nm, n->name, "norm"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 3, gs, NULL, &nt));
+  tsr_op_params p;
+  init_params(&p);
+  p.norm.eps = eps;
+  int32_t lsrc[3] = {xv, -1, -1};
+  TSR_TRY(emit(c, TSR_OP_LAYERNORM, &p, lsrc, 3, nt, nm));
+  TSR_TRY(view(c, nt, mkname(nm, n->name, "chan"), 3, cs, NULL, 0, &nv));
+  TSR_TRY(new_const(c, mkname(nm, n->name, "scale"), TSR_DTYPE_F32, 2, ws, cw, &wt[0]));
+  TSR_TRY(new_const(c, mkname(nm, n->name, "bias"), TSR_DTYPE_F32, 2, ws, cw + ch, &wt[1]));
+  TSR_TRY(new_root(c, mkname(nm, n->name, "scaled"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 3, cs, NULL, &mt));
+  init_params(&p);
+  p.binary.kind = TSR_BINARY_MUL;
+  int32_t msrc[2] = {nv, wt[0]};
+  TSR_TRY(emit(c, TSR_OP_BINARY, &p, msrc, 2, mt, nm));
+  TSR_TRY(value_out(c, y, &yt));
+  TSR_TRY(view(c, yt, mkname(nm, n->name, "out"), 3, cs, NULL, 0, &yv));
+  p.binary.kind = TSR_BINARY_ADD;
+  int32_t asrc[2] = {mt, wt[1]};
+  return emit(c, TSR_OP_BINARY, &p, asrc, 2, yv, n->name);
+}
+
+/* ---- ArgMax, ArgMin, TopK, CumSum, reductions written out, LpNormalization ---- */
+
+/* x's dimensions with |axis| moved last: shape and strides of |t|. */
+static void axis_last(const tsr_tensor *t, int32_t axis, int64_t *s, int64_t *st) {
+  int k = 0;
+  for (int i = 0; i < t->ndim; ++i) {
+    if (i == axis) continue;
+    s[k] = t->shape[i];
+    st[k++] = t->stride[i];
+  }
+  s[k] = t->shape[axis];
+  st[k] = t->stride[axis];
+}
+
+/* One TOPK writing value |v| (f32 values or i64 indices). */
+static tsr_status emit_topk(ox_ctx *c, ox_node *n, int32_t xt, const ox_topk *t, ox_value *v, bool indices) {
+  const char *name = indices ? v->name : n->name;
+  tsr_tensor xd, yd;
+  describe(c, xt, &xd);
+  int64_t s[MAXD], st[MAXD], ys[MAXD], yst[MAXD];
+  axis_last(&xd, t->axis, s, st);
+  int32_t src = 0, yt = 0, dst = 0;
+  char nm[TSR_NAME_MAX];
+  TSR_TRY(view(c, xt, mkname(nm, name, "rows"), xd.ndim, s, st, 0, &src));
+  TSR_TRY(value_out(c, v, &yt));
+  describe(c, yt, &yd);
+  /* y's strides in the same order; without keepdims the reduced axis (k = 1) has none. */
+  int k = 0;
+  for (int i = 0, j = 0; i < xd.ndim; ++i) {
+    if (i == t->axis) {
+      if (t->keep) ++j;
+      continue;
+    }
+    ys[k] = yd.shape[j];
+    yst[k++] = yd.stride[j++];
+  }
+  ys[k] = t->k;
+  yst[k] = t->keep ? yd.stride[t->axis] : (int64_t)tsr_dtype_block_bytes(yd.dtype);
+  TSR_TRY(view(c, yt, mkname(nm, name, "best"), xd.ndim, ys, yst, 0, &dst));
+  tsr_op_params p;
+  init_params(&p);
+  p.topk.k = (int32_t)t->k;
+  p.topk.largest = t->largest;
+  p.topk.last_index = t->last_index;
+  return emit(c, TSR_OP_TOPK, &p, &src, 1, dst, name);
+}
+
+static tsr_status lower_topk(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0);
+  ox_topk t;
+  TSR_TRY(ox_topk_params(c, n, x, &t));
+  if (t.k > INT32_MAX) return OX_UNSUPPORTED(c, n, "k = %lld", (long long)t.k);
+  int32_t xt = 0;
+  TSR_TRY(tid_of(c, x, &xt));
+  for (uint32_t k = 0; k < n->n_out && k < 2; ++k) {
+    ox_value *v = ox_out(c, n, k);
+    if (v == NULL || (v->n_uses == 0 && !v->graph_output)) continue;
+    TSR_TRY(emit_topk(c, n, xt, &t, v, k == 1 || n->op != OX_TOPK));
+  }
+  return TSR_OK;
+}
+
+/* A new internal f32 tensor. */
+static tsr_status tmp_f32(ox_ctx *c, const char *base, const char *what, int32_t nd, const int64_t *s, int32_t *out) {
+  char nm[TSR_NAME_MAX];
+  return new_root(c, mkname(nm, base, what), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, nd, s, NULL, out);
+}
+
+static tsr_status emit_un(ox_ctx *c, int32_t kind, int32_t src, int32_t dst, const char *name) {
+  tsr_op_params p;
+  init_params(&p);
+  p.unary.kind = kind;
+  return emit(c, TSR_OP_UNARY, &p, &src, 1, dst, name);
+}
+
+static tsr_status emit_bin(ox_ctx *c, int32_t kind, int32_t a, int32_t b, int32_t dst, const char *name) {
+  tsr_op_params p;
+  init_params(&p);
+  p.binary.kind = kind;
+  int32_t src[2] = {a, b};
+  return emit(c, TSR_OP_BINARY, &p, src, 2, dst, name);
+}
+
+static tsr_status emit_red(ox_ctx *c, int32_t kind, uint32_t mask, int32_t src, int32_t dst, const char *name) {
+  tsr_op_params p;
+  init_params(&p);
+  p.reduce.kind = kind;
+  p.reduce.axes = mask;
+  return emit(c, TSR_OP_REDUCE, &p, &src, 1, dst, name);
+}
+
+/* ReduceL1, L2, SumSquare, LogSum, LogSumExp as elementwise ops around a
+ * REDUCE (LogSumExp subtracts the maximum first, as ONNX Runtime). */
+static tsr_status lower_reduce_composite(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  uint32_t mask;
+  bool keep;
+  TSR_TRY(ox_reduce_axes(c, n, x, &mask, &keep));
+  int64_t s[MAXD];
+  for (int i = 0; i < x->ndim; ++i) s[i] = (mask & (1u << i)) ? 1 : x->shape[i];
+  const int32_t nd = x->ndim;
+  int32_t xt = 0, out = 0, a = 0, b = 0;
+  TSR_TRY(dense_in(c, x, &xt));
+  TSR_TRY(value_root(c, y, TSR_DTYPE_F32, nd, s, &out));
+  TSR_TRY(bind_value(c, y, out));
+  const char *nm = n->name;
+  switch (n->op) {
+    case OX_REDUCE_L1:
+      TSR_TRY(tmp_f32(c, nm, "abs", nd, x->shape, &a));
+      TSR_TRY(emit_un(c, TSR_UNARY_ABS, xt, a, nm));
+      return emit_red(c, TSR_REDUCE_SUM, mask, a, out, nm);
+    case OX_REDUCE_SUM_SQUARE:
+    case OX_REDUCE_L2:
+      TSR_TRY(tmp_f32(c, nm, "sq", nd, x->shape, &a));
+      TSR_TRY(emit_bin(c, TSR_BINARY_MUL, xt, xt, a, nm));
+      if (n->op == OX_REDUCE_SUM_SQUARE) return emit_red(c, TSR_REDUCE_SUM, mask, a, out, nm);
+      TSR_TRY(tmp_f32(c, nm, "sum", nd, s, &b));
+      TSR_TRY(emit_red(c, TSR_REDUCE_SUM, mask, a, b, nm));
+      return emit_un(c, TSR_UNARY_SQRT, b, out, nm);
+    case OX_REDUCE_LOG_SUM:
+      TSR_TRY(tmp_f32(c, nm, "sum", nd, s, &b));
+      TSR_TRY(emit_red(c, TSR_REDUCE_SUM, mask, xt, b, nm));
+      return emit_un(c, TSR_UNARY_LOG, b, out, nm);
+    default: { /* LogSumExp: log(sum(exp(x - m))) + m */
+      int32_t m = 0, e = 0, l = 0;
+      TSR_TRY(tmp_f32(c, nm, "max", nd, s, &m));
+      TSR_TRY(emit_red(c, TSR_REDUCE_MAX, mask, xt, m, nm));
+      TSR_TRY(tmp_f32(c, nm, "shifted", nd, x->shape, &a));
+      TSR_TRY(emit_bin(c, TSR_BINARY_SUB, xt, m, a, nm));
+      TSR_TRY(tmp_f32(c, nm, "exp", nd, x->shape, &e));
+      TSR_TRY(emit_un(c, TSR_UNARY_EXP, a, e, nm));
+      TSR_TRY(tmp_f32(c, nm, "sum", nd, s, &b));
+      TSR_TRY(emit_red(c, TSR_REDUCE_SUM, mask, e, b, nm));
+      TSR_TRY(tmp_f32(c, nm, "log", nd, s, &l));
+      TSR_TRY(emit_un(c, TSR_UNARY_LOG, b, l, nm));
+      return emit_bin(c, TSR_BINARY_ADD, l, m, out, nm);
+    }
+  }
+}
+
+/* LpNormalization: x / (sum |x|^p)^(1/p) along the axis, p 1 or 2. */
+static tsr_status lower_lp_norm(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int64_t pn = 2, axis = -1;
+  TSR_TRY(ox_attr_int(c, n, "p", 2, &pn));
+  TSR_TRY(ox_attr_int(c, n, "axis", -1, &axis));
+  if (axis < 0) axis += x->ndim;
+  const int32_t nd = x->ndim;
+  int64_t s[MAXD];
+  for (int i = 0; i < nd; ++i) s[i] = i == axis ? 1 : x->shape[i];
+  int32_t xt = 0, a = 0, b = 0, r = 0, out = 0;
+  const char *nm = n->name;
+  TSR_TRY(dense_in(c, x, &xt));
+  TSR_TRY(tmp_f32(c, nm, "abs", nd, x->shape, &a));
+  if (pn == 1) TSR_TRY(emit_un(c, TSR_UNARY_ABS, xt, a, nm));
+  else TSR_TRY(emit_bin(c, TSR_BINARY_MUL, xt, xt, a, nm));
+  TSR_TRY(tmp_f32(c, nm, "sum", nd, s, &b));
+  TSR_TRY(emit_red(c, TSR_REDUCE_SUM, 1u << axis, a, b, nm));
+  if (pn == 2) {
+    TSR_TRY(tmp_f32(c, nm, "norm", nd, s, &r));
+    TSR_TRY(emit_un(c, TSR_UNARY_SQRT, b, r, nm));
+    b = r;
+  }
+  TSR_TRY(value_out(c, y, &out));
+  return emit_bin(c, TSR_BINARY_DIV, xt, b, out, nm);
+}
+
+/* CumSum as a MATMUL of the rows (axis last) with a 0/1 triangle
+ * T[n, k] = 1 where x[k] counts towards y[n] (exclusive, reverse). */
+static tsr_status lower_cumsum(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *y = ox_out(c, n, 0);
+  int32_t axis = 0;
+  int64_t ex = 0, rev = 0;
+  TSR_TRY(ox_cumsum_axis(c, n, x, &axis));
+  TSR_TRY(ox_attr_int(c, n, "exclusive", 0, &ex));
+  TSR_TRY(ox_attr_int(c, n, "reverse", 0, &rev));
+  const int64_t len = x->shape[axis];
+  if (len > 4096) return OX_UNSUPPORTED(c, n, "a cumulative sum over %lld elements (at most 4096)", (long long)len);
+  float *tri = ox_alloc(c, sizeof(float) * (size_t)(len * len));
+  if (tri == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  for (int64_t r = 0; r < len; ++r) {
+    for (int64_t k = 0; k < len; ++k) {
+      bool in = rev ? (ex ? k > r : k >= r) : (ex ? k < r : k <= r);
+      tri[r * len + k] = in ? 1.0f : 0.0f;
+    }
+  }
+  const char *nm = n->name;
+  char buf[TSR_NAME_MAX];
+  int32_t xt = 0, rows = 0, dense = 0, tt = 0, yt = 0, prod = 0, back = 0;
+  TSR_TRY(tid_of(c, x, &xt));
+  tsr_tensor xd;
+  describe(c, xt, &xd);
+  int64_t s[MAXD], st[MAXD];
+  axis_last(&xd, axis, s, st);
+  TSR_TRY(view(c, xt, mkname(buf, nm, "rows"), x->ndim, s, st, 0, &rows));
+  TSR_TRY(contig(c, rows, &dense));
+  const int64_t ts[2] = {len, len};
+  TSR_TRY(new_const(c, mkname(buf, nm, "triangle"), TSR_DTYPE_F32, 2, ts, tri, &tt));
+  tsr_op_params p;
+  init_params(&p);
+  int32_t src[2] = {dense, tt};
+  if (axis == x->ndim - 1) {
+    TSR_TRY(value_out(c, y, &yt));
+    return emit(c, TSR_OP_MATMUL, &p, src, 2, yt, nm);
+  }
+  TSR_TRY(tmp_f32(c, nm, "sums", x->ndim, s, &prod));
+  TSR_TRY(emit(c, TSR_OP_MATMUL, &p, src, 2, prod, nm));
+  /* Back to y's order: y viewed with the axis last. */
+  TSR_TRY(value_out(c, y, &yt));
+  tsr_tensor yd;
+  describe(c, yt, &yd);
+  axis_last(&yd, axis, s, st);
+  TSR_TRY(view(c, yt, mkname(buf, nm, "out"), x->ndim, s, st, 0, &back));
+  init_params(&p);
+  return emit(c, TSR_OP_CONVERT, &p, &prod, 1, back, nm);
+}
+
+/* ---- GridSample ---- */
+
+static tsr_status lower_grid_sample(ox_ctx *c, ox_node *n) {
+  ox_value *x = ox_in(c, n, 0), *g = ox_in(c, n, 1), *y = ox_out(c, n, 0);
+  char mode[16], pad[16];
+  int64_t ac = 0;
+  TSR_TRY(ox_attr_str(c, n, "mode", c->opset >= 20 ? "linear" : "bilinear", mode, sizeof(mode)));
+  TSR_TRY(ox_attr_str(c, n, "padding_mode", "zeros", pad, sizeof(pad)));
+  TSR_TRY(ox_attr_int(c, n, "align_corners", 0, &ac));
+  tsr_op_params p;
+  init_params(&p);
+  if (strcmp(mode, "bilinear") == 0 || strcmp(mode, "linear") == 0) p.grid_sample.mode = TSR_GRID_BILINEAR;
+  else if (strcmp(mode, "nearest") == 0) p.grid_sample.mode = TSR_GRID_NEAREST;
+  else if (strcmp(mode, "bicubic") == 0 || strcmp(mode, "cubic") == 0) p.grid_sample.mode = TSR_GRID_BICUBIC;
+  else return OX_UNSUPPORTED(c, n, "attribute 'mode' = %s", mode);
+  if (strcmp(pad, "zeros") == 0) p.grid_sample.padding = TSR_GRID_ZEROS;
+  else if (strcmp(pad, "border") == 0) p.grid_sample.padding = TSR_GRID_BORDER;
+  else if (strcmp(pad, "reflection") == 0) p.grid_sample.padding = TSR_GRID_REFLECTION;
+  else return OX_UNSUPPORTED(c, n, "attribute 'padding_mode' = %s", pad);
+  p.grid_sample.align_corners = ac != 0;
+  int32_t src[2], dst = 0;
+  TSR_TRY(tid_of(c, x, &src[0]));
+  TSR_TRY(tid_of(c, g, &src[1]));
+  TSR_TRY(value_out(c, y, &dst));
+  return emit(c, TSR_OP_GRID_SAMPLE, &p, src, 2, dst, n->name);
+}
+
+/* ---- GatherElements, GatherND, ScatterND ---- */
+
+static tsr_status lower_gather_more(ox_ctx *c, ox_node *n) {
+  ox_value *y = ox_out(c, n, 0);
+  tsr_op_params p;
+  init_params(&p);
+  tsr_op_type type = TSR_OP_GATHER_ND;
+  if (n->op == OX_GATHER_ELEMENTS) {
+    int64_t axis = 0;
+    TSR_TRY(ox_attr_int(c, n, "axis", 0, &axis));
+    if (axis < 0) axis += y->ndim;
+    p.gather.axis = (int32_t)axis;
+    type = TSR_OP_GATHER_ELEMENTS;
+  } else if (n->op == OX_SCATTER_ND) {
+    type = TSR_OP_SCATTER_ND;
+  }
+  const uint32_t ns = type == TSR_OP_SCATTER_ND ? 3 : 2;
+  int32_t src[3], dst = 0;
+  for (uint32_t i = 0; i < ns; ++i) {
+    ox_value *v = ox_in(c, n, i);
+    if (v == NULL) return OX_BAD(c, n, "input %u is missing", (unsigned)i);
+    TSR_TRY(tid_of(c, v, &src[i]));
+  }
+  TSR_TRY(value_out(c, y, &dst));
+  return emit(c, type, &p, src, ns, dst, n->name);
+}
+
+/* ---- MatMulInteger ---- */
+
+/* In f32, exactly: A - a_zp (exact small integers) times the constant
+ * (B - b_zp)^T, every partial sum an integer below 2^24 (checked here from
+ * B's values), converted to i32. */
+static tsr_status lower_matmul_integer(ox_ctx *c, ox_node *n) {
+  ox_value *a = ox_in(c, n, 0), *b = ox_in(c, n, 1), *az = ox_in(c, n, 2), *bz = ox_in(c, n, 3), *y = ox_out(c, n, 0);
+  const int64_t k = b->shape[0], nn = b->shape[1];
+  const double azp = az != NULL ? ox_get_f64(az, 0) : 0.0;
+  const double amax = fmax(fabs((a->dtype == TSR_DTYPE_U8 ? 255.0 : 127.0) - azp),
+                           fabs((a->dtype == TSR_DTYPE_U8 ? 0.0 : -128.0) - azp));
+  float *bt = ox_alloc(c, sizeof(float) * (size_t)(k * nn));
+  if (bt == NULL) return TSR_ERR_OUT_OF_MEMORY;
+  double worst = 0.0;
+  for (int64_t j = 0; j < nn; ++j) {
+    const double zp = bz != NULL ? ox_get_f64(bz, ox_numel(bz) == 1 ? 0 : j) : 0.0;
+    double sum = 0.0;
+    for (int64_t i = 0; i < k; ++i) {
+      const double v = ox_get_f64(b, i * nn + j) - zp;
+      bt[j * k + i] = (float)v;
+      sum += fabs(v);
+    }
+    worst = fmax(worst, sum);
+  }
+  if (worst * amax >= 16777216.0)
+    return OX_UNSUPPORTED(c, n, "sums up to %.0f (exact only below 2^24 in f32)", worst * amax);
+  char nm[TSR_NAME_MAX];
+  int32_t at = 0, af = 0, bt_id = 0, prod = 0, yt = 0;
+  TSR_TRY(f32_in(c, a, &at));
+  tsr_tensor ad;
+  describe(c, at, &ad);
+  af = at;
+  if (azp != 0.0) {
+    const float zf = (float)azp;
+    const int64_t one = 1;
+    int32_t zt = 0;
+    TSR_TRY(new_const(c, mkname(nm, n->name, "a_zp"), TSR_DTYPE_F32, 1, &one, &zf, &zt));
+    TSR_TRY(tmp_f32(c, n->name, "a", ad.ndim, ad.shape, &af));
+    TSR_TRY(emit_bin(c, TSR_BINARY_SUB, at, zt, af, n->name));
+  }
+  const int64_t bs[2] = {nn, k};
+  TSR_TRY(new_const(c, mkname(nm, n->name, "b"), TSR_DTYPE_F32, 2, bs, bt, &bt_id));
+  TSR_TRY(tmp_f32(c, n->name, "sums", y->ndim, y->shape, &prod));
+  tsr_op_params p;
+  init_params(&p);
+  int32_t src[2] = {af, bt_id};
+  TSR_TRY(emit(c, TSR_OP_MATMUL, &p, src, 2, prod, n->name));
+  TSR_TRY(value_out(c, y, &yt));
+  return emit(c, TSR_OP_CONVERT, &p, &prod, 1, yt, n->name);
+}
+
+/* ---- LSTM, GRU: unrolled over the (static) sequence ---- */
+
+/* Name "<node>:d<dir>t<step>:<what>" in |buf|. */
+static const char *rnn_name(char *buf, const ox_node *n, int d, int64_t t, const char *what) {
+  snprintf(buf, TSR_NAME_MAX, "%s:d%dt%lld:%s", n->name, d, (long long)t, what);
+  return buf;
+}
+
+/* [rows, cols] view of |t| at byte |off| with row stride |rs| (elements). */
+static tsr_status rnn_view(ox_ctx *c, int32_t t, const char *name, int64_t rows, int64_t cols, int64_t rs, int64_t off,
+                           int32_t *out) {
+  const int64_t s[2] = {rows, cols}, st[2] = {rs * 4, 4};
+  return view(c, t, name, 2, s, st, (uint64_t)(off * 4), out);
+}
+
+static tsr_status rnn_tmp(ox_ctx *c, const char *name, int64_t rows, int64_t cols, int32_t *out) {
+  const int64_t s[2] = {rows, cols};
+  return new_root(c, name, TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 2, s, NULL, out);
+}
+
+static tsr_status rnn_matmul(ox_ctx *c, int32_t a, int32_t b, int32_t bias, int32_t dst, const char *name) {
+  tsr_op_params p;
+  init_params(&p);
+  int32_t src[3] = {a, b, bias};
+  return emit(c, TSR_OP_MATMUL, &p, src, bias >= 0 ? 3 : 2, dst, name);
+}
+
+/* The initial state of direction |d|: input |v| [D, B, H] or zeros. */
+static tsr_status rnn_initial(ox_ctx *c, ox_node *n, ox_value *v, int d, int64_t b, int64_t h, const char *what,
+                              int32_t *out) {
+  char nm[TSR_NAME_MAX];
+  if (v == NULL) {
+    float *z = ox_alloc(c, sizeof(float) * (size_t)(b * h));
+    if (z == NULL) return TSR_ERR_OUT_OF_MEMORY;
+    const int64_t s[2] = {b, h};
+    return new_const(c, rnn_name(nm, n, d, 0, what), TSR_DTYPE_F32, 2, s, z, out);
+  }
+  int32_t t = 0;
+  TSR_TRY(dense_in(c, v, &t));
+  return rnn_view(c, t, rnn_name(nm, n, d, 0, what), b, h, h, d * b * h, out);
+}
+
+static tsr_status lower_rnn(ox_ctx *c, ox_node *n) {
+  ox_rnn r;
+  TSR_TRY(ox_rnn_params(c, n, &r));
+  const bool lstm = n->op == OX_LSTM;
+  const int64_t H = r.hidden, B = r.batch, T = r.steps, I = r.input, G = r.gates * H;
+  if (T * r.dirs > 4096) return OX_UNSUPPORTED(c, n, "%lld steps to unroll (at most 4096)", (long long)(T * r.dirs));
+  ox_value *x = ox_in(c, n, 0), *w = ox_in(c, n, 1), *rw = ox_in(c, n, 2), *bv = ox_in(c, n, 3);
+  ox_value *yv = ox_out(c, n, 0), *yh = ox_out(c, n, 1), *yc = lstm ? ox_out(c, n, 2) : NULL;
+  char nm[TSR_NAME_MAX];
+  int32_t xt = 0, x2 = 0, yt = 0, yht = -1, yct = -1;
+  TSR_TRY(dense_in(c, x, &xt));
+  TSR_TRY(rnn_view(c, xt, rnn_name(nm, n, 0, 0, "x"), T * B, I, I, 0, &x2));
+  const int64_t ys[4] = {T, r.dirs, B, H};
+  if (yv != NULL && (yv->n_uses > 0 || yv->graph_output)) TSR_TRY(value_out(c, yv, &yt));
+  else TSR_TRY(new_root(c, rnn_name(nm, n, 0, 0, "Y"), TSR_TENSOR_INTERNAL, TSR_DTYPE_F32, 4, ys, NULL, &yt));
+  if (yh != NULL && (yh->n_uses > 0 || yh->graph_output)) TSR_TRY(value_out(c, yh, &yht));
+  if (yc != NULL && (yc->n_uses > 0 || yc->graph_output)) TSR_TRY(value_out(c, yc, &yct));
+  const float *wd = (const float *)w->cdata, *rd = (const float *)rw->cdata;
+  const float *bd = bv != NULL ? (const float *)bv->cdata : NULL;
+  tsr_op_params p;
+  for (int d = 0; d < r.dirs; ++d) {
+    /* X W^T + (Wb + Rb, except GRU's Rbh when the reset comes first) for every step at once. */
+    float *bias = ox_alloc(c, sizeof(float) * (size_t)(2 * G));
+    if (bias == NULL) return TSR_ERR_OUT_OF_MEMORY;
+    float *rbh = bias + G;
+    for (int64_t k = 0; k < G && bd != NULL; ++k) {
+      const float wb = bd[d * 2 * G + k], rb = bd[d * 2 * G + G + k];
+      const bool inside = !lstm && r.linear_before_reset && k >= 2 * H;
+      bias[k] = inside ? wb : wb + rb;
+      if (k >= 2 * H) rbh[k - 2 * H] = rb;
+    }
+    const int64_t ws[2] = {G, I}, rs[2] = {G, H}, bs[1] = {G};
+    int32_t wt = 0, rt = 0, bt = 0, xw = 0, rzr = 0, rh = 0, rbt = -1;
+    TSR_TRY(new_const(c, rnn_name(nm, n, d, 0, "W"), TSR_DTYPE_F32, 2, ws, wd + d * G * I, &wt));
+    TSR_TRY(new_const(c, rnn_name(nm, n, d, 0, "R"), TSR_DTYPE_F32, 2, rs, rd + d * G * H, &rt));
+    TSR_TRY(new_const(c, rnn_name(nm, n, d, 0, "bias"), TSR_DTYPE_F32, 1, bs, bias, &bt));
+    TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, 0, "xw"), T * B, G, &xw));
+    TSR_TRY(rnn_matmul(c, x2, wt, bt, xw, nm));
+    if (!lstm) {
+      TSR_TRY(rnn_view(c, rt, rnn_name(nm, n, d, 0, "Rzr"), 2 * H, H, H, 0, &rzr));
+      TSR_TRY(rnn_view(c, rt, rnn_name(nm, n, d, 0, "Rh"), H, H, H, 2 * H * H, &rh));
+      if (r.linear_before_reset && bd != NULL) TSR_TRY(new_const(c, rnn_name(nm, n, d, 0, "Rbh"), TSR_DTYPE_F32, 1, &H, rbh, &rbt));
+    }
+    int32_t hp = 0, cp = -1;
+    TSR_TRY(rnn_initial(c, n, ox_in(c, n, 5), d, B, H, "h0", &hp));
+    if (lstm) TSR_TRY(rnn_initial(c, n, ox_in(c, n, 6), d, B, H, "c0", &cp));
+    TSR_TRY(contig(c, hp, &hp));
+    if (lstm) TSR_TRY(contig(c, cp, &cp));
+    for (int64_t s = 0; s < T; ++s) {
+      const int64_t t = (r.reverse || d == 1) ? T - 1 - s : s;
+      int32_t xwt = 0, hslot = 0;
+      TSR_TRY(rnn_view(c, xw, rnn_name(nm, n, d, t, "xw"), B, G, G, t * B * G, &xwt));
+      TSR_TRY(rnn_view(c, yt, rnn_name(nm, n, d, t, "h"), B, H, H, (t * r.dirs + d) * B * H, &hslot));
+      if (lstm) {
+        int32_t hr = 0, g = 0, gs = 0, sg = 0, gc = 0, ct = 0, sf = 0, si = 0, so = 0, fc = 0, ic = 0, cn = 0, tc = 0;
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "hr"), B, G, &hr));
+        TSR_TRY(rnn_matmul(c, hp, rt, -1, hr, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "gates"), B, G, &g));
+        TSR_TRY(emit_bin(c, TSR_BINARY_ADD, xwt, hr, g, nm));
+        TSR_TRY(rnn_view(c, g, rnn_name(nm, n, d, t, "iof"), B, 3 * H, G, 0, &gs));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "sig"), B, 3 * H, &sg));
+        init_params(&p);
+        TSR_TRY(emit_un(c, TSR_UNARY_SIGMOID, gs, sg, nm));
+        TSR_TRY(rnn_view(c, g, rnn_name(nm, n, d, t, "cand"), B, H, G, 3 * H, &gc));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "tanh"), B, H, &ct));
+        TSR_TRY(emit_un(c, TSR_UNARY_TANH, gc, ct, nm));
+        TSR_TRY(rnn_view(c, sg, rnn_name(nm, n, d, t, "i"), B, H, 3 * H, 0, &si));
+        TSR_TRY(rnn_view(c, sg, rnn_name(nm, n, d, t, "o"), B, H, 3 * H, H, &so));
+        TSR_TRY(rnn_view(c, sg, rnn_name(nm, n, d, t, "f"), B, H, 3 * H, 2 * H, &sf));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "fc"), B, H, &fc));
+        TSR_TRY(emit_bin(c, TSR_BINARY_MUL, sf, cp, fc, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "ic"), B, H, &ic));
+        TSR_TRY(emit_bin(c, TSR_BINARY_MUL, si, ct, ic, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "c"), B, H, &cn));
+        TSR_TRY(emit_bin(c, TSR_BINARY_ADD, fc, ic, cn, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "tc"), B, H, &tc));
+        TSR_TRY(emit_un(c, TSR_UNARY_TANH, cn, tc, nm));
+        TSR_TRY(emit_bin(c, TSR_BINARY_MUL, so, tc, hslot, nm));
+        cp = cn;
+      } else {
+        int32_t hr = 0, xzr = 0, zrp = 0, zr = 0, z = 0, rg = 0, hh = 0, rhh = 0, xh = 0, hpre = 0, hc = 0, dl = 0, zd = 0;
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "hr"), B, 2 * H, &hr));
+        TSR_TRY(rnn_matmul(c, hp, rzr, -1, hr, nm));
+        TSR_TRY(rnn_view(c, xwt, rnn_name(nm, n, d, t, "xzr"), B, 2 * H, G, 0, &xzr));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "zr_pre"), B, 2 * H, &zrp));
+        TSR_TRY(emit_bin(c, TSR_BINARY_ADD, xzr, hr, zrp, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "zr"), B, 2 * H, &zr));
+        TSR_TRY(emit_un(c, TSR_UNARY_SIGMOID, zrp, zr, nm));
+        TSR_TRY(rnn_view(c, zr, rnn_name(nm, n, d, t, "z"), B, H, 2 * H, 0, &z));
+        TSR_TRY(rnn_view(c, zr, rnn_name(nm, n, d, t, "r"), B, H, 2 * H, H, &rg));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "rh"), B, H, &rhh));
+        if (r.linear_before_reset) { /* r * (h Rh^T + Rbh) */
+          TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "hh"), B, H, &hh));
+          TSR_TRY(rnn_matmul(c, hp, rh, rbt, hh, nm));
+          TSR_TRY(emit_bin(c, TSR_BINARY_MUL, rg, hh, rhh, nm));
+        } else { /* (r * h) Rh^T */
+          TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "rhp"), B, H, &hh));
+          TSR_TRY(emit_bin(c, TSR_BINARY_MUL, rg, hp, hh, nm));
+          TSR_TRY(rnn_matmul(c, hh, rh, -1, rhh, nm));
+        }
+        TSR_TRY(rnn_view(c, xwt, rnn_name(nm, n, d, t, "xh"), B, H, G, 2 * H, &xh));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "h_pre"), B, H, &hpre));
+        TSR_TRY(emit_bin(c, TSR_BINARY_ADD, xh, rhh, hpre, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "h_cand"), B, H, &hc));
+        TSR_TRY(emit_un(c, TSR_UNARY_TANH, hpre, hc, nm));
+        /* h = (1 - z) hc + z hp = hc + z (hp - hc) */
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "delta"), B, H, &dl));
+        TSR_TRY(emit_bin(c, TSR_BINARY_SUB, hp, hc, dl, nm));
+        TSR_TRY(rnn_tmp(c, rnn_name(nm, n, d, t, "zd"), B, H, &zd));
+        TSR_TRY(emit_bin(c, TSR_BINARY_MUL, z, dl, zd, nm));
+        TSR_TRY(emit_bin(c, TSR_BINARY_ADD, hc, zd, hslot, nm));
+      }
+      hp = hslot;
+    }
+    init_params(&p);
+    if (yht >= 0) {
+      int32_t win = 0;
+      TSR_TRY(rnn_view(c, yht, rnn_name(nm, n, d, T, "Y_h"), B, H, H, d * B * H, &win));
+      TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &hp, 1, win, nm));
+    }
+    if (yct >= 0) {
+      int32_t win = 0;
+      TSR_TRY(rnn_view(c, yct, rnn_name(nm, n, d, T, "Y_c"), B, H, H, d * B * H, &win));
+      TSR_TRY(emit(c, TSR_OP_CONVERT, &p, &cp, 1, win, nm));
+    }
+  }
+  return TSR_OK;
+}
+
+/* ---- Einsum ---- */
+
+static int letter_at(const char *ls, int n, char l) {
+  for (int i = 0; i < n; ++i) {
+    if (ls[i] == l) return i;
+  }
+  return -1;
+}
+
+/* |t| (an operand with letters |ls|) viewed in the order |order|. */
+static tsr_status einsum_view(ox_ctx *c, int32_t t, const char *ls, const char *order, int n, const char *name,
+                              int32_t *out) {
+  tsr_tensor d;
+  describe(c, t, &d);
+  int64_t s[MAXD], st[MAXD];
+  for (int i = 0; i < n; ++i) {
+    int j = letter_at(ls, d.ndim, order[i]);
+    s[i] = d.shape[j];
+    st[i] = d.stride[j];
+  }
+  return view(c, t, name, n, s, st, 0, out);
+}
+
+/* One operand: a transpose (a view). Two: a MATMUL of A [batch, M, K] and
+ * B [batch, N, K] (letters grouped; each group's extents multiplied), whose
+ * result is copied into the output order when that differs. */
+static tsr_status lower_einsum(ox_ctx *c, ox_node *n) {
+  ox_value *y = ox_out(c, n, 0);
+  ox_einsum e;
+  TSR_TRY(ox_einsum_parse(c, n, &e));
+  char nm[TSR_NAME_MAX];
+  if (e.n_in == 1) {
+    if (e.nd_out != e.nd[0]) return OX_UNSUPPORTED(c, n, "a one-operand equation that sums (a reduction)");
+    int32_t t = 0;
+    TSR_TRY(tid_of(c, ox_in(c, n, 0), &t));
+    int32_t v = 0;
+    TSR_TRY(einsum_view(c, t, e.in[0], e.out, e.nd_out, mkname(nm, n->name, "perm"), &v));
+    return bind_value(c, y, v);
+  }
+  char bt[MAXD], m[MAXD], nn[MAXD], k[MAXD];
+  int nb = 0, nm_ = 0, nn_ = 0, nk = 0;
+  for (int i = 0; i < e.nd_out; ++i) {
+    char l = e.out[i];
+    bool ia = letter_at(e.in[0], e.nd[0], l) >= 0, ib = letter_at(e.in[1], e.nd[1], l) >= 0;
+    if (ia && ib) bt[nb++] = l;
+    else if (ia) m[nm_++] = l;
+    else nn[nn_++] = l;
+  }
+  for (int i = 0; i < e.nd[0]; ++i) {
+    char l = e.in[0][i];
+    if (letter_at(e.out, e.nd_out, l) >= 0) continue;
+    if (letter_at(e.in[1], e.nd[1], l) < 0) return OX_UNSUPPORTED(c, n, "index %c summed within one operand", 'a' + l);
+    k[nk++] = l;
+  }
+  for (int i = 0; i < e.nd[1]; ++i) {
+    char l = e.in[1][i];
+    if (letter_at(e.out, e.nd_out, l) < 0 && letter_at(e.in[0], e.nd[0], l) < 0)
+      return OX_UNSUPPORTED(c, n, "index %c summed within one operand", 'a' + l);
+  }
+  if (nb + 2 > MAXD) return OX_UNSUPPORTED(c, n, "%d batch indices", nb);
+  int64_t msz = 1, nsz = 1, ksz = 1;
+  for (int i = 0; i < nm_; ++i) msz *= e.size[(int)m[i]];
+  for (int i = 0; i < nn_; ++i) nsz *= e.size[(int)nn[i]];
+  for (int i = 0; i < nk; ++i) ksz *= e.size[(int)k[i]];
+  /* Operands as [batch.., M, K] and [batch.., N, K]. */
+  int32_t op[2];
+  for (int w = 0; w < 2; ++w) {
+    char order[2 * MAXD];
+    int no = 0;
+    for (int i = 0; i < nb; ++i) order[no++] = bt[i];
+    const char *g = w ? nn : m;
+    for (int i = 0; i < (w ? nn_ : nm_); ++i) order[no++] = g[i];
+    for (int i = 0; i < nk; ++i) order[no++] = k[i];
+    ox_value *x = ox_in(c, n, (uint32_t)w);
+    int32_t t = 0, v = 0, d = 0;
+    TSR_TRY(tid_of(c, x, &t));
+    snprintf(nm, sizeof(nm), "%s:op%d", n->name, w);
+    TSR_TRY(einsum_view(c, t, e.in[w], order, no, nm, &v));
+    TSR_TRY(contig(c, v, &d));
+    tsr_tensor dd;
+    describe(c, d, &dd);
+    int64_t s[MAXD];
+    for (int i = 0; i < nb; ++i) s[i] = dd.shape[i];
+    s[nb] = w ? nsz : msz;
+    s[nb + 1] = ksz;
+    TSR_TRY(view(c, d, nm, nb + 2, s, NULL, 0, &op[w]));
+  }
+  tsr_tensor ad, bd;
+  describe(c, op[0], &ad);
+  describe(c, op[1], &bd);
+  int64_t ps[MAXD];
+  for (int i = 0; i < nb; ++i) {
+    if (ad.shape[i] != bd.shape[i] && ad.shape[i] == 1)
+      return OX_UNSUPPORTED(c, n, "batch index %c broadcast from the first operand", 'a' + bt[i]);
+    ps[i] = ad.shape[i];
+  }
+  ps[nb] = msz;
+  ps[nb + 1] = nsz;
+  /* The output in product order (batch, m, n): y itself when that is its order. */
+  char porder[MAXD];
+  int np = 0;
+  for (int i = 0; i < nb; ++i) porder[np++] = bt[i];
+  for (int i = 0; i < nm_; ++i) porder[np++] = m[i];
+  for (int i = 0; i < nn_; ++i) porder[np++] = nn[i];
+  bool direct = memcmp(porder, e.out, (size_t)np) == 0;
+  int32_t yt = 0, prod = 0;
+  TSR_TRY(value_out(c, y, &yt));
+  tsr_op_params p;
+  init_params(&p);
+  if (direct) {
+    TSR_TRY(view(c, yt, mkname(nm, n->name, "mm"), nb + 2, ps, NULL, 0, &prod));
+    return emit(c, TSR_OP_MATMUL, &p, op, 2, prod, n->name);
+  }
+  TSR_TRY(tmp_f32(c, n->name, "mm", nb + 2, ps, &prod));
+  TSR_TRY(emit(c, TSR_OP_MATMUL, &p, op, 2, prod, n->name));
+  /* prod viewed with one dimension per letter, copied into y's order. */
+  int64_t ls[MAXD];
+  for (int i = 0; i < np; ++i) ls[i] = i < nb ? ps[i] : e.size[(int)porder[i]];
+  int32_t pl = 0, yl = 0;
+  TSR_TRY(view(c, prod, mkname(nm, n->name, "letters"), np, ls, NULL, 0, &pl));
+  TSR_TRY(einsum_view(c, yt, e.out, porder, np, mkname(nm, n->name, "out"), &yl));
+  init_params(&p);
+  return emit(c, TSR_OP_CONVERT, &p, &pl, 1, yl, n->name);
+}
+
 /* ---- the pass ---- */
 
 static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
@@ -1788,7 +2812,29 @@ static tsr_status lower_node(ox_ctx *c, ox_node *n, uint32_t index) {
     case OX_MAX_POOL: case OX_AVERAGE_POOL: case OX_GLOBAL_AVERAGE_POOL: case OX_GLOBAL_MAX_POOL: return lower_pool(c, n);
     case OX_ADD: case OX_SUB: case OX_MUL: case OX_DIV: case OX_POW: case OX_MAX: case OX_MIN:
       if (n->n_in == 1) return lower_alias(c, n);
+      if (n->n_in > 2) return lower_variadic(c, n);
       return lower_binary(c, n);
+    case OX_SOFTPLUS: case OX_LOG: case OX_SIN: case OX_COS: case OX_MISH: case OX_ROUND: case OX_FLOOR: case OX_CEIL:
+    case OX_RECIPROCAL: case OX_NOT: case OX_ELU: case OX_SELU: case OX_GELU:
+      return lower_extra_unary(c, n);
+    case OX_MOD: case OX_EQUAL: case OX_GREATER: case OX_LESS: case OX_GREATER_OR_EQUAL: case OX_LESS_OR_EQUAL:
+    case OX_AND: case OX_OR: case OX_XOR:
+      return lower_logical(c, n);
+    case OX_WHERE: return lower_where(c, n);
+    case OX_TILE: return lower_tile(c, n);
+    case OX_PAD: return lower_pad(c, n);
+    case OX_DEPTH_TO_SPACE: case OX_SPACE_TO_DEPTH: return lower_depth_space(c, n);
+    case OX_INSTANCE_NORM: case OX_GROUP_NORM: return lower_group_norm(c, n);
+    case OX_ARG_MAX: case OX_ARG_MIN: case OX_TOPK: return lower_topk(c, n);
+    case OX_CUMSUM: return lower_cumsum(c, n);
+    case OX_EINSUM: return lower_einsum(c, n);
+    case OX_LSTM: case OX_GRU: return lower_rnn(c, n);
+    case OX_MATMUL_INTEGER: return lower_matmul_integer(c, n);
+    case OX_GRID_SAMPLE: return lower_grid_sample(c, n);
+    case OX_GATHER_ELEMENTS: case OX_GATHER_ND: case OX_SCATTER_ND: return lower_gather_more(c, n);
+    case OX_LP_NORM: return lower_lp_norm(c, n);
+    case OX_REDUCE_L1: case OX_REDUCE_L2: case OX_REDUCE_SUM_SQUARE: case OX_REDUCE_LOG_SUM: case OX_REDUCE_LOG_SUM_EXP:
+      return lower_reduce_composite(c, n);
     case OX_RELU: case OX_SIGMOID: case OX_TANH: case OX_ERF: case OX_SQRT: case OX_EXP: case OX_NEG: case OX_ABS:
     case OX_LEAKY_RELU: case OX_HARD_SIGMOID: case OX_HARD_SWISH: case OX_CLIP:
       return lower_unary(c, n);

@@ -401,7 +401,8 @@ static tsr_status declare_input(ox_ctx *c, const Onnx__ValueInfoProto *vi, const
   const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
   int32_t et = tt->has_elem_type ? tt->elem_type : 0;
   v->dtype = onnx_dtype(et);
-  if (v->dtype == TSR_DTYPE_NONE || et == ONNX__TENSOR_PROTO__DATA_TYPE__BOOL)
+  /* A bool input is u8 holding 0 or 1. */
+  if (v->dtype == TSR_DTYPE_NONE)
     return OX_FAIL(c, TSR_ERR_UNSUPPORTED, "onnx: graph input '%s' has dtype %s, which is not supported", v->name,
                    onnx_dtype_name(et));
   const tsr_onnx_shape *ov = NULL;

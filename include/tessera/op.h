@@ -36,7 +36,12 @@ extern "C" {
   X(DEQUANTIZE_LINEAR, "dequantize_linear") /* y = (x - zp) * s                           */ \
   X(QLINEAR_CONV, "qlinear_conv")   /* int8 conv with ONNX QLinearConv semantics          */ \
   X(QLINEAR_MATMUL, "qlinear_matmul") /* int8 matmul with ONNX QLinearMatMul semantics    */ \
-  X(QLINEAR_BINARY, "qlinear_binary") /* int8 add/mul with requantization                 */
+  X(QLINEAR_BINARY, "qlinear_binary") /* int8 add/mul with requantization                 */ \
+  X(TOPK, "topk")                 /* k largest / smallest of each row: values or indices  */ \
+  X(GRID_SAMPLE, "grid_sample")   /* NCHW sampling at normalized grid points (ONNX)       */ \
+  X(GATHER_ELEMENTS, "gather_elements") /* ONNX GatherElements along an axis          */ \
+  X(GATHER_ND, "gather_nd")       /* ONNX GatherND (batch_dims 0)                         */ \
+  X(SCATTER_ND, "scatter_nd")     /* ONNX ScatterND (reduction none)                      */
 
 typedef enum tsr_op_type {
   TSR_OP_NONE = 0,
@@ -66,6 +71,19 @@ typedef enum tsr_unary_kind {
   TSR_UNARY_ABS,
   TSR_UNARY_CLIP,       /* min(max(x, alpha), beta) */
   TSR_UNARY_SCALE,      /* alpha * x + beta */
+  /* The kinds below run on the CPU reference kernel only. */
+  TSR_UNARY_SOFTPLUS,   /* log(1 + exp(x)) */
+  TSR_UNARY_LOG,        /* natural log */
+  TSR_UNARY_SIN,
+  TSR_UNARY_COS,
+  TSR_UNARY_MISH,       /* x * tanh(softplus(x)) */
+  TSR_UNARY_ELU,        /* x < 0 ? alpha * (exp(x) - 1) : x */
+  TSR_UNARY_SELU,       /* beta * (x <= 0 ? alpha * (exp(x) - 1) : x)  (beta: ONNX gamma) */
+  TSR_UNARY_ROUND,      /* to nearest, halves to even */
+  TSR_UNARY_FLOOR,
+  TSR_UNARY_CEIL,
+  TSR_UNARY_RECIPROCAL, /* 1 / x */
+  TSR_UNARY_NOT,        /* x == 0 ? 1 : 0 (booleans as 0 / 1) */
   TSR_UNARY_COUNT
 } tsr_unary_kind;
 
@@ -79,6 +97,19 @@ typedef enum tsr_binary_kind {
   TSR_BINARY_MIN,
   TSR_BINARY_PRELU,    /* a < 0 ? a * b : a */
   TSR_BINARY_SWIGLU,   /* silu(a) * b */
+  /* The kinds below run on the CPU reference kernel only. Comparisons and
+   * logic give 1 or 0 (booleans as f32 0 / 1). */
+  TSR_BINARY_FMOD,     /* C fmod(a, b): the sign of a (ONNX Mod fmod=1) */
+  TSR_BINARY_EQUAL,    /* a == b */
+  TSR_BINARY_GREATER,  /* a > b */
+  TSR_BINARY_LESS,     /* a < b */
+  TSR_BINARY_GREATER_EQUAL,
+  TSR_BINARY_LESS_EQUAL,
+  TSR_BINARY_AND,      /* a != 0 && b != 0 */
+  TSR_BINARY_OR,       /* a != 0 || b != 0 */
+  TSR_BINARY_XOR,      /* (a != 0) != (b != 0) */
+  TSR_BINARY_SELECT,   /* b != 0 ? a : 0 (ONNX Where = SELECT(x, c) + SELECT_NOT(y, c)) */
+  TSR_BINARY_SELECT_NOT, /* b == 0 ? a : 0 */
   TSR_BINARY_COUNT
 } tsr_binary_kind;
 
@@ -107,6 +138,7 @@ typedef enum tsr_reduce_kind {
 typedef enum tsr_resize_mode {
   TSR_RESIZE_NEAREST = 0,
   TSR_RESIZE_LINEAR,
+  TSR_RESIZE_CUBIC, /* bicubic, a = -0.75, edge pixels repeated (ONNX exclude_outside 0) */
 } tsr_resize_mode;
 
 typedef enum tsr_resize_coord {
@@ -114,6 +146,8 @@ typedef enum tsr_resize_coord {
   TSR_RESIZE_ASYMMETRIC,
   TSR_RESIZE_ALIGN_CORNERS,
   TSR_RESIZE_PYTORCH_HALF_PIXEL,
+  TSR_RESIZE_HALF_PIXEL_SYMMETRIC,
+  TSR_RESIZE_TF_HALF_PIXEL_FOR_NN,
 } tsr_resize_coord;
 
 typedef enum tsr_resize_nearest {
@@ -280,12 +314,17 @@ typedef struct tsr_pool2d_params {
  *   ASYMMETRIC:          o / s
  *   ALIGN_CORNERS:       o * (L - 1) / (OL - 1)   (0 when OL == 1)
  *   PYTORCH_HALF_PIXEL:  OL > 1 ? (o + 0.5) / s - 0.5 : 0
+ *   HALF_PIXEL_SYMMETRIC: L / 2 * (1 - OL / (s L)) + (o + 0.5) / s - 0.5
+ *   TF_HALF_PIXEL_FOR_NN: (o + 0.5) / s
  * computed in f32 by tsr_resize_coord_f32 (kernels/resize/resize.h).
  * NEAREST rounds it with |nearest| (round_prefer_floor rounds halves down,
  * round_prefer_ceil up) and clamps to [0, L - 1]. LINEAR clamps the
  * coordinate to [0, L - 1] and interpolates bilinearly between floor and
- * floor + 1 (ONNX Runtime's rule). Cubic, exclude_outside, extrapolation and
- * tf_crop_and_resize are not supported (the importer refuses them). */
+ * floor + 1 (ONNX Runtime's rule). CUBIC weights the 4 x 4 pixels around
+ * the coordinate with ONNX Runtime's cubic coefficients (a = -0.75), taps
+ * outside the image clamped to the edge. Other cubic coefficients,
+ * exclude_outside, extrapolation and tf_crop_and_resize are not supported (the
+ * importer refuses them). */
 typedef struct tsr_resize_params {
   int32_t mode;     /* tsr_resize_mode */
   int32_t coord;    /* tsr_resize_coord */
@@ -311,6 +350,19 @@ typedef struct tsr_reduce_params {
 typedef struct tsr_gather_params {
   int32_t axis;
 } tsr_gather_params;
+
+/* GATHER_ELEMENTS (params: gather). src: x (plain dtype), indices i32 / i64
+ * of x's rank; y of x's dtype with the indices' shape:
+ *   y[i0, .., ia, ..] = x[i0, .., indices[i0, .., ia, ..], ..]   (a = axis)
+ * GATHER_ND (params unused). src: x (plain dtype) of rank r, indices i32 /
+ * i64 [.., m] with m <= r; y = indices.shape[:-1] + x.shape[m:]: each index
+ * tuple picks the slab x[t0, .., tm-1, ...].
+ * SCATTER_ND (params unused). src: data (plain dtype), indices i32 / i64
+ * [.., m], updates of data's dtype with shape indices.shape[:-1] +
+ * data.shape[m:]; y = data with each update slab written at its tuple, in
+ * order (a repeated tuple: the last update wins).
+ * Negative indices count from the end; an index still outside its extent
+ * reads zeros (gathers) or is skipped (scatter). Any strides. */
 
 /* QUANTIZE_LINEAR. src: x f32, scale f32, zero_point? (i8 / u8); y i8 / u8
  * (the zero point's dtype when present) with x's shape:
@@ -348,6 +400,34 @@ typedef struct tsr_qlinear_op_params {
   int32_t kind; /* tsr_binary_kind for QLINEAR_BINARY */
 } tsr_qlinear_op_params;
 
+/* TOPK. src: x f32 [.., L] (any strides); y [.., k] (any strides), the k
+ * largest (or smallest) of each row in order, best first: their values (f32)
+ * when y is f32, their indices in [0, L) when y is i64. Equal values: the
+ * lower index first, or with |last_index| the higher one (ONNX ArgMax /
+ * ArgMin select_last_index). 1 <= k <= L. NaN inputs: unspecified order. */
+typedef struct tsr_topk_params {
+  int32_t k;
+  bool largest;
+  bool last_index;
+} tsr_topk_params;
+
+/* GRID_SAMPLE. src: x f32 [N, C, H, W], grid f32 [N, OH, OW, 2] (x, y in
+ * [-1, 1]); y f32 [N, C, OH, OW]; any strides. ONNX GridSample (opset 16+)
+ * as ONNX Runtime computes it, in f32: a grid value g maps to the pixel
+ * coordinate ((g + 1) / 2) * (L - 1) with |align_corners|, else
+ * ((g + 1) * L - 1) / 2. BILINEAR weights the 4 pixels around it, NEAREST
+ * takes the pixel at the coordinate rounded half to even, BICUBIC the 4x4
+ * around it (cubic coefficient -0.75). A pixel outside the image reads 0
+ * (ZEROS), the nearest edge pixel (BORDER), or its reflection in
+ * [-0.5, L - 0.5] ([0, L - 1] with align_corners) (REFLECTION). */
+typedef enum tsr_grid_mode { TSR_GRID_BILINEAR = 0, TSR_GRID_NEAREST, TSR_GRID_BICUBIC } tsr_grid_mode;
+typedef enum tsr_grid_padding { TSR_GRID_ZEROS = 0, TSR_GRID_BORDER, TSR_GRID_REFLECTION } tsr_grid_padding;
+typedef struct tsr_grid_sample_params {
+  int32_t mode;    /* tsr_grid_mode */
+  int32_t padding; /* tsr_grid_padding */
+  bool align_corners;
+} tsr_grid_sample_params;
+
 typedef union tsr_op_params {
   tsr_matmul_params matmul;
   tsr_norm_params norm;
@@ -367,6 +447,8 @@ typedef union tsr_op_params {
   tsr_gather_params gather;
   tsr_qlinear_params qlinear;
   tsr_qlinear_op_params qop;
+  tsr_topk_params topk;
+  tsr_grid_sample_params grid_sample;
 } tsr_op_params;
 
 #define TSR_OP_MAX_SRC 10

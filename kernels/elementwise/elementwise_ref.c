@@ -5,6 +5,16 @@
 #include "common/ref_util.h"
 #include "elementwise/elementwise.h"
 
+/* log(1 + exp(x)) without overflow for large x. */
+static double softplus(double x) { return x > 0.0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
+
+/* Nearest integer, halves to even, whatever the FPU rounding mode. */
+static double round_even(double x) {
+  double f = floor(x), d = x - f;
+  if (d > 0.5 || (d == 0.5 && fmod(f, 2.0) != 0.0)) f += 1.0;
+  return f;
+}
+
 double tsr_unary_eval(int kind, double x, double alpha, double beta) {
   switch (kind) {
     case TSR_UNARY_SILU: return x / (1.0 + exp(-x));
@@ -24,6 +34,18 @@ double tsr_unary_eval(int kind, double x, double alpha, double beta) {
     case TSR_UNARY_ABS: return fabs(x);
     case TSR_UNARY_CLIP: return fmin(fmax(x, alpha), beta);
     case TSR_UNARY_SCALE: return alpha * x + beta;
+    case TSR_UNARY_SOFTPLUS: return softplus(x);
+    case TSR_UNARY_LOG: return log(x);
+    case TSR_UNARY_SIN: return sin(x);
+    case TSR_UNARY_COS: return cos(x);
+    case TSR_UNARY_MISH: return x * tanh(softplus(x));
+    case TSR_UNARY_ELU: return x < 0.0 ? alpha * (exp(x) - 1.0) : x;
+    case TSR_UNARY_SELU: return beta * (x <= 0.0 ? alpha * (exp(x) - 1.0) : x);
+    case TSR_UNARY_ROUND: return round_even(x);
+    case TSR_UNARY_FLOOR: return floor(x);
+    case TSR_UNARY_CEIL: return ceil(x);
+    case TSR_UNARY_RECIPROCAL: return 1.0 / x;
+    case TSR_UNARY_NOT: return x == 0.0 ? 1.0 : 0.0;
     default: return 0.0;
   }
 }
@@ -39,6 +61,17 @@ double tsr_binary_eval(int kind, double a, double b) {
     case TSR_BINARY_MIN: return fmin(a, b);
     case TSR_BINARY_PRELU: return a < 0.0 ? a * b : a;
     case TSR_BINARY_SWIGLU: return a / (1.0 + exp(-a)) * b;
+    case TSR_BINARY_FMOD: return fmod(a, b);
+    case TSR_BINARY_EQUAL: return a == b ? 1.0 : 0.0;
+    case TSR_BINARY_GREATER: return a > b ? 1.0 : 0.0;
+    case TSR_BINARY_LESS: return a < b ? 1.0 : 0.0;
+    case TSR_BINARY_GREATER_EQUAL: return a >= b ? 1.0 : 0.0;
+    case TSR_BINARY_LESS_EQUAL: return a <= b ? 1.0 : 0.0;
+    case TSR_BINARY_AND: return (a != 0.0 && b != 0.0) ? 1.0 : 0.0;
+    case TSR_BINARY_OR: return (a != 0.0 || b != 0.0) ? 1.0 : 0.0;
+    case TSR_BINARY_XOR: return ((a != 0.0) != (b != 0.0)) ? 1.0 : 0.0;
+    case TSR_BINARY_SELECT: return b != 0.0 ? a : 0.0;
+    case TSR_BINARY_SELECT_NOT: return b == 0.0 ? a : 0.0;
     default: return 0.0;
   }
 }

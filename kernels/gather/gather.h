@@ -6,4 +6,8 @@
 #define TESSERA_KERNELS_GATHER_H_
 #include "common/kernel.h"
 extern const tsr_kernel tsr_gather_ref;
+/* GATHER_ELEMENTS, GATHER_ND, SCATTER_ND (tessera/op.h). */
+extern const tsr_kernel tsr_gather_elements_ref;
+extern const tsr_kernel tsr_gather_nd_ref;
+extern const tsr_kernel tsr_scatter_nd_ref;
 #endif

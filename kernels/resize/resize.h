@@ -22,6 +22,12 @@ static inline float tsr_resize_coord_f32(int coord, int64_t o, float scale, int6
     case TSR_RESIZE_ALIGN_CORNERS:
       return out_len == 1 ? 0.0f : (float)o * (float)(in_len - 1) / (float)(out_len - 1);
     case TSR_RESIZE_PYTORCH_HALF_PIXEL: return out_len > 1 ? ((float)o + 0.5f) / scale - 0.5f : 0.0f;
+    case TSR_RESIZE_HALF_PIXEL_SYMMETRIC: {
+      const float adjust = (float)out_len / (scale * (float)in_len);
+      const float offset = (float)in_len / 2.0f * (1.0f - adjust);
+      return offset + ((float)o + 0.5f) / scale - 0.5f;
+    }
+    case TSR_RESIZE_TF_HALF_PIXEL_FOR_NN: return ((float)o + 0.5f) / scale;
     case TSR_RESIZE_HALF_PIXEL:
     default: return ((float)o + 0.5f) / scale - 0.5f;
   }
@@ -53,6 +59,16 @@ static inline void tsr_resize_linear_taps(float v, int64_t len, int64_t *i0, int
   *i0 = a;
   *i1 = a + 1 < len ? a + 1 : len - 1;
   *f = *i1 == a ? 0.0f : v - (float)a;
+}
+
+/* ONNX Runtime's cubic weights of the taps at -1, 0, 1, 2 from floor(v), for
+ * the fraction |t| of v (coefficient a). */
+static inline void tsr_resize_cubic_coeffs(float t, float a, float *k) {
+  t = fabsf(t);
+  k[0] = ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a;
+  k[1] = ((a + 2) * t - (a + 3)) * t * t + 1;
+  k[2] = ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1;
+  k[3] = ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a;
 }
 
 extern const tsr_kernel tsr_resize_ref;

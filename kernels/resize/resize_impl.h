@@ -13,7 +13,7 @@
 static size_t rz_r64(size_t n) { return (n + 63) & ~(size_t)63; }
 
 static bool rz_match(const tsr_op *op) {
-  return op->src[0].dtype == TSR_DTYPE_F32 && tsr_tensor_is_contiguous(&op->src[0]) &&
+  return op->p.resize.mode != TSR_RESIZE_CUBIC && op->src[0].dtype == TSR_DTYPE_F32 && tsr_tensor_is_contiguous(&op->src[0]) &&
          tsr_tensor_is_contiguous(&op->dst);
 }
 

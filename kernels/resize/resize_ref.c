@@ -9,6 +9,31 @@ static int64_t resize_units(const tsr_op *op, const tsr_dyn_values *dyn) {
   return op->dst.shape[0] * op->dst.shape[1];
 }
 
+static int64_t clampi(int64_t i, int64_t len) { return i < 0 ? 0 : (i > len - 1 ? len - 1 : i); }
+
+/* Bicubic at (cy, cx) of the plane at |xp|: 4 x 4 taps, edge clamped. */
+static double cubic_at(const tsr_tensor *x, const uint8_t *xp, float cy, float cx) {
+  const int64_t h = x->shape[2], w = x->shape[3];
+  /* Bounded so that the integer conversions stay defined (NaN included). */
+  const float lim = 1e7f;
+  if (!(cy > -lim)) cy = -lim;
+  if (cy > lim) cy = lim;
+  if (!(cx > -lim)) cx = -lim;
+  if (cx > lim) cx = lim;
+  const float fy = floorf(cy), fx = floorf(cx);
+  float ky[4], kx[4];
+  tsr_resize_cubic_coeffs(cy - fy, -0.75f, ky);
+  tsr_resize_cubic_coeffs(cx - fx, -0.75f, kx);
+  double acc = 0.0;
+  for (int i = 0; i < 4; ++i) {
+    const int64_t r = clampi((int64_t)fy - 1 + i, h);
+    double row = 0.0;
+    for (int j = 0; j < 4; ++j) row += kx[j] * tsr_ref_ld(xp + r * x->stride[2] + clampi((int64_t)fx - 1 + j, w) * x->stride[3]);
+    acc += ky[i] * row;
+  }
+  return acc;
+}
+
 static void resize_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
   const tsr_op *op = ctx->op;
   const tsr_resize_params *p = &op->p.resize;
@@ -27,6 +52,8 @@ static void resize_run(const tsr_kernel_ctx *ctx, int64_t begin, int64_t end) {
           const int64_t si = tsr_resize_nearest_index(p->nearest, cy, h);
           const int64_t sj = tsr_resize_nearest_index(p->nearest, cx, w);
           out = tsr_ref_ld(xp + si * x->stride[2] + sj * x->stride[3]);
+        } else if (p->mode == TSR_RESIZE_CUBIC) {
+          out = (float)cubic_at(x, xp, cy, cx);
         } else {
           int64_t y0, y1, x0, x1;
           float fy, fx;

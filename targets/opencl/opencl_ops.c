@@ -51,9 +51,11 @@ bool ocl_supports_op(const ocl_target *o, const tsr_op *op) {
     case TSR_OP_LAYERNORM:
     case TSR_OP_SOFTMAX:
     case TSR_OP_ROPE:
-    case TSR_OP_UNARY:
-    case TSR_OP_BINARY:
       return true;
+    case TSR_OP_UNARY: /* kinds after SCALE / SWIGLU: CPU reference only */
+      return op->p.unary.kind <= TSR_UNARY_SCALE;
+    case TSR_OP_BINARY:
+      return op->p.binary.kind <= TSR_BINARY_SWIGLU;
     case TSR_OP_ATTENTION: {
       const int64_t d = op->src[1].shape[2], dv = op->src[2].shape[2];
       return d <= OCL_ATT_MAXD && dv <= (o->rows ? OCL_ATT_MAXD : (int64_t)OCL_ATT_DVPT * (int64_t)o->wg);

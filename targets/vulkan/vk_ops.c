@@ -272,8 +272,8 @@ bool tsr_vk_supports_op(const vk_target *t, const tsr_op *op) {
       return dyn_ok(op->p.attention.q_pos) && dyn_ok(op->p.attention.kv_len) && q->shape[2] <= AT_MAX_D &&
              v->shape[2] <= AT_MAX_D && q->shape[0] * q->shape[1] <= (int64_t)t->max_groups[0] * t->max_groups[1];
     }
-    case TSR_OP_UNARY:
-    case TSR_OP_BINARY: return true;
+    case TSR_OP_UNARY: return op->p.unary.kind <= TSR_UNARY_SCALE; /* later kinds: CPU reference only */
+    case TSR_OP_BINARY: return op->p.binary.kind <= TSR_BINARY_SWIGLU;
     case TSR_OP_GET_ROWS: return true;
     case TSR_OP_SET_ROWS: return dyn_ok(op->p.set_rows.pos) && op->src[0].ndim >= 2;
     case TSR_OP_CONVERT: {

@@ -43,7 +43,11 @@ conf_tolerance conf_tolerance_for(tsr_op_type op, tsr_dtype dt) {
     case TSR_OP_DEQUANTIZE_LINEAR:
     case TSR_OP_QLINEAR_CONV:
     case TSR_OP_QLINEAR_MATMUL:
-    case TSR_OP_QLINEAR_BINARY: return (conf_tolerance){0.0, 0.0};
+    case TSR_OP_QLINEAR_BINARY:
+    case TSR_OP_TOPK:
+    case TSR_OP_GATHER_ELEMENTS:
+    case TSR_OP_GATHER_ND:
+    case TSR_OP_SCATTER_ND: return (conf_tolerance){0.0, 0.0};
     case TSR_OP_POOL2D:
     case TSR_OP_RESIZE:
     case TSR_OP_REDUCE: return (conf_tolerance){1e-12, 1e-6};
@@ -384,8 +388,10 @@ static void make_unary(conf_case *c, uint32_t idx, uint64_t *rng) {
   c->op.type = TSR_OP_UNARY;
   c->op.p.unary.kind = kind;
   c->op.p.unary.alpha = kind == TSR_UNARY_CLIP ? -0.5f : (kind == TSR_UNARY_HARD_SIGMOID ? 0.2f : 0.1f);
-  c->op.p.unary.beta = kind == TSR_UNARY_CLIP ? 0.6f : 0.5f;
-  float lo = kind == TSR_UNARY_SQRT ? 0.0f : -6.0f, hi = 6.0f;
+  c->op.p.unary.beta = kind == TSR_UNARY_CLIP ? 0.6f : (kind == TSR_UNARY_SELU ? 1.0507f : 0.5f);
+  if (kind == TSR_UNARY_ELU || kind == TSR_UNARY_SELU) c->op.p.unary.alpha = 1.6733f;
+  float lo = kind == TSR_UNARY_SQRT ? 0.0f : (kind == TSR_UNARY_LOG || kind == TSR_UNARY_RECIPROCAL ? 0.25f : -6.0f),
+        hi = 6.0f;
   if (strided) { /* x is a transposed view of a [37, 3] buffer */
     int64_t s[2] = {3, 37}, st[2] = {4, 3 * 4};
     mk(c, 0, TSR_DTYPE_F32, 2, s, st, lo, hi, rng);
@@ -411,7 +417,8 @@ static void make_binary(conf_case *c, uint32_t idx, uint64_t *rng) {
   c->op.p.binary.kind = kind;
   float lo = kind == TSR_BINARY_POW ? 0.1f : -2.0f;
   mk(c, 0, TSR_DTYPE_F32, k[s].na, k[s].a, NULL, lo, 2.0f, rng);
-  mk(c, 1, TSR_DTYPE_F32, k[s].nb, k[s].b, NULL, kind == TSR_BINARY_DIV ? 0.5f : -2.0f, 2.0f, rng);
+  mk(c, 1, TSR_DTYPE_F32, k[s].nb, k[s].b, NULL, kind == TSR_BINARY_DIV || kind == TSR_BINARY_FMOD ? 0.5f : -2.0f,
+     2.0f, rng);
   mk(c, DST, TSR_DTYPE_F32, k[s].ny, k[s].y, NULL, -1, 1, rng);
   c->tol_dtype = TSR_DTYPE_F32;
   snprintf(c->desc, sizeof(c->desc), "%s broadcast case %d", tsr_binary_kind_name(kind), s);

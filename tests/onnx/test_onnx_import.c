@@ -190,10 +190,10 @@ static void test_unsupported(void) {
   int64_t sd[1] = {4};
   mb_input(b, "x", F32, 4, x4);
   mb_init_f32(b, "scales", 1, sd, sc);
-  n = mb_node(b, "Resize", "cubic_resize", "x,,scales", "y");
-  mb_attr_s(b, n, "mode", "cubic");
+  n = mb_node(b, "Resize", "crop_resize", "x,,scales", "y");
+  mb_attr_s(b, n, "coordinate_transformation_mode", "tf_crop_and_resize");
   mb_output(b, "y");
-  expect_error(b, TSR_ERR_UNSUPPORTED, "cubic_resize", "mode");
+  expect_error(b, TSR_ERR_UNSUPPORTED, "crop_resize", "coordinate_transformation_mode");
   /* A dtype it does not support. */
   mb_init(b, 13);
   mb_input(b, "x", ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE, 2, xd);

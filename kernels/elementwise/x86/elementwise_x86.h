@@ -10,7 +10,7 @@
 
 enum { kFlat = 4096 };
 
-static bool EX_NAME(unary_kind_ok)(int k) { return k != TSR_UNARY_GELU_ERF && k != TSR_UNARY_ERF && k >= 0 && k < TSR_UNARY_COUNT; }
+static bool EX_NAME(unary_kind_ok)(int k) { return k != TSR_UNARY_GELU_ERF && k != TSR_UNARY_ERF && k >= 0 && k <= TSR_UNARY_SCALE; }
 
 VX_INLINE vx_f EX_NAME(unary1)(int kind, vx_f x, float alpha, float beta) {
   const vx_f one = vx_set(1.0f), zero = vx_zero();
@@ -84,7 +84,7 @@ static int64_t EX_NAME(inner)(const tsr_tensor *t) {
 static bool EX_NAME(binary_match)(const tsr_op *op) {
   const tsr_tensor *a = &op->src[0], *b = &op->src[1], *y = &op->dst;
   if (a->dtype != TSR_DTYPE_F32 || b->dtype != TSR_DTYPE_F32 || y->dtype != TSR_DTYPE_F32) return false;
-  if (op->p.binary.kind == TSR_BINARY_POW || op->p.binary.kind < 0 || op->p.binary.kind >= TSR_BINARY_COUNT) return false;
+  if (op->p.binary.kind == TSR_BINARY_POW || op->p.binary.kind < 0 || op->p.binary.kind > TSR_BINARY_SWIGLU) return false;
   if (EX_NAME(flat)(op)) return true;
   if (y->ndim == 0 || tsr_inner_stride(y) != 4) return false;
   int64_t ia = EX_NAME(inner)(a), ib = EX_NAME(inner)(b);
