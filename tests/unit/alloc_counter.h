@@ -32,10 +32,12 @@ static inline void alloc_counter_hit(void) {
 }
 static inline long alloc_counter_peek(void) { return atomic_load(&g_alloc_calls); }
 
-#if defined(__SANITIZE_ADDRESS__)
+/* Under ASan or TSan (whose runtimes own malloc) the sanitizer's hooks
+ * count instead of interposing. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TSR_ASAN 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define TSR_ASAN 1
 #endif
 #endif
