@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs dependencies,
 # builds with warnings as errors, runs every test, then again under
-# ASan + UBSan. This is what CI runs (.ci/run).
+# ASan + UBSan and under TSan, then the bare and ARM builds (qemu). This is
+# what CI runs (.ci/run).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -20,6 +21,11 @@ echo "== ASan + UBSan build, all tests"
 cmake --preset asan >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs"
+
+echo "== ThreadSanitizer build, all tests (GPU drivers' own threads suppressed: tests/tsan.supp)"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs"
+ctest --preset tsan -j "$jobs"
 
 scripts/test-arm.sh
 echo "== all tests passed"

@@ -150,7 +150,7 @@ tsr_status tsr_topk(const float *logits, int32_t n, int32_t k, bool softmax, tsr
   if (k <= 0) return BAD(err, "k = %d: must be > 0", (int)k);
   if (out == NULL || out_n == NULL) return BAD(err, "out, out_n: NULL");
   const int32_t m = k < n ? k : n;
-  tsr_topk_ref(logits, n, m, softmax, out);
+  tsr_class_topk_ref(logits, n, m, softmax, out);
   *out_n = m;
   return TSR_OK;
 }

@@ -36,7 +36,7 @@ void tsr_prior_decode_ref(const float *loc, const float *scores, const tsr_prior
 int32_t tsr_nms_ref(tsr_detection *dets, int32_t n, const tsr_nms_params *p);
 
 /* Top-k of |v| (n) into out (k <= n). */
-void tsr_topk_ref(const float *v, int32_t n, int32_t k, bool softmax, tsr_class_score *out);
+void tsr_class_topk_ref(const float *v, int32_t n, int32_t k, bool softmax, tsr_class_score *out);
 
 /* Argmax over channels -> mask; counts[c] pixels of class c (c < channels). */
 void tsr_seg_argmax_ref(const float *logits, int32_t channels, int32_t height, int32_t width, int32_t layout,

@@ -177,7 +177,7 @@ int32_t tsr_nms_ref(tsr_detection *dets, int32_t n, const tsr_nms_params *p) {
   return kept;
 }
 
-void tsr_topk_ref(const float *v, int32_t n, int32_t k, bool softmax, tsr_class_score *out) {
+void tsr_class_topk_ref(const float *v, int32_t n, int32_t k, bool softmax, tsr_class_score *out) {
   int32_t m = 0;
   for (int32_t i = 0; i < n; ++i) {
     if (m == k && !(v[i] > out[m - 1].score)) continue;
