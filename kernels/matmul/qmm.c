@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "convert/convert.h"
+#include "hal/fp16.h"
 
 /* Rows of a handled by one unit: a chunk of activation rows stays in L2
  * while the unit streams one weight group. */
@@ -56,7 +57,7 @@ void tsr_qmm_quant_row_scalar(const float *x, int64_t k, void *rec) {
       if (i < 16) lo += q;
       else hi += q;
     }
-    d[j] = dj;
+    d[j] = tsr_fp16_to_f32(tsr_f32_to_fp16(dj)); /* GGML stores Q8_0's d as f16 */
     s[j] = lo + hi;
     s16[2 * j] = lo;
     s16[2 * j + 1] = hi;

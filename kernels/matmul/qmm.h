@@ -14,7 +14,8 @@
  * Activation record of one row of K elements (K a multiple of 32, nb = K/32),
  * 64-byte aligned pieces:
  *   int8_t  qs[K]        q_i = round_half_even(x_i / d_j), |q_i| <= 127
- *   float   d[nb]        d_j = max|x| of block j / 127 (0 for a zero block);
+ *   float   d[nb]        d_j = max|x| of block j / 127 rounded to f16 (0 for
+ *                        a zero block; q computed with the unrounded d);
  *                        for k-quant weights (GGML's Q8_K) the d of the 256
  *                        block j is in, possibly negative (see below)
  *   int32_t s[nb]        sum of the 32 q_i of block j
@@ -89,10 +90,9 @@ size_t tsr_qmm_act_bytes(int64_t k);
 /* Pointers into the record at |rec|. */
 tsr_qmm_act tsr_qmm_act_view(const void *rec, int64_t k);
 /* Quantizes one row (the portable version; SIMD versions must give the same
- * bytes: round half to even, d = amax / 127, q = x * (1 / d)). Used with
- * q8_0 / q4_0 weights: the quantized values of GGML's Q8_0, whose dot
- * products llama.cpp computes for those types (GGML rounds d to f16 after
- * quantizing; here it stays f32). */
+ * bytes: round half to even, d = amax / 127, q = x * (1 / d), then d
+ * rounded to f16). Used with q8_0 / q4_0 weights: GGML's Q8_0, what
+ * llama.cpp dots those types with, scale rounding included. */
 void tsr_qmm_quant_row_scalar(const float *x, int64_t k, void *rec);
 /* Quantizes one row as GGML's Q8_K (K a multiple of 256), what llama.cpp
  * dots K-quant weights with: per 256 elements, max = the first x of largest

@@ -7,6 +7,7 @@
 
 #include "kernels/common/kernel.h"
 #include "kernels/convert/convert.h"
+#include "hal/fp16.h"
 
 /* ---- tolerances: the one table ---- */
 
@@ -602,9 +603,9 @@ static float *to_f32(const tsr_tensor *d, const void *bytes, int64_t *out_n) {
 /* ---- activation quantization as llama.cpp does it ---- */
 
 /* The block of the 8-bit activation scheme llama.cpp (GGML's CPU backend)
- * dots weights of the case's type with: 32 (Q8_0: d = amax / 127; GGML
- * rounds d to f16 afterwards, Tessera keeps it f32), 256 (Q8_K, for the
- * k-quants), or 0 (none: the exact product is the only reference). */
+ * dots weights of the case's type with: 32 (Q8_0: d = amax / 127, q
+ * rounded with 1 / d, d then stored as f16), 256 (Q8_K, for the k-quants),
+ * or 0 (none: the exact product is the only reference). */
 static int act_scheme(const conf_case *c) {
   const tsr_tensor *a = &c->op.src[0];
   if (c->op.type != TSR_OP_MATMUL || a->dtype != TSR_DTYPE_F32 || tsr_inner_stride(a) != 4) return 0;
@@ -631,8 +632,8 @@ static void act_roundtrip(int scheme, float *x, int64_t n) {
     }
     if (amax == 0.0f) continue;
     if (scheme == 32) { /* Q8_0 */
-      const float d = amax / 127.0f, id = 1.0f / d;
-      for (int i = 0; i < 32; ++i) xb[i] = nearbyintf(xb[i] * id) * d;
+      const float d = amax / 127.0f, id = 1.0f / d, d16 = tsr_fp16_to_f32(tsr_f32_to_fp16(d));
+      for (int i = 0; i < 32; ++i) xb[i] = nearbyintf(xb[i] * id) * d16;
     } else { /* Q8_K */
       const float iscale = -127.0f / mx, d = 1.0f / iscale;
       for (int i = 0; i < 256; ++i) xb[i] = fminf(127.0f, nearbyintf(iscale * xb[i])) * d;

@@ -15,11 +15,15 @@
  *
  * The check, teacher-forced on llama.cpp's sequence, at every position:
  *   - Tessera's top-1 is llama.cpp's top-1, unless llama.cpp's own lead
- *     (top-1 minus top-2 logit) is below kTieMargin (a near-tie that any
- *     8-bit activation scheme may flip);
- *   - each of llama.cpp's top-4 logits is matched within kLogitTol (the
- *     logits of these models span about +-40).
- * The old fast K-quant path failed both (top-1 lost at leads of 2 to 10). */
+ *     (top-1 minus top-2 logit) is below tolerance.tie (a near-tie);
+ *   - each of llama.cpp's top-4 logits is matched within tolerance.logit.
+ * The fast CPU paths quantize activations exactly as llama.cpp does (Q8_0,
+ * Q8_K), so their tolerance is tight; cpu:ref (exact products) is held to
+ * a looser one, llama.cpp's own quantization error. Also reported: where a
+ * free-running greedy decode from the prompt first leaves llama.cpp's.
+ * The old fast path (k-quant activations per 32, f32 Q8_0 scales) failed:
+ * max logit differences 1.3 to 1.7 on the k-quants, top-1 lost where
+ * llama.cpp led by up to 1.2. */
 #include <CUnit/Basic.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,8 +36,18 @@
 
 enum { kDim = 256, kHidden = 512, kLayers = 2, kHeads = 4, kKvHeads = 2, kHeadDim = 64, kCtx = 128 };
 enum { kVocab = 320, kSpecial = 3, kTopK = 4, kMaxPos = 128 };
-static const double kTieMargin = 0.5; /* logits */
-static const double kLogitTol = 0.5;  /* logits */
+
+/* Tolerances, in logits (these models' logits span about +-40). */
+typedef struct tolerance {
+  double tie;   /* a top-1 other than llama.cpp's is allowed where llama.cpp's lead is below */
+  double logit; /* max |logit - llama.cpp's| over its top-4 at every position */
+} tolerance;
+/* CPU targets whose matmuls quantize activations as llama.cpp does (the
+ * fast paths): the same rounding, so only f32 summation order is left. */
+static const tolerance kFastTol = {0.5, 0.75};
+/* cpu:ref computes the products exactly: it differs from llama.cpp by
+ * llama.cpp's own activation quantization error (up to 1.3 measured). */
+static const tolerance kExactTol = {2.0, 2.0};
 
 typedef struct type_case {
   tsr_dtype t;
@@ -95,7 +109,7 @@ static blob write_model(tsr_dtype t) {
   TRY_W(tsr_gguf_writer_create(&a, 32, &w));
   TRY_W(tsr_gguf_writer_add_str(w, "general.architecture", "llama", 5));
   TRY_W(tsr_gguf_writer_add_str(w, "general.name", "kquant", 6));
-  TRY_W(tsr_gguf_writer_add_u32(w, "llama.context_length", kCtx));
+  TRY_W(tsr_gguf_writer_add_u32(w, "llama.context_length", 2 * kCtx)); /* llama.cpp pads n_ctx to 256 */
   TRY_W(tsr_gguf_writer_add_u32(w, "llama.embedding_length", kDim));
   TRY_W(tsr_gguf_writer_add_u32(w, "llama.block_count", kLayers));
   TRY_W(tsr_gguf_writer_add_u32(w, "llama.feed_forward_length", kHidden));
@@ -150,7 +164,7 @@ static blob write_model(tsr_dtype t) {
     static const char *const part[9] = {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output",
                                         "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"};
     for (int j = 0; j < 9; ++j) snprintf(names[l * 9 + j], 64, "blk.%d.%s.weight", l, part[j]);
-    const double sd = 1.0 / sqrt((double)kDim), os = getenv("KQ_OS") ? atof(getenv("KQ_OS")) : 4.0;
+    const double sd = 1.0 / sqrt((double)kDim), os = 16.0; /* blocks outweigh the tied embedding */
     NORM(names[l * 9 + 0]);
     MAT(names[l * 9 + 1], kHeads * kHeadDim, kDim, 3.0 * sd);
     MAT(names[l * 9 + 2], kKvHeads * kHeadDim, kDim, 3.0 * sd);
@@ -237,7 +251,8 @@ static bool read_expected(const char *name, expected *e) {
 
 typedef struct result {
   int first_flip;      /* first position whose top-1 differs from llama.cpp's (-1: none) */
-  int flips, hard;     /* positions with another top-1; of those, with lead >= kTieMargin */
+  int flips, hard;     /* positions with another top-1; of those, with llama.cpp's lead >= tol.tie */
+  double max_lead;     /* llama.cpp's largest lead at a position with another top-1 */
   double max_diff;     /* over llama.cpp's top-4 logits at every position */
   int free_div;        /* free-running greedy: first generated step that differs (-1: none) */
 } result;
@@ -250,7 +265,7 @@ static int argmax(const float *v, int n) {
   return b;
 }
 
-static bool run_case(const blob *b, const char *target, const expected *e, result *res) {
+static bool run_case(const blob *b, const char *target, const expected *e, const tolerance *tol, result *res) {
   tsr_allocator a = tsr_allocator_system();
   tsr_target *t = NULL;
   tsr_error err = {0};
@@ -279,7 +294,9 @@ static bool run_case(const blob *b, const char *target, const expected *e, resul
     if (top != e->id[p][0]) {
       if (res->first_flip < 0) res->first_flip = p;
       res->flips++;
-      if (e->logit[p][0] - e->logit[p][1] >= kTieMargin) res->hard++;
+      const double lead = e->logit[p][0] - e->logit[p][1];
+      res->max_lead = fmax(res->max_lead, lead);
+      if (lead >= tol->tie) res->hard++;
     }
     for (int k = 0; k < kTopK; ++k) res->max_diff = fmax(res->max_diff, fabs((double)lg[e->id[p][k]] - e->logit[p][k]));
   }
@@ -363,14 +380,15 @@ static void test_types(void) {
     blob b = write_model(kTypes[i].t);
     for (uint32_t k = 0; k < nt; ++k) {
       if (strncmp(names[k], "cpu", 3) != 0) continue;
+      const tolerance *tol = strcmp(names[k], "cpu:ref") == 0 ? &kExactTol : &kFastTol;
       result r;
-      if (!run_case(&b, names[k], e, &r)) continue;
-      printf("\n    %s %-12s top-1 %d/%d (first other at %d, %d with lead >= %.1f), max |logit diff| %.3f, "
-             "greedy %s at step %d",
-             kTypes[i].name, names[k], e->n_pos - r.flips, e->n_pos, r.first_flip, r.hard, kTieMargin, r.max_diff,
-             r.free_div < 0 ? "agrees to the end" : "leaves", r.free_div < 0 ? e->n_pos - e->n_prompt : r.free_div);
+      if (!run_case(&b, names[k], e, tol, &r)) continue;
+      printf("\n    %s %-10s top-1 %d/%d (first other at %d, llama.cpp's lead there <= %.2f), max |logit diff| %.3f "
+             "(tolerance %.2f); free-running greedy %s %d",
+             kTypes[i].name, names[k], e->n_pos - r.flips, e->n_pos, r.first_flip, r.max_lead, r.max_diff, tol->logit,
+             r.free_div < 0 ? "agrees for all" : "leaves at step", r.free_div < 0 ? e->n_pos - e->n_prompt : r.free_div);
       CU_ASSERT_EQUAL(r.hard, 0);
-      CU_ASSERT(r.max_diff <= kLogitTol);
+      CU_ASSERT(r.max_diff <= tol->logit);
     }
     free(b.p);
     free(e);

@@ -8,8 +8,14 @@ test_llm_kquant, which writes the models (deterministic, from a fixed seed):
   /tmp/venv-llama/bin/python tests/llm/kquant/regen.py build-ci/tests/test_llm_kquant
 
 For each type: llama.cpp evaluates BOS + a fixed prompt, then greedy-decodes
-STEPS tokens (logits_all); the file holds the sequence and, at every
-position, llama.cpp's top-4 token ids and logits.
+STEPS tokens (logits_all; f32 KV cache and no flash attention, as Tessera's
+default: llama.cpp's f16 K/V would add an error of its own); the file holds
+the sequence and, at every position, llama.cpp's top-4 token ids and logits.
+
+On a CPU with AMX, build llama.cpp without it (the AMX path crashed in a VM
+here): CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON
+-DGGML_AVX_VNNI=ON -DGGML_AMX_INT8=OFF ..." (or point LLAMA_CPP_LIB_PATH at
+such a build).
 """
 import os
 import subprocess
@@ -31,8 +37,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([exe, "--write", tmp], check=True)
         for t in TYPES:
-            llm = Llama(model_path=os.path.join(tmp, t + ".gguf"), n_ctx=128, n_batch=128, n_threads=1,
-                        logits_all=True, verbose=False)
+            llm = Llama(model_path=os.path.join(tmp, t + ".gguf"), n_ctx=256, n_batch=128, n_threads=1,
+                        logits_all=True, verbose=False, flash_attn=False, type_k=0, type_v=0)
             seq = list(PROMPT)
             llm.reset()
             llm.eval(seq)
