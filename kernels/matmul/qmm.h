@@ -6,8 +6,10 @@
  *   pack  (load time): b is rearranged into groups of |nr| rows, "P(nr)"
  *         below, so that one SIMD lane holds one weight row; the values are
  *         the file's, bit for bit (only their order changes).
- *   pre   (per run):   each row of a is quantized to 8 bits in blocks of 32
- *         into the op's shared scratch (the activation record below).
+ *   pre   (per run):   each row of a is quantized to 8 bits, as llama.cpp
+ *         does for the weight type (GGML's Q8_0 for q8_0 / q4_0, Q8_K for
+ *         the k-quants), into the op's shared scratch (the activation
+ *         record below, in blocks of 32 either way).
  *   run   (per run):   units are (group of nr weight rows) x (chunk of rows
  *         of a); a ukernel computes an mr x nr tile over all of K.
  *
