@@ -383,7 +383,7 @@ static void test_types(void) {
       const tolerance *tol = strcmp(names[k], "cpu:ref") == 0 ? &kExactTol : &kFastTol;
       result r;
       if (!run_case(&b, names[k], e, tol, &r)) continue;
-      printf("\n    %s %-10s top-1 %d/%d (first other at %d, llama.cpp's lead there <= %.2f), max |logit diff| %.3f "
+      printf("\n    %s %-12s top-1 %d/%d (first other at %d, llama.cpp's lead there <= %.2f), max |logit diff| %.3f "
              "(tolerance %.2f); free-running greedy %s %d",
              kTypes[i].name, names[k], e->n_pos - r.flips, e->n_pos, r.first_flip, r.max_lead, r.max_diff, tol->logit,
              r.free_div < 0 ? "agrees for all" : "leaves at step", r.free_div < 0 ? e->n_pos - e->n_prompt : r.free_div);
