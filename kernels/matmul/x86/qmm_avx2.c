@@ -6,7 +6,6 @@
 #define QX_NAME(x) x##_avx2
 #include "matmul/x86/qmm_x86.h"
 
-#include "hal/fp16.h"
 #include "matmul/matmul.h"
 
 static float hmax8(__m256 v) {
@@ -49,7 +48,7 @@ void tsr_qmm_quant_row_avx2(const float *x, int64_t k, void *rec) {
     p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     _mm256_storeu_si256((__m256i *)(void *)(qs + 32 * j), p);
     const int32_t lo = hsum8(_mm256_add_epi32(q[0], q[1])), hi = hsum8(_mm256_add_epi32(q[2], q[3]));
-    d[j] = tsr_fp16_to_f32(tsr_f32_to_fp16(dj)); /* GGML stores Q8_0's d as f16 */
+    d[j] = _cvtsh_ss(_cvtss_sh(dj, _MM_FROUND_TO_NEAREST_INT)); /* GGML stores Q8_0's d as f16 (F16C, RNE) */
     s[j] = lo + hi;
     s16[2 * j] = lo;
     s16[2 * j + 1] = hi;

@@ -6,7 +6,6 @@
 #define QX_NAME(x) x##_avx512
 #include "matmul/x86/qmm_x86.h"
 
-#include "hal/fp16.h"
 #include "matmul/matmul.h"
 
 /* Same bytes as tsr_qmm_quant_row_scalar: two vectors per 32-block. */
@@ -28,7 +27,7 @@ void tsr_qmm_quant_row_avx512(const float *x, int64_t k, void *rec) {
     _mm_storeu_si128((__m128i *)(void *)(qs + 32 * j), _mm512_cvtepi32_epi8(q0));
     _mm_storeu_si128((__m128i *)(void *)(qs + 32 * j + 16), _mm512_cvtepi32_epi8(q1));
     const int32_t lo = _mm512_reduce_add_epi32(q0), hi = _mm512_reduce_add_epi32(q1);
-    d[j] = tsr_fp16_to_f32(tsr_f32_to_fp16(dj)); /* GGML stores Q8_0's d as f16 */
+    d[j] = _cvtsh_ss(_cvtss_sh(dj, _MM_FROUND_TO_NEAREST_INT)); /* GGML stores Q8_0's d as f16 (F16C, RNE) */
     s[j] = lo + hi;
     s16[2 * j] = lo;
     s16[2 * j + 1] = hi;
