@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "convert/convert.h"
+#include "hal/fp16.h"
 
 /* Rows of a handled by one unit: a chunk of activation rows stays in L2
  * while the unit streams one weight group. */
@@ -56,12 +57,50 @@ void tsr_qmm_quant_row_scalar(const float *x, int64_t k, void *rec) {
       if (i < 16) lo += q;
       else hi += q;
     }
-    d[j] = dj;
+    d[j] = tsr_fp16_to_f32(tsr_f32_to_fp16(dj)); /* GGML stores Q8_0's d as f16 */
     s[j] = lo + hi;
     s16[2 * j] = lo;
     s16[2 * j + 1] = hi;
     n128[j] = -128 * (lo + hi);
     n136[j] = -136 * (lo + hi);
+  }
+}
+
+/* GGML's Q8_K (quantize_row_q8_K_ref), spread over the 32-element record:
+ * per 256 elements, max = the first x of largest |x|, iscale = -127 / max,
+ * q = round_half_even(iscale * x) (at most 127), d = 1 / iscale for all
+ * eight 32-blocks of the 256. */
+void tsr_qmm_quant_row_k_scalar(const float *x, int64_t k, void *rec) {
+  tsr_qmm_act a = tsr_qmm_act_view(rec, k);
+  int8_t *qs = (int8_t *)a.qs;
+  float *d = (float *)a.d;
+  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16, *n128 = (int32_t *)a.n128, *n136 = (int32_t *)a.n136;
+  for (int64_t b = 0; b < k / 256; ++b) {
+    const float *xb = x + 256 * b;
+    float amax = 0.0f, mx = 0.0f;
+    for (int i = 0; i < 256; ++i) {
+      if (fabsf(xb[i]) > amax) {
+        amax = fabsf(xb[i]);
+        mx = xb[i];
+      }
+    }
+    const float iscale = amax != 0.0f ? -127.0f / mx : 0.0f, db = amax != 0.0f ? 1.0f / iscale : 0.0f;
+    for (int64_t j = 8 * b; j < 8 * b + 8; ++j) {
+      int32_t lo = 0, hi = 0;
+      for (int i = 0; i < 32; ++i) {
+        int32_t q = (int32_t)nearbyintf(iscale * x[32 * j + i]);
+        q = q < 127 ? q : 127;
+        qs[32 * j + i] = (int8_t)q;
+        if (i < 16) lo += q;
+        else hi += q;
+      }
+      d[j] = db;
+      s[j] = lo + hi;
+      s16[2 * j] = lo;
+      s16[2 * j + 1] = hi;
+      n128[j] = -128 * (lo + hi);
+      n136[j] = -136 * (lo + hi);
+    }
   }
 }
 

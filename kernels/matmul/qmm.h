@@ -6,15 +6,20 @@
  *   pack  (load time): b is rearranged into groups of |nr| rows, "P(nr)"
  *         below, so that one SIMD lane holds one weight row; the values are
  *         the file's, bit for bit (only their order changes).
- *   pre   (per run):   each row of a is quantized to 8 bits in blocks of 32
- *         into the op's shared scratch (the activation record below).
+ *   pre   (per run):   each row of a is quantized to 8 bits, as llama.cpp
+ *         does for the weight type (GGML's Q8_0 for q8_0 / q4_0, Q8_K for
+ *         the k-quants), into the op's shared scratch (the activation
+ *         record below, in blocks of 32 either way).
  *   run   (per run):   units are (group of nr weight rows) x (chunk of rows
  *         of a); a ukernel computes an mr x nr tile over all of K.
  *
  * Activation record of one row of K elements (K a multiple of 32, nb = K/32),
  * 64-byte aligned pieces:
  *   int8_t  qs[K]        q_i = round_half_even(x_i / d_j), |q_i| <= 127
- *   float   d[nb]        d_j = max|x| of block j / 127 (0 for a zero block)
+ *   float   d[nb]        d_j = max|x| of block j / 127 rounded to f16 (0 for
+ *                        a zero block; q computed with the unrounded d);
+ *                        for k-quant weights (GGML's Q8_K) the d of the 256
+ *                        block j is in, possibly negative (see below)
  *   int32_t s[nb]        sum of the 32 q_i of block j
  *   int32_t s16[2 * nb]  sums of each 16-element half (Q6_K's sub-blocks)
  *   int32_t n128[nb]     -128 * s[j]  (offset corrections, read by a SIMD
@@ -87,8 +92,20 @@ size_t tsr_qmm_act_bytes(int64_t k);
 /* Pointers into the record at |rec|. */
 tsr_qmm_act tsr_qmm_act_view(const void *rec, int64_t k);
 /* Quantizes one row (the portable version; SIMD versions must give the same
- * bytes: round half to even, d = amax / 127, q = x * (1 / d)). */
+ * bytes: round half to even, d = amax / 127, q = x * (1 / d), then d
+ * rounded to f16). Used with q8_0 / q4_0 weights: GGML's Q8_0, what
+ * llama.cpp dots those types with, scale rounding included. */
 void tsr_qmm_quant_row_scalar(const float *x, int64_t k, void *rec);
+/* Quantizes one row as GGML's Q8_K (K a multiple of 256), what llama.cpp
+ * dots K-quant weights with: per 256 elements, max = the first x of largest
+ * |x| (0: all zero), iscale = -127 / max, q = min(127, round_half_even(iscale
+ * * x)), d = 1 / iscale (f32 operations in that order; SIMD versions must
+ * give the same bytes). d[j] is then the same for the eight 32-blocks of a
+ * 256. Used with q4_k / q5_k / q6_k weights, so that the fast path makes
+ * llama.cpp's rounding, not another one of its own (per 32 elements its
+ * error would be somewhat smaller, but uncorrelated with llama.cpp's: the
+ * two drift apart over a sequence). */
+void tsr_qmm_quant_row_k_scalar(const float *x, int64_t k, void *rec);
 
 /* A tile: the ukernel writes tile[m * nr + j] = sum over K of a[m] . w[j]
  * for m < mr, j < nr (packed: all nr lanes, padding rows included;

@@ -97,23 +97,23 @@ static float row_dot(tsr_dtype t, const uint8_t *w, int64_t nb, const tsr_qmm_ac
   return acc;
 }
 
-#define SCALAR_UKERNEL(tag, dtype)                                                                     \
+#define SCALAR_UKERNEL(tag, dtype, quant)                                                                   \
   static void ukernel_##tag(int64_t mr, int64_t nb, const uint8_t *w, int64_t w_stride, int64_t nr_valid, \
                             const tsr_qmm_act *act, float *tile) {                                     \
     for (int64_t m = 0; m < mr; ++m) {                                                                 \
       for (int64_t j = 0; j < nr_valid; ++j) tile[m * 4 + j] = row_dot(dtype, w + j * w_stride, nb, &act[m]); \
     }                                                                                                  \
   }                                                                                                    \
-  static const tsr_qmm_desc k##tag = {dtype, 4, 1, 0, 0, tsr_qmm_quant_row_scalar, ukernel_##tag};
+  static const tsr_qmm_desc k##tag = {dtype, 4, 1, 0, 0, quant, ukernel_##tag};
 
-SCALAR_UKERNEL(q8_0, TSR_DTYPE_Q8_0)
-SCALAR_UKERNEL(q4_0, TSR_DTYPE_Q4_0)
-SCALAR_UKERNEL(q4_k, TSR_DTYPE_Q4_K)
-SCALAR_UKERNEL(q5_k, TSR_DTYPE_Q5_K)
-SCALAR_UKERNEL(q6_k, TSR_DTYPE_Q6_K)
+SCALAR_UKERNEL(q8_0, TSR_DTYPE_Q8_0, tsr_qmm_quant_row_scalar)
+SCALAR_UKERNEL(q4_0, TSR_DTYPE_Q4_0, tsr_qmm_quant_row_scalar)
+SCALAR_UKERNEL(q4_k, TSR_DTYPE_Q4_K, tsr_qmm_quant_row_k_scalar)
+SCALAR_UKERNEL(q5_k, TSR_DTYPE_Q5_K, tsr_qmm_quant_row_k_scalar)
+SCALAR_UKERNEL(q6_k, TSR_DTYPE_Q6_K, tsr_qmm_quant_row_k_scalar)
 
 TSR_QMM_KERNEL(tsr_matmul_q8_0_f32_ukernel_1x4__scalar, 0, kq8_0, tsr_qmm_quant_row_scalar);
 TSR_QMM_KERNEL(tsr_matmul_q4_0_f32_ukernel_1x4__scalar, 0, kq4_0, tsr_qmm_quant_row_scalar);
-TSR_QMM_KERNEL(tsr_matmul_q4_k_f32_ukernel_1x4__scalar, 0, kq4_k, tsr_qmm_quant_row_scalar);
-TSR_QMM_KERNEL(tsr_matmul_q5_k_f32_ukernel_1x4__scalar, 0, kq5_k, tsr_qmm_quant_row_scalar);
-TSR_QMM_KERNEL(tsr_matmul_q6_k_f32_ukernel_1x4__scalar, 0, kq6_k, tsr_qmm_quant_row_scalar);
+TSR_QMM_KERNEL(tsr_matmul_q4_k_f32_ukernel_1x4__scalar, 0, kq4_k, tsr_qmm_quant_row_k_scalar);
+TSR_QMM_KERNEL(tsr_matmul_q5_k_f32_ukernel_1x4__scalar, 0, kq5_k, tsr_qmm_quant_row_k_scalar);
+TSR_QMM_KERNEL(tsr_matmul_q6_k_f32_ukernel_1x4__scalar, 0, kq6_k, tsr_qmm_quant_row_k_scalar);

@@ -1,6 +1,9 @@
 # Language-model tests. Included from tests/CMakeLists.txt.
 tsr_add_test(test_llm_sampler llm/test_llm_sampler.c)
 tsr_add_test(test_llm_synth llm/test_llm_synth.c)
+# K-quant models generated at test time vs llama.cpp's logits (tests/llm/kquant).
+tsr_add_test(test_llm_kquant llm/test_llm_kquant.c)
+set_property(TEST test_llm_kquant APPEND PROPERTY ENVIRONMENT "TSR_KQUANT_DIR=${CMAKE_CURRENT_SOURCE_DIR}/llm/kquant")
 if(NOT TSR_NO_FILEIO) # loads the fixtures with tsr_llm_load_file
   tsr_add_test(test_llm_models llm/test_llm_models.c)
   set_tests_properties(test_llm_models PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900)

@@ -377,6 +377,6 @@ static void QA_NAME(uk_q6_k)(int64_t mr, int64_t nb, const uint8_t *w, int64_t w
 #define QA_DESCS(mr_)                                                                                  \
   static const tsr_qmm_desc kQ8 = {TSR_DTYPE_Q8_0, QA_W, mr_, 1, 0, tsr_qmm_quant_row_scalar, QA_NAME(uk_q8_0)}; \
   static const tsr_qmm_desc kQ4 = {TSR_DTYPE_Q4_0, QA_W, mr_, 1, 0, tsr_qmm_quant_row_scalar, QA_NAME(uk_q4_0)}; \
-  static const tsr_qmm_desc kQ4K = {TSR_DTYPE_Q4_K, QA_W, mr_, 1, 0, tsr_qmm_quant_row_scalar, QA_NAME(uk_q4_k)}; \
-  static const tsr_qmm_desc kQ5K = {TSR_DTYPE_Q5_K, QA_W, mr_, 1, 0, tsr_qmm_quant_row_scalar, QA_NAME(uk_q5_k)}; \
-  static const tsr_qmm_desc kQ6K = {TSR_DTYPE_Q6_K, QA_W, mr_, 1, 0, tsr_qmm_quant_row_scalar, QA_NAME(uk_q6_k)};
+  static const tsr_qmm_desc kQ4K = {TSR_DTYPE_Q4_K, QA_W, mr_, 1, 0, tsr_qmm_quant_row_k_scalar, QA_NAME(uk_q4_k)}; \
+  static const tsr_qmm_desc kQ5K = {TSR_DTYPE_Q5_K, QA_W, mr_, 1, 0, tsr_qmm_quant_row_k_scalar, QA_NAME(uk_q5_k)}; \
+  static const tsr_qmm_desc kQ6K = {TSR_DTYPE_Q6_K, QA_W, mr_, 1, 0, tsr_qmm_quant_row_k_scalar, QA_NAME(uk_q6_k)};

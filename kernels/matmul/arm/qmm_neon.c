@@ -17,13 +17,13 @@ QA_DESCS(QA_MR)
 #if defined(__aarch64__)
 TSR_QMM_KERNEL(tsr_matmul_q8_0_f32_ukernel_4x8__neon, TSR_ISA_NEON, kQ8, tsr_qmm_quant_row_scalar);
 TSR_QMM_KERNEL(tsr_matmul_q4_0_f32_ukernel_4x8__neon, TSR_ISA_NEON, kQ4, tsr_qmm_quant_row_scalar);
-TSR_QMM_KERNEL(tsr_matmul_q4_k_f32_ukernel_4x8__neon, TSR_ISA_NEON, kQ4K, tsr_qmm_quant_row_scalar);
-TSR_QMM_KERNEL(tsr_matmul_q5_k_f32_ukernel_4x8__neon, TSR_ISA_NEON, kQ5K, tsr_qmm_quant_row_scalar);
-TSR_QMM_KERNEL(tsr_matmul_q6_k_f32_ukernel_4x8__neon, TSR_ISA_NEON, kQ6K, tsr_qmm_quant_row_scalar);
+TSR_QMM_KERNEL(tsr_matmul_q4_k_f32_ukernel_4x8__neon, TSR_ISA_NEON, kQ4K, tsr_qmm_quant_row_k_scalar);
+TSR_QMM_KERNEL(tsr_matmul_q5_k_f32_ukernel_4x8__neon, TSR_ISA_NEON, kQ5K, tsr_qmm_quant_row_k_scalar);
+TSR_QMM_KERNEL(tsr_matmul_q6_k_f32_ukernel_4x8__neon, TSR_ISA_NEON, kQ6K, tsr_qmm_quant_row_k_scalar);
 #else
 TSR_QMM_KERNEL(tsr_matmul_q8_0_f32_ukernel_2x8__neon, TSR_ISA_NEON, kQ8, tsr_qmm_quant_row_scalar);
 TSR_QMM_KERNEL(tsr_matmul_q4_0_f32_ukernel_2x8__neon, TSR_ISA_NEON, kQ4, tsr_qmm_quant_row_scalar);
-TSR_QMM_KERNEL(tsr_matmul_q4_k_f32_ukernel_2x8__neon, TSR_ISA_NEON, kQ4K, tsr_qmm_quant_row_scalar);
-TSR_QMM_KERNEL(tsr_matmul_q5_k_f32_ukernel_2x8__neon, TSR_ISA_NEON, kQ5K, tsr_qmm_quant_row_scalar);
-TSR_QMM_KERNEL(tsr_matmul_q6_k_f32_ukernel_2x8__neon, TSR_ISA_NEON, kQ6K, tsr_qmm_quant_row_scalar);
+TSR_QMM_KERNEL(tsr_matmul_q4_k_f32_ukernel_2x8__neon, TSR_ISA_NEON, kQ4K, tsr_qmm_quant_row_k_scalar);
+TSR_QMM_KERNEL(tsr_matmul_q5_k_f32_ukernel_2x8__neon, TSR_ISA_NEON, kQ5K, tsr_qmm_quant_row_k_scalar);
+TSR_QMM_KERNEL(tsr_matmul_q6_k_f32_ukernel_2x8__neon, TSR_ISA_NEON, kQ6K, tsr_qmm_quant_row_k_scalar);
 #endif

@@ -48,7 +48,7 @@ void tsr_qmm_quant_row_avx2(const float *x, int64_t k, void *rec) {
     p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     _mm256_storeu_si256((__m256i *)(void *)(qs + 32 * j), p);
     const int32_t lo = hsum8(_mm256_add_epi32(q[0], q[1])), hi = hsum8(_mm256_add_epi32(q[2], q[3]));
-    d[j] = dj;
+    d[j] = _cvtsh_ss(_cvtss_sh(dj, _MM_FROUND_TO_NEAREST_INT)); /* GGML stores Q8_0's d as f16 (F16C, RNE) */
     s[j] = lo + hi;
     s16[2 * j] = lo;
     s16[2 * j + 1] = hi;
@@ -57,14 +57,61 @@ void tsr_qmm_quant_row_avx2(const float *x, int64_t k, void *rec) {
   }
 }
 
+/* Same bytes as tsr_qmm_quant_row_k_scalar (GGML's Q8_K). */
+void tsr_qmm_quant_row_k_avx2(const float *x, int64_t k, void *rec);
+void tsr_qmm_quant_row_k_avx2(const float *x, int64_t k, void *rec) {
+  tsr_qmm_act a = tsr_qmm_act_view(rec, k);
+  int8_t *qs = (int8_t *)a.qs;
+  float *d = (float *)a.d;
+  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16, *n128 = (int32_t *)a.n128, *n136 = (int32_t *)a.n136;
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  for (int64_t b = 0; b < k / 256; ++b) {
+    const float *xb = x + 256 * b;
+    __m256 ax = _mm256_setzero_ps();
+    for (int i = 0; i < 32; ++i) ax = _mm256_max_ps(ax, _mm256_andnot_ps(sign, _mm256_loadu_ps(xb + 8 * i)));
+    const float amax = hmax8(ax);
+    float mx = 0.0f; /* the first x of largest |x| */
+    if (amax != 0.0f) {
+      const __m256 va = _mm256_set1_ps(amax);
+      for (int i = 0; i < 32; ++i) {
+        const int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(xb + 8 * i)), va, _CMP_EQ_OQ));
+        if (hit) {
+          mx = xb[8 * i + __builtin_ctz((unsigned)hit)];
+          break;
+        }
+      }
+    }
+    const float iscale = amax != 0.0f ? -127.0f / mx : 0.0f, db = amax != 0.0f ? 1.0f / iscale : 0.0f;
+    const __m256 vis = _mm256_set1_ps(iscale);
+    const __m256i c127 = _mm256_set1_epi32(127);
+    for (int64_t j = 8 * b; j < 8 * b + 8; ++j) {
+      __m256i q[4];
+      for (int i = 0; i < 4; ++i) {
+        q[i] = _mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 32 * j + 8 * i), vis)), c127);
+      }
+      __m256i p01 = _mm256_packs_epi32(q[0], q[1]), p23 = _mm256_packs_epi32(q[2], q[3]);
+      __m256i p = _mm256_packs_epi16(p01, p23);
+      p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+      _mm256_storeu_si256((__m256i *)(void *)(qs + 32 * j), p);
+      const int32_t lo = hsum8(_mm256_add_epi32(q[0], q[1])), hi = hsum8(_mm256_add_epi32(q[2], q[3]));
+      d[j] = db;
+      s[j] = lo + hi;
+      s16[2 * j] = lo;
+      s16[2 * j + 1] = hi;
+      n128[j] = -128 * (lo + hi);
+      n136[j] = -136 * (lo + hi);
+    }
+  }
+}
+
 static const tsr_qmm_desc kQ8 = {TSR_DTYPE_Q8_0, 8, 4, 1, 0, tsr_qmm_quant_row_avx2, uk_q8_0_avx2};
 static const tsr_qmm_desc kQ4 = {TSR_DTYPE_Q4_0, 8, 4, 1, 0, tsr_qmm_quant_row_avx2, uk_q4_0_avx2};
-static const tsr_qmm_desc kQ4K = {TSR_DTYPE_Q4_K, 8, 4, 1, 0, tsr_qmm_quant_row_avx2, uk_q4_k_avx2};
-static const tsr_qmm_desc kQ5K = {TSR_DTYPE_Q5_K, 8, 4, 1, 0, tsr_qmm_quant_row_avx2, uk_q5_k_avx2};
-static const tsr_qmm_desc kQ6K = {TSR_DTYPE_Q6_K, 8, 4, 1, 0, tsr_qmm_quant_row_avx2, uk_q6_k_avx2};
+static const tsr_qmm_desc kQ4K = {TSR_DTYPE_Q4_K, 8, 4, 1, 0, tsr_qmm_quant_row_k_avx2, uk_q4_k_avx2};
+static const tsr_qmm_desc kQ5K = {TSR_DTYPE_Q5_K, 8, 4, 1, 0, tsr_qmm_quant_row_k_avx2, uk_q5_k_avx2};
+static const tsr_qmm_desc kQ6K = {TSR_DTYPE_Q6_K, 8, 4, 1, 0, tsr_qmm_quant_row_k_avx2, uk_q6_k_avx2};
 
 TSR_QMM_KERNEL(tsr_matmul_q8_0_f32_ukernel_4x8__avx2, TSR_ISA_AVX2, kQ8, tsr_qmm_quant_row_avx2);
 TSR_QMM_KERNEL(tsr_matmul_q4_0_f32_ukernel_4x8__avx2, TSR_ISA_AVX2, kQ4, tsr_qmm_quant_row_avx2);
-TSR_QMM_KERNEL(tsr_matmul_q4_k_f32_ukernel_4x8__avx2, TSR_ISA_AVX2, kQ4K, tsr_qmm_quant_row_avx2);
-TSR_QMM_KERNEL(tsr_matmul_q5_k_f32_ukernel_4x8__avx2, TSR_ISA_AVX2, kQ5K, tsr_qmm_quant_row_avx2);
-TSR_QMM_KERNEL(tsr_matmul_q6_k_f32_ukernel_4x8__avx2, TSR_ISA_AVX2, kQ6K, tsr_qmm_quant_row_avx2);
+TSR_QMM_KERNEL(tsr_matmul_q4_k_f32_ukernel_4x8__avx2, TSR_ISA_AVX2, kQ4K, tsr_qmm_quant_row_k_avx2);
+TSR_QMM_KERNEL(tsr_matmul_q5_k_f32_ukernel_4x8__avx2, TSR_ISA_AVX2, kQ5K, tsr_qmm_quant_row_k_avx2);
+TSR_QMM_KERNEL(tsr_matmul_q6_k_f32_ukernel_4x8__avx2, TSR_ISA_AVX2, kQ6K, tsr_qmm_quant_row_k_avx2);
