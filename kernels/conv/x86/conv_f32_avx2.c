@@ -10,47 +10,84 @@
 #include "conv/conv_tgemm.h"
 #include "conv/x86/vmath_avx2.h"
 
+/* Register tiles: every loop over the tile's rows fully unrolled (a loop
+ * left rolled makes the accumulator array addressable: GCC then stores it
+ * to the stack on every k step). */
+#define TSR_UNROLL _Pragma("GCC unroll 8")
+
+/* tsr_v8_act with ReLU and SiLU inlined where |act| is a constant. */
+static inline __attribute__((always_inline)) __m256 act8(const int act, __m256 x, __m256 alpha, __m256 beta) {
+  if (act == TSR_UNARY_RELU) return _mm256_max_ps(x, _mm256_setzero_ps());
+  if (act == TSR_UNARY_SILU) return _mm256_mul_ps(x, tsr_v8_sigmoid(x));
+  return tsr_v8_act(act, x, alpha, beta);
+}
+
+/* Stores the kept lanes of v (16 lanes, |mask|) contiguously from |c|. */
+static inline __attribute__((always_inline)) void store_16(float *c, __m256 v0, __m256 v1, uint64_t mask) {
+  if (mask == 0xffff) {
+    _mm256_storeu_ps(c, v0);
+    _mm256_storeu_ps(c + 8, v1);
+    return;
+  }
+  if ((mask & (mask + 1)) == 0) { /* a prefix of n lanes: masked stores */
+    const int n = __builtin_popcountll(mask);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    _mm256_maskstore_ps(c, _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane), v0);
+    if (n > 8) _mm256_maskstore_ps(c + 8, _mm256_cmpgt_epi32(_mm256_set1_epi32(n - 8), lane), v1);
+    return;
+  }
+  float tmp[16];
+  _mm256_storeu_ps(tmp, v0);
+  _mm256_storeu_ps(tmp + 8, v1);
+  size_t o = 0;
+  for (uint64_t m = mask & 0xffff; m; m &= m - 1) c[o++] = tmp[__builtin_ctzll(m)];
+}
+
+/* Activation |act| (a constant where inlined: that kind's code only) on the
+ * accumulators, then the kept lanes stored. */
+static inline __attribute__((always_inline)) void store_6x16(const int rows, const int act, __m256 lo[6], __m256 hi[6],
+                                                             float *c, size_t ldc, uint64_t mask, const tsr_conv_ep *ep,
+                                                             size_t m0) {
+  const __m256 beta = _mm256_set1_ps(ep->beta);
+  TSR_UNROLL
+  for (int r = 0; r < rows; ++r) {
+    __m256 v0 = lo[r], v1 = hi[r];
+    if (act >= 0) {
+      const __m256 alpha = _mm256_set1_ps(ep->slope ? ep->slope[m0 + r] : ep->alpha);
+      v0 = act8(act, v0, alpha, beta);
+      v1 = act8(act, v1, alpha, beta);
+    }
+    store_16(c + (size_t)r * ldc, v0, v1, mask);
+  }
+}
+
+/* Accumulators start from the bias; row k + TSR_CONV_PREFETCH of B is
+ * prefetched (koff carries those entries). */
 static inline __attribute__((always_inline)) void gemm_6x16(const int rows, size_t kc, const float *a, const float *b,
                                                             const int64_t *koff, float *c, size_t ldc, uint64_t mask,
                                                             const tsr_conv_ep *ep, size_t m0) {
   __m256 lo[6], hi[6];
-  for (int r = 0; r < rows; ++r) lo[r] = hi[r] = _mm256_setzero_ps();
+  TSR_UNROLL
+  for (int r = 0; r < rows; ++r) lo[r] = hi[r] = _mm256_set1_ps(ep->bias ? ep->bias[m0 + r] : 0.0f);
   for (size_t k = 0; k < kc; ++k) {
     const float *bk = b + koff[k];
+    const float *bp = b + koff[k + TSR_CONV_PREFETCH];
+    _mm_prefetch((const char *)bp, _MM_HINT_T0);
+    _mm_prefetch((const char *)(bp + 15), _MM_HINT_T0);
     const __m256 b0 = _mm256_loadu_ps(bk), b1 = _mm256_loadu_ps(bk + 8);
-    for (int r = 0; r < rows; ++r) {
+    TSR_UNROLL
+  for (int r = 0; r < rows; ++r) {
       const __m256 av = _mm256_broadcast_ss(a + r);
       lo[r] = _mm256_fmadd_ps(av, b0, lo[r]);
       hi[r] = _mm256_fmadd_ps(av, b1, hi[r]);
     }
     a += 6;
   }
-  const __m256 beta = _mm256_set1_ps(ep->beta);
-  for (int r = 0; r < rows; ++r) {
-    __m256 v0 = lo[r], v1 = hi[r];
-    if (ep->bias) {
-      const __m256 bv = _mm256_set1_ps(ep->bias[m0 + r]);
-      v0 = _mm256_add_ps(v0, bv);
-      v1 = _mm256_add_ps(v1, bv);
-    }
-    if (ep->act >= 0) {
-      const __m256 alpha = _mm256_set1_ps(ep->slope ? ep->slope[m0 + r] : ep->alpha);
-      v0 = tsr_v8_act(ep->act, v0, alpha, beta);
-      v1 = tsr_v8_act(ep->act, v1, alpha, beta);
-    }
-    float *cr = c + (size_t)r * ldc;
-    if (mask == 0xffff) {
-      _mm256_storeu_ps(cr, v0);
-      _mm256_storeu_ps(cr + 8, v1);
-    } else {
-      float tmp[16];
-      _mm256_storeu_ps(tmp, v0);
-      _mm256_storeu_ps(tmp + 8, v1);
-      size_t o = 0;
-      for (int q = 0; q < 16; ++q) {
-        if ((mask >> q) & 1u) cr[o++] = tmp[q];
-      }
-    }
+  switch (ep->act) { /* the common kinds inlined */
+    case -1: store_6x16(rows, -1, lo, hi, c, ldc, mask, ep, m0); break;
+    case TSR_UNARY_SILU: store_6x16(rows, TSR_UNARY_SILU, lo, hi, c, ldc, mask, ep, m0); break;
+    case TSR_UNARY_RELU: store_6x16(rows, TSR_UNARY_RELU, lo, hi, c, ldc, mask, ep, m0); break;
+    default: store_6x16(rows, ep->act, lo, hi, c, ldc, mask, ep, m0); break; /* tsr_v8_act out of line */
   }
 }
 

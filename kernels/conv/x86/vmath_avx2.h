@@ -9,7 +9,7 @@
 
 #include "tessera/op.h"
 
-static inline __m256 tsr_v8_exp(__m256 x) {
+static inline __attribute__((always_inline)) __m256 tsr_v8_exp(__m256 x) {
   x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.33654f)), _mm256_set1_ps(88.72283f));
   const __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -31,12 +31,12 @@ static inline __m256 tsr_v8_exp(__m256 x) {
 }
 
 /* 1 / d by the 12-bit estimate and one Newton step (~2 ulp; no divider). */
-static inline __m256 tsr_v8_rcp(__m256 d) {
+static inline __attribute__((always_inline)) __m256 tsr_v8_rcp(__m256 d) {
   const __m256 r = _mm256_rcp_ps(d);
   return _mm256_fmadd_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(1.0f)), r);
 }
 
-static inline __m256 tsr_v8_sigmoid(__m256 x) {
+static inline __attribute__((always_inline)) __m256 tsr_v8_sigmoid(__m256 x) {
   const __m256 one = _mm256_set1_ps(1.0f);
   return tsr_v8_rcp(_mm256_add_ps(one, tsr_v8_exp(_mm256_sub_ps(_mm256_setzero_ps(), x))));
 }
