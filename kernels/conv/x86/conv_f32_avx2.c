@@ -18,7 +18,7 @@
 /* tsr_v8_act with ReLU and SiLU inlined where |act| is a constant. */
 static inline __attribute__((always_inline)) __m256 act8(const int act, __m256 x, __m256 alpha, __m256 beta) {
   if (act == TSR_UNARY_RELU) return _mm256_max_ps(x, _mm256_setzero_ps());
-  if (act == TSR_UNARY_SILU) return _mm256_mul_ps(x, tsr_v8_sigmoid(x));
+  if (act == TSR_UNARY_SILU) return tsr_v8_silu(x);
   return tsr_v8_act(act, x, alpha, beta);
 }
 
