@@ -69,6 +69,7 @@ extern const tsr_kernel tsr_unary_erf_f32_ukernel_u8__avx2;
 /* Depthwise CONV2D variants (conv_dw.h: direct, row-vectorized). */
 extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_direct_4x32__avx512; /* stride 1: straight from x */
 extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_4x32__avx512;
+extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_direct_4x16__avx2; /* strides 1, 2: straight from x */
 extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_4x16__avx2;
 extern const tsr_kernel tsr_conv2d_f32_ukernel_dw_u64__scalar;
 

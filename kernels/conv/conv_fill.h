@@ -1,6 +1,7 @@
 /* The body of tsr_conv_fill_band_pad (conv_gemm.h), included by the
  * portable driver and by ISA files: compiled with AVX-512 it copies stride-2
- * rows with two-source permutes (16 output columns per phase per step). */
+ * rows with two-source permutes (16 output columns per phase per step), with
+ * AVX2 with shuffles (8 per step). */
 #ifndef TESSERA_KERNELS_CONV_FILL_H_
 #define TESSERA_KERNELS_CONV_FILL_H_
 
@@ -8,7 +9,7 @@
 
 #include "conv/conv_gemm.h"
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -53,6 +54,12 @@ static inline void tsr_conv_deinterleave2(const float *s, float *d0, float *d1, 
     _mm512_mask_storeu_ps(d0 + t, st, _mm512_permutex2var_ps(a, ie, b));
     _mm512_mask_storeu_ps(d1 + t, st, _mm512_permutex2var_ps(a, io, b));
     return;
+  }
+#elif defined(__AVX2__)
+  for (; t + 8 <= n; t += 8) { /* in-lane shuffles, then 64-bit lanes 0, 2, 1, 3 */
+    const __m256 a = _mm256_loadu_ps(s + 2 * t), b = _mm256_loadu_ps(s + 2 * t + 8);
+    _mm256_storeu_ps(d0 + t, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xd8)));
+    _mm256_storeu_ps(d1 + t, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xdd)), 0xd8)));
   }
 #endif
   for (; t < n; ++t) {

@@ -7,7 +7,9 @@
  *      also checks that the result does not depend on the thread count);
  *   3. PilotNet from its PNG frames through the tool's image preprocessing.
  * A case whose fixture files are absent prints SKIPPED; if every case is
- * skipped the program exits 77 (ctest: skipped). */
+ * skipped the program exits 77 (ctest: skipped). TESSERA_TEST_TARGET names
+ * the CPU target (default "cpu"; e.g. cpu:avx2 runs the AVX2 kernels on an
+ * AVX-512 machine). */
 #include <CUnit/Basic.h>
 #include <math.h>
 #include <stdio.h>
@@ -85,6 +87,7 @@ static const ref_case kCases[] = {
 #define N_CASES ((int)(sizeof(kCases) / sizeof(kCases[0])))
 
 static char g_models[1024];
+static char g_target[64]; /* the CPU target the cases run on */
 static tsr_allocator g_a;
 static int g_skipped, g_ran;
 
@@ -122,7 +125,7 @@ static bool run_net(const tsr_net *net, const ref_case *rc, uint32_t threads, fl
   tsr_net_session s;
   tsr_error err;
   tsr_error_clear(&err);
-  tsr_status st = tsr_net_session_open(net, "cpu", threads, &g_a, &s, &err);
+  tsr_status st = tsr_net_session_open(net, g_target, threads, &g_a, &s, &err);
   if (st != TSR_OK) printf("\n    session: %s\n", err.message);
   CU_ASSERT_EQUAL_FATAL(st, TSR_OK);
   for (int i = 0; i < rc->n_in; ++i) {
@@ -341,7 +344,7 @@ static void test_pilotnet_png(void) {
     double dmax = 0;
     for (int i = 0; i < 66 * 200; ++i) dmax = fmax(dmax, fabs((double)x[i] - (double)rin[i]));
     tsr_net_session s;
-    CU_ASSERT_EQUAL_FATAL(tsr_net_session_open(net, "cpu", 0, &g_a, &s, &err), TSR_OK);
+    CU_ASSERT_EQUAL_FATAL(tsr_net_session_open(net, g_target, 0, &g_a, &s, &err), TSR_OK);
     CU_ASSERT_EQUAL(tsr_program_set_input(s.program, net->inputs[0].tensor, x, sizeof(float) * 66 * 200), TSR_OK);
     CU_ASSERT_EQUAL(tsr_program_run(s.program, 0, NULL), TSR_OK);
     float y = 0;
@@ -361,6 +364,9 @@ static void test_pilotnet_png(void) {
 
 int main(void) {
   snprintf(g_models, sizeof(g_models), "%s", tsr_test_models_dir());
+  const char *t = getenv("TESSERA_TEST_TARGET");
+  snprintf(g_target, sizeof(g_target), "%s", t && *t ? t : "cpu");
+  printf("target: %s\n", g_target);
   g_a = tsr_allocator_system();
   if (CU_initialize_registry() != CUE_SUCCESS) return 2;
   CU_pSuite s = CU_add_suite("onnx_models", NULL, NULL);

@@ -7,17 +7,24 @@
 
 #include "qlinear/qconv.h"
 
+/* Every loop over the tile's rows fully unrolled: a rolled one makes the
+ * accumulator array addressable, and GCC then stores it to the stack on
+ * every k step. */
+#define TSR_UNROLL _Pragma("GCC unroll 8")
+
 static inline __attribute__((always_inline)) void q8_6x8(const int rows, size_t kq, const void *av, const uint8_t *b,
                                                          const int64_t *koff, void *cv, size_t ldc, uint64_t mask,
                                                          const tsr_qconv_ep *ep, size_t m0) {
   const uint8_t *a = av;
   __m256i acc[6][2];
+  TSR_UNROLL
   for (int r = 0; r < rows; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
   for (size_t k = 0; k < kq; ++k) {
     const uint8_t *bk = b + koff[k];
     const __m256i b0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)bk));
     const __m256i b1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(bk + 16)));
-    for (int r = 0; r < rows; ++r) {
+    TSR_UNROLL
+  for (int r = 0; r < rows; ++r) {
       int64_t wq;
       memcpy(&wq, a + r * 8, 8);
       const __m256i w = _mm256_set1_epi64x(wq);
@@ -35,6 +42,7 @@ static inline __attribute__((always_inline)) void q8_6x8(const int rows, size_t 
   const __m256 lo = _mm256_set1_ps(ep->lo), hi = _mm256_set1_ps(ep->hi);
   const __m256i yz = _mm256_set1_epi32(ep->yz);
   const __m256i cs = ep->colsum ? _mm256_loadu_si256((const __m256i *)ep->colsum) : _mm256_setzero_si256();
+  TSR_UNROLL
   for (int r = 0; r < rows; ++r) {
     const size_t m = m0 + (size_t)r;
     __m256i v = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xd8);
@@ -45,6 +53,7 @@ static inline __attribute__((always_inline)) void q8_6x8(const int rows, size_t 
     _mm256_storeu_si256((__m256i *)tmp, _mm256_add_epi32(_mm256_cvtps_epi32(f), yz));
     uint8_t *cr = (uint8_t *)cv + (size_t)r * ldc;
     size_t o = 0;
+    TSR_UNROLL
     for (int q = 0; q < 8; ++q) {
       if ((mask >> q) & 1u) cr[o++] = (uint8_t)tmp[q];
     }

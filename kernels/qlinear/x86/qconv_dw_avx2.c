@@ -6,22 +6,34 @@
 
 static void requant(const float *acc, size_t n, const uint16_t *masks, int32_t bias, float mult, int32_t yz, float lo,
                     float hi, bool y_signed, uint8_t *y) {
-  (void)y_signed; /* values are already in range: truncating narrows exactly */
+  /* values are in range after the clamp: saturating packs narrow exactly */
   const __m256i vb = _mm256_set1_epi32(bias), vz = _mm256_set1_epi32(yz);
   const __m256 vm = _mm256_set1_ps(mult), vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi);
-  int32_t tmp[8];
   for (size_t q = 0; q < n; q += 8) {
     const unsigned mk = (unsigned)(masks[q / 16] >> (q % 16)) & 0xffu;
     if (mk == 0) continue;
-    float in[8] = {0};
-    for (size_t i = 0; i < 8 && q + i < n; ++i) in[i] = acc[q + i];
-    const __m256i s = _mm256_add_epi32(_mm256_cvttps_epi32(_mm256_loadu_ps(in)), vb);
+    __m256 a;
+    if (q + 8 <= n) {
+      a = _mm256_loadu_ps(acc + q);
+    } else {
+      float in[8] = {0};
+      for (size_t i = 0; q + i < n; ++i) in[i] = acc[q + i];
+      a = _mm256_loadu_ps(in);
+    }
+    const __m256i s = _mm256_add_epi32(_mm256_cvttps_epi32(a), vb);
     __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(s), vm);
     f = _mm256_min_ps(_mm256_max_ps(f, vlo), vhi);
-    _mm256_storeu_si256((__m256i *)tmp, _mm256_add_epi32(_mm256_cvtps_epi32(f), vz));
-    for (int i = 0; i < 8; ++i) {
-      if ((mk >> i) & 1u) *y++ = (uint8_t)tmp[i];
+    const __m256i v = _mm256_add_epi32(_mm256_cvtps_epi32(f), vz);
+    const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    const __m128i b = y_signed ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+    if (mk == 0xffu) {
+      _mm_storel_epi64((__m128i *)(void *)y, b);
+      y += 8;
+      continue;
     }
+    uint8_t tmp[16];
+    _mm_storeu_si128((__m128i *)(void *)tmp, b);
+    for (unsigned m = mk; m; m &= m - 1) *y++ = tmp[__builtin_ctz(m)];
   }
 }
 
