@@ -179,6 +179,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
     } else if (strcmp(a, "--warmup") == 0 && v) {
       o->warmup = atoi(v);
       ++i;
+    } else if (strcmp(a, "--preset") == 0 && v && strcmp(v, "none") == 0) {
+      ++i; /* the raw-tensor mode, asked for by name (tools/tsr/cmd_task.c has the presets) */
     } else if (strcmp(a, "--no-fusion") == 0) {
       o->onnx_flags |= TSR_NETWORK_NO_FUSION;
     } else if (strcmp(a, "--qdq-float") == 0) {

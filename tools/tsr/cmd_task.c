@@ -703,7 +703,7 @@ int tsr_task_cmd_run(int argc, char **argv) {
       }
       lab_base += c;
     }
-    if (o.json && rc == 0) printf("]");
+    if (o.json) printf("]");
   } else if (task == TASK_CLASSIFY) {
     tsr_network_io_info oi;
     const float *logits;
