@@ -22,7 +22,7 @@
 enum { TASK_DETECT = 0, TASK_SEGMENT, TASK_CLASSIFY, TASK_REGRESS, TASK_COUNT };
 static const char *const task_names[TASK_COUNT] = {"detect", "segment", "classify", "regress"};
 
-enum { DEC_NONE = 0, DEC_YOLO, DEC_PRIORS };
+enum { DEC_NONE = 0, DEC_YOLO, DEC_PRIORS, DEC_YUNET };
 
 static const char *const coco_labels[80] = {
     "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
@@ -69,6 +69,9 @@ static const preset presets[] = {
     {"ultraface", {"ultraface", "version-rfb", "rfb-320"}, TASK_DETECT, "UltraFace RFB-320 face detector",
      320, 240, 3, false, true, false, false, TSR_FRAME_BILINEAR, TSR_FIT_STRETCH, 1.0f, {127, 127, 127},
      {128, 128, 128}, DEC_PRIORS, 2, 0.7f, 0.3f, face_labels, 2},
+    {"yunet", {"yunet", NULL, NULL}, TASK_DETECT, "YuNet face detector (cv::FaceDetectorYN)",
+     640, 640, 3, true, true, false, false, TSR_FRAME_BILINEAR, TSR_FIT_LETTERBOX, 1.0f, {0, 0, 0}, {1, 1, 1},
+     DEC_YUNET, 1, 0.6f, 0.3f, face_labels + 1, 1},
     {"twinlitenet", {"twinlitenet", NULL, NULL}, TASK_SEGMENT, "TwinLiteNet drivable area + lane lines",
      320, 320, 3, false, true, false, false, TSR_FRAME_BILINEAR, TSR_FIT_STRETCH, 1.0f / 255.0f, {0, 0, 0},
      {1, 1, 1}, DEC_NONE, 0, 0, 0, twin_labels, 4},
@@ -415,6 +418,51 @@ static int output_f32(task_run *r, const char *name, uint32_t fallback, const fl
   return 0;
 }
 
+/* YuNet (cv::FaceDetectorYN): per stride s in 8, 16, 32 a (640 / s)^2 grid,
+ * outputs cls_s, obj_s (sigmoided) and bbox_s (dx, dy, log w, log h in
+ * stride units); score = sqrt(cls * obj); cx = (col + dx) * s, w = exp(lw) * s.
+ * Boxes go through |map| to frame pixels, clipped to the frame. */
+static int yunet_decode(task_run *r, const preset *p, const tsr_letterbox *map, int32_t *out_n, int32_t *out_total) {
+  static const int32_t strides[3] = {8, 16, 32};
+  int32_t n = 0, total = 0, anchor = 0;
+  for (int k = 0; k < 3; ++k) {
+    const int32_t s = strides[k], gw = (p->width + s - 1) / s, gh = (p->height + s - 1) / s;
+    char name[16];
+    const float *cls, *obj, *box;
+    int64_t nc, no, nb;
+    tsr_network_io_info oi;
+    snprintf(name, sizeof(name), "cls_%d", (int)s);
+    if (output_f32(r, name, UINT32_MAX, &cls, &nc, &oi) != 0) return 1;
+    snprintf(name, sizeof(name), "obj_%d", (int)s);
+    if (output_f32(r, name, UINT32_MAX, &obj, &no, &oi) != 0) return 1;
+    snprintf(name, sizeof(name), "bbox_%d", (int)s);
+    if (output_f32(r, name, UINT32_MAX, &box, &nb, &oi) != 0) return 1;
+    if (nc != (int64_t)gw * gh || no != nc || nb != 4 * nc) {
+      fprintf(stderr, "tsr run: YuNet stride %d outputs do not hold a %dx%d grid\n", (int)s, (int)gw, (int)gh);
+      return 1;
+    }
+    for (int32_t i = 0; i < gw * gh; ++i, ++anchor) {
+      const float c = cls[i] < 0 ? 0 : (cls[i] > 1 ? 1 : cls[i]), o = obj[i] < 0 ? 0 : (obj[i] > 1 ? 1 : obj[i]);
+      const float score = sqrtf(c * o);
+      if (!(score >= p->score_threshold)) continue;
+      ++total;
+      if (n == MAX_DETS) continue;
+      const float *b = box + 4 * (size_t)i;
+      const float cx = ((float)(i % gw) + b[0]) * (float)s, cy = ((float)(i / gw) + b[1]) * (float)s;
+      const float w = expf(b[2]) * (float)s, h = expf(b[3]) * (float)s;
+      tsr_detection d = {0, 0, 0, 0, score, 0, anchor};
+      tsr_letterbox_to_frame(map, cx - 0.5f * w, cy - 0.5f * h, &d.x0, &d.y0);
+      tsr_letterbox_to_frame(map, cx + 0.5f * w, cy + 0.5f * h, &d.x1, &d.y1);
+      d.x0 = fmaxf(d.x0, 0.0f), d.y0 = fmaxf(d.y0, 0.0f);
+      d.x1 = fminf(d.x1, (float)r->w), d.y1 = fminf(d.y1, (float)r->h);
+      r->dets[n++] = d;
+    }
+  }
+  *out_n = n;
+  *out_total = total;
+  return 0;
+}
+
 static void print_help(void) {
   printf("usage: tsr run -m NET --image FRAME.jpg [--task detect|segment|classify|regress]\n"
          "               [--preset NAME|none] [--labels FILE] [--save OUT.png] [--json] [--threads N]\n\n"
@@ -569,6 +617,8 @@ int tsr_task_cmd_run(int argc, char **argv) {
       yp.raw_boxes = true;
       yp.score_threshold = p->score_threshold;
       if (rc == 0 && st == TSR_OK) st = tsr_yolo_decode(head, count, &yp, &map, r.dets, MAX_DETS, &n, &total, &e);
+    } else if (p->decoder == DEC_YUNET) {
+      rc = r.dets ? yunet_decode(&r, p, &map, &n, &total) : 1;
     } else {
       static const int32_t strides[4] = {8, 16, 32, 64}, n_sizes[4] = {3, 2, 2, 3};
       static const float sizes[10] = {10, 16, 24, 32, 48, 64, 96, 128, 192, 256};
