@@ -603,7 +603,7 @@ static void print_help_run(void) {
          "  --no-fusion        ONNX: lower node by node; --qdq-float: QDQ in float\n\n"
          "Perception mode: tsr run -m NET --image FRAME.jpg [--task detect|segment|classify|\n"
          "regress] [--preset NAME|none] [--labels FILE] [--save OUT.png] [--json] decodes the\n"
-         "results with the network's preset (tsr run --image x --help for the list).\n");
+         "results with the network's preset (tsr run -m NET --image x --help lists them).\n");
 }
 
 int tsr_net_cmd_run(int argc, char **argv) {
