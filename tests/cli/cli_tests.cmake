@@ -57,3 +57,20 @@ tsr_cli_test(tsr_target_null_fallback_llm 0 "fallback: 352 of 352 nodes on cpu" 
 tsr_cli_test(tsr_target_null_fallback_net 0 "" "${_pilot}"
              "run|-m|${_pilot}|-i|${_frame}|--target|null|--fallback|cpu" "-DOUT_MATCH=fallback: 12 of 12 nodes on cpu")
 tsr_cli_test(tsr_fallback_bad_value 2 "invalid value 'gpu' for --fallback" "${_gguf}" "run|-m|${_gguf}|--fallback|gpu")
+
+# tsr run --image/--task: a wrong task for the network, a file that is no
+# image, a network without a preset are errors naming what was wrong.
+set(_yolox "${TSR_MODELS_DIR}/onnx/yolox_nano/yolox_nano.onnx")
+set(_mnist "${TSR_MODELS_DIR}/onnx/mnist-cntk-2018/model.onnx")
+set(_photo "${PROJECT_SOURCE_DIR}/tests/data/astronaut.jpg")
+tsr_cli_test(tsr_task_wrong_task 2 "--task classify does not fit .*preset yolox_nano is a detect network" "${_yolox}"
+             "run|-m|${_yolox}|--image|${_photo}|--task|classify")
+tsr_cli_test(tsr_task_bad_image 1 "LICENSES.md: cannot decode the image" "${_yolox}"
+             "run|-m|${_yolox}|--image|${PROJECT_SOURCE_DIR}/tests/data/LICENSES.md")
+tsr_cli_test(tsr_task_fifo_image 1 "fifo.png: the image is a FIFO" "${_yolox}" "run|-m|${_yolox}|--image|@W@/fifo.png")
+tsr_cli_test(tsr_task_no_preset 2 "model.onnx: no preset matches the file name" "${_mnist}"
+             "run|-m|${_mnist}|--image|${_photo}")
+tsr_cli_test(tsr_task_unknown_preset 2 "unknown preset 'nope'" "${_yolox}"
+             "run|-m|${_yolox}|--image|${_photo}|--preset|nope")
+tsr_cli_test(tsr_task_preset_mismatch 1 "input images is not the f32 \\[1,3,240,320\\] preset ultraface expects" "${_yolox}"
+             "run|-m|${_yolox}|--image|${_photo}|--preset|ultraface")

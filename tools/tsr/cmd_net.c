@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "tessera/tessera.h"
+#include "tools/tsr/cmd_task.h"
 #include "tools/tsr/commands.h"
 #include "tools/tsr/net_input.h"
 
@@ -178,6 +179,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
     } else if (strcmp(a, "--warmup") == 0 && v) {
       o->warmup = atoi(v);
       ++i;
+    } else if (strcmp(a, "--preset") == 0 && v && strcmp(v, "none") == 0) {
+      ++i; /* the raw-tensor mode, asked for by name (tools/tsr/cmd_task.c has the presets) */
     } else if (strcmp(a, "--no-fusion") == 0) {
       o->onnx_flags |= TSR_NETWORK_NO_FUSION;
     } else if (strcmp(a, "--qdq-float") == 0) {
@@ -597,10 +600,14 @@ static void print_help_run(void) {
          "  --fallback cpu|none  run on the CPU what the target cannot (reported; default none)\n"
          "  --threads N        CPU threads (default: all)\n"
          "  --repeat N         time N runs (after one untimed run), report the median\n"
-         "  --no-fusion        ONNX: lower node by node; --qdq-float: QDQ in float\n");
+         "  --no-fusion        ONNX: lower node by node; --qdq-float: QDQ in float\n\n"
+         "Perception mode: tsr run -m NET --image FRAME.jpg [--task detect|segment|classify|\n"
+         "regress] [--preset NAME|none] [--labels FILE] [--save OUT.png] [--json] decodes the\n"
+         "results with the network's preset (tsr run -m NET --image x --help lists them).\n");
 }
 
 int tsr_net_cmd_run(int argc, char **argv) {
+  if (tsr_task_wanted(argc, argv)) return tsr_task_cmd_run(argc, argv);
   if (tsr_wants_help(argc, argv)) {
     print_help_run();
     return 0;
