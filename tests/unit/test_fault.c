@@ -248,15 +248,21 @@ static bool on_text(void *user, int32_t id, const char *text, size_t len) {
   return true;
 }
 
-static tsr_status lm_load(const char *path, const char *tok, tsr_target *t, tsr_llm **m, tsr_error *err) {
+static tsr_status lm_load_fb(const char *path, const char *tok, tsr_target *t, tsr_target *fb, tsr_llm **m,
+                             tsr_error *err) {
   tsr_llm_options o;
   memset(&o, 0, sizeof(o));
   o.targets[0] = t;
   o.n_targets = 1;
+  o.fallback = fb;
   o.n_ctx = 64;
   o.tokenizer_path = tok;
   *m = NULL;
   return tsr_llm_load_file(path, &o, m, err);
+}
+
+static tsr_status lm_load(const char *path, const char *tok, tsr_target *t, tsr_llm **m, tsr_error *err) {
+  return lm_load_fb(path, tok, t, NULL, m, err);
 }
 
 static tsr_status lm_generate(tsr_llm *m, text_buf *out) {
@@ -354,6 +360,43 @@ static void lm_faults(const char *path, const char *tok, const char *name) {
   CU_ASSERT_EQUAL(lm_generate(m, &got), TSR_OK);
   CU_ASSERT_STRING_EQUAL(got.s, want.s);
   tsr_llm_free(m);
+  /* The runtime fallback asked for: each failing run call, the model goes on
+   * on the CPU from the same position with the KV cache carried over, and
+   * the text is the uninterrupted run's. */
+  tsr_target *cpu = NULL;
+  tsr_target_options to;
+  memset(&to, 0, sizeof(to));
+  to.n_threads = 1;
+  CU_ASSERT_EQUAL_FATAL(tsr_cpu_target_create(&to, &a, &cpu, &err), TSR_OK);
+  unsigned rescued = 0, differ = 0;
+  for (int k = 0; k < TSR_FAULT_KIND_COUNT; ++k) {
+    for (uint32_t i = 1; i <= counts[k]; ++i) {
+      CU_ASSERT_EQUAL_FATAL(lm_load_fb(path, tok, t, cpu, &m, &err), TSR_OK);
+      CU_ASSERT_PTR_NULL(tsr_llm_fallback(m)); /* nothing on the fallback yet */
+      uint32_t before = tsr_fault_target_injected(t);
+      CU_ASSERT_EQUAL_FATAL(tsr_fault_target_arm(t, (tsr_fault_kind)k, i), TSR_OK);
+      tsr_status s = lm_generate(m, &got);
+      tsr_fault_target_disarm(t);
+      CU_ASSERT_EQUAL(s, TSR_OK);
+      CU_ASSERT_EQUAL(tsr_fault_target_injected(t), before + 1);
+      const char *note = tsr_llm_fallback(m);
+      CU_ASSERT_PTR_NOT_NULL(note);
+      if (note != NULL) CU_ASSERT_PTR_NOT_NULL(strstr(note, "continues on cpu with its KV cache"));
+      if (strcmp(got.s, want.s) != 0) {
+        ++differ;
+        printf("\n    %s %s %u: fallback text differs:\n      %s\n      %s", name, tsr_fault_kind_name((tsr_fault_kind)k),
+               (unsigned)i, want.s, got.s);
+      }
+      /* And on: the next generation runs on the CPU, the same text. */
+      CU_ASSERT_EQUAL(lm_generate(m, &got), TSR_OK);
+      CU_ASSERT_STRING_EQUAL(got.s, want.s);
+      tsr_llm_free(m);
+      ++rescued;
+    }
+  }
+  CU_ASSERT_EQUAL(differ, 0);
+  printf("\n    %s stories260K: %u failing calls continued on the CPU, text equal in %u", name, rescued, rescued - differ);
+  tsr_target_destroy(cpu);
   tsr_target_destroy(t);
 }
 
