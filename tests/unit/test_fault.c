@@ -22,6 +22,7 @@
 
 static const char *const kTargets[] = {"fault:cpu", "fault:vulkan:0", "fault:opencl:0:0"};
 static unsigned g_points[TSR_FAULT_KIND_COUNT]; /* injection points covered, per kind */
+static unsigned g_fallback_points;             /* of which with the CPU fallback taking over */
 
 /* The fault target |name|, or NULL (printed) if its inner target is absent. */
 static tsr_target *make_target(const char *name, const tsr_allocator *a) {
@@ -95,8 +96,13 @@ static tsr_status net_open(const tsr_network *n, tsr_target *t, tsr_target *cpu,
   r->smem = aligned_alloc(align, (size + align - 1) / align * align);
   CU_ASSERT_EQUAL_FATAL(tsr_network_session_init(n, &cfg, r->smem, size, &r->s), TSR_OK);
   tsr_status st = tsr_network_session_prepare(r->s);
-  if (st != TSR_OK) printf("\n    prepare: %s", tsr_network_session_error(r->s)->message);
-  CU_ASSERT_EQUAL_FATAL(st, TSR_OK);
+  if (st != TSR_OK) {
+    printf("\n    prepare: %s", tsr_network_session_error(r->s)->message);
+    tsr_network_session_deinit(r->s);
+    free(r->smem);
+    memset(r, 0, sizeof(*r));
+    return st;
+  }
   CU_ASSERT_EQUAL_FATAL(tsr_network_session_get_arena_size(r->s, &r->arena_size, &align), TSR_OK);
   size_t total = (r->arena_size + CANARY + align - 1) / align * align;
   r->arena = aligned_alloc(align, total);
@@ -127,18 +133,31 @@ static tsr_status net_run_once(net_run *r, void *out, size_t n) {
   return TSR_OK;
 }
 
-static void net_faults(const tsr_network *n, const char *name) {
+/* |with_fallback| false: no fallback, every failing call must come back as
+ * the clear status (skipped where |name| cannot run the whole network).
+ * true: the CPU as the fallback, every failing call must re-run the frame
+ * on the CPU (tsr_network_session_fallback_runs), output bit-identical to a
+ * CPU-only run. */
+static void net_faults(const tsr_network *n, const char *name, bool with_fallback) {
   tsr_allocator a = tsr_allocator_system();
   tsr_target *t = make_target(name, &a);
   if (t == NULL) return;
-  tsr_target *cpu = NULL;
+  tsr_target *cpu = NULL, *fb = NULL;
   tsr_target_options to;
   memset(&to, 0, sizeof(to));
   to.n_threads = 1;
   tsr_error err;
   CU_ASSERT_EQUAL_FATAL(tsr_cpu_target_create(&to, &a, &cpu, &err), TSR_OK);
+  if (with_fallback) fb = cpu;
   net_run r;
-  CU_ASSERT_EQUAL_FATAL(net_open(n, t, cpu, &r, true), TSR_OK);
+  tsr_status ps = net_open(n, t, fb, &r, true);
+  if (ps == TSR_ERR_UNSUPPORTED && !with_fallback) {
+    printf("\n    %s cannot run all of mnist: its failing runs are checked with the CPU fallback", name);
+    tsr_target_destroy(t);
+    tsr_target_destroy(cpu);
+    return;
+  }
+  CU_ASSERT_EQUAL_FATAL(ps, TSR_OK);
   tsr_network_io_info ii, oi;
   CU_ASSERT_EQUAL_FATAL(tsr_network_session_input_info(r.s, 0, &ii), TSR_OK);
   CU_ASSERT_EQUAL_FATAL(tsr_network_session_output_info(r.s, 0, &oi), TSR_OK);
@@ -158,14 +177,36 @@ static void net_faults(const tsr_network *n, const char *name) {
   for (int k = 0; k < TSR_FAULT_KIND_COUNT; ++k) counts[k] = tsr_fault_target_count(t, (tsr_fault_kind)k);
   tsr_program_stats st;
   CU_ASSERT_EQUAL_FATAL(tsr_network_session_get_stats(r.s, &st), TSR_OK);
-  printf("\n    %s mnist run (%u of %u nodes on it): submit %u wait %u alloc %u transfer %u", name,
+  printf("\n    %s%s mnist run (%u of %u nodes on it): submit %u wait %u alloc %u transfer %u", name,
+         with_fallback ? " + cpu fallback" : "",
          (unsigned)st.nodes_per_target[0], (unsigned)st.n_nodes, counts[0], counts[1], counts[2], counts[3]);
   CU_ASSERT_TRUE(counts[TSR_FAULT_SUBMIT] > 0);
+  uint8_t *cpu_want = malloc(ob);
+  if (with_fallback) {
+    net_run c;
+    CU_ASSERT_EQUAL_FATAL(net_open(n, cpu, NULL, &c, true), TSR_OK);
+    void *cin = NULL;
+    CU_ASSERT_EQUAL_FATAL(tsr_network_session_input_data(c.s, 0, &cin), TSR_OK);
+    memcpy(cin, in_copy, ii.nbytes);
+    CU_ASSERT_EQUAL_FATAL(net_run_once(&c, cpu_want, ob), TSR_OK);
+    net_close(&c);
+  }
   for (int k = 0; k < TSR_FAULT_KIND_COUNT; ++k) {
     for (uint32_t i = 1; i <= counts[k]; ++i) {
       CU_ASSERT_EQUAL_FATAL(tsr_fault_target_arm(t, (tsr_fault_kind)k, i), TSR_OK);
-      tsr_status s = tsr_network_session_run(r.s);
-      expect_injected(s, tsr_network_session_error(r.s), (tsr_fault_kind)k);
+      uint32_t reruns = tsr_network_session_fallback_runs(r.s);
+      if (with_fallback) {
+        memset(got, 0, ob);
+        CU_ASSERT_EQUAL(net_run_once(&r, got, ob), TSR_OK);
+        CU_ASSERT_EQUAL(tsr_network_session_fallback_runs(r.s), reruns + 1);
+        CU_ASSERT_EQUAL(memcmp(got, cpu_want, ob), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(tsr_network_session_error(r.s)->message, "injected fault"));
+        g_fallback_points++;
+      } else {
+        tsr_status s = tsr_network_session_run(r.s);
+        expect_injected(s, tsr_network_session_error(r.s), (tsr_fault_kind)k);
+        CU_ASSERT_EQUAL(tsr_network_session_fallback_runs(r.s), 0);
+      }
       tsr_fault_target_disarm(t);
       /* The caller's arena: the input untouched, nothing written past its end. */
       CU_ASSERT_EQUAL(memcmp(in, in_copy, ii.nbytes), 0);
@@ -180,7 +221,7 @@ static void net_faults(const tsr_network *n, const char *name) {
   /* Binding: device allocations and constant uploads (none on host-memory targets). */
   net_run b;
   tsr_fault_target_reset_counts(t);
-  CU_ASSERT_EQUAL_FATAL(net_open(n, t, cpu, &b, true), TSR_OK);
+  CU_ASSERT_EQUAL_FATAL(net_open(n, t, fb, &b, true), TSR_OK);
   uint32_t bind_counts[TSR_FAULT_KIND_COUNT];
   for (int k = 0; k < TSR_FAULT_KIND_COUNT; ++k) bind_counts[k] = tsr_fault_target_count(t, (tsr_fault_kind)k);
   net_close(&b);
@@ -188,7 +229,7 @@ static void net_faults(const tsr_network *n, const char *name) {
          bind_counts[TSR_FAULT_TRANSFER]);
   for (int k = TSR_FAULT_ALLOC; k <= TSR_FAULT_TRANSFER; ++k) {
     for (uint32_t i = 1; i <= bind_counts[k]; ++i) {
-      CU_ASSERT_EQUAL_FATAL(net_open(n, t, cpu, &b, false), TSR_OK);
+      CU_ASSERT_EQUAL_FATAL(net_open(n, t, fb, &b, false), TSR_OK);
       CU_ASSERT_EQUAL_FATAL(tsr_fault_target_arm(t, (tsr_fault_kind)k, i), TSR_OK);
       tsr_status s = tsr_network_session_bind_arena(b.s, b.arena, b.arena_size);
       tsr_fault_target_disarm(t);
@@ -199,13 +240,14 @@ static void net_faults(const tsr_network *n, const char *name) {
     }
   }
   /* And a fresh session after all that gives the clean output. */
-  CU_ASSERT_EQUAL_FATAL(net_open(n, t, cpu, &b, true), TSR_OK);
+  CU_ASSERT_EQUAL_FATAL(net_open(n, t, fb, &b, true), TSR_OK);
   CU_ASSERT_EQUAL_FATAL(tsr_network_session_input_data(b.s, 0, &in), TSR_OK);
   memcpy(in, in_copy, ii.nbytes);
   CU_ASSERT_EQUAL(net_run_once(&b, got, ob), TSR_OK);
   CU_ASSERT_EQUAL(memcmp(got, want, ob), 0);
   net_close(&b);
   free(in_copy);
+  free(cpu_want);
   free(want);
   free(got);
   tsr_target_destroy(t);
@@ -223,7 +265,10 @@ static void test_network(void) {
     return;
   }
   CU_ASSERT_EQUAL_FATAL(s, TSR_OK);
-  for (size_t i = 0; i < sizeof(kTargets) / sizeof(kTargets[0]); ++i) net_faults(n, kTargets[i]);
+  for (size_t i = 0; i < sizeof(kTargets) / sizeof(kTargets[0]); ++i) {
+    net_faults(n, kTargets[i], false);
+    net_faults(n, kTargets[i], true);
+  }
   tsr_network_free(n);
 }
 
@@ -392,6 +437,8 @@ static void lm_faults(const char *path, const char *tok, const char *name) {
       CU_ASSERT_STRING_EQUAL(got.s, want.s);
       tsr_llm_free(m);
       ++rescued;
+      g_points[k]++;
+      g_fallback_points++;
     }
   }
   CU_ASSERT_EQUAL(differ, 0);
@@ -410,8 +457,9 @@ static void test_llm(void) {
 static void test_summary(void) {
   unsigned total = 0;
   for (int k = 0; k < TSR_FAULT_KIND_COUNT; ++k) total += g_points[k];
-  printf("\n    injection points covered: %u (submit %u, wait %u, alloc %u, transfer %u)", total,
-         g_points[TSR_FAULT_SUBMIT], g_points[TSR_FAULT_WAIT], g_points[TSR_FAULT_ALLOC], g_points[TSR_FAULT_TRANSFER]);
+  printf("\n    injection points covered: %u (submit %u, wait %u, alloc %u, transfer %u), %u of them with the CPU "
+         "fallback taking over", total, g_points[TSR_FAULT_SUBMIT], g_points[TSR_FAULT_WAIT], g_points[TSR_FAULT_ALLOC],
+         g_points[TSR_FAULT_TRANSFER], g_fallback_points);
   CU_ASSERT_TRUE(g_fixture_skips > 0 || total > 0);
 }
 
