@@ -49,4 +49,10 @@ void tsr_graph_node_op(const tsr_graph *g, const tsr_gnode *n, tsr_op *out);
 /* Describes tensor |id| as a tsr_tensor (data NULL, strides set). */
 void tsr_graph_describe(const tsr_graph *g, int32_t id, tsr_tensor *out);
 
+/* Copies every STATE tensor (the LLM's KV cache) of |src| into |dst|, two
+ * bound programs of the same graph: the runtime fallback of a failing
+ * target. Device state is downloaded through its target; a state that lives
+ * on a device in both programs is TSR_ERR_UNSUPPORTED. Never allocates. */
+TSR_NODISCARD tsr_status tsr_program_copy_state(tsr_program *dst, tsr_program *src);
+
 #endif /* TESSERA_ENGINE_GRAPH_INTERNAL_H_ */

@@ -700,6 +700,37 @@ tsr_status tsr_program_reset_state(tsr_program *p) {
   return TSR_OK;
 }
 
+tsr_status tsr_program_copy_state(tsr_program *dst, tsr_program *src) {
+  if (dst == NULL || src == NULL) return TSR_ERR_INVALID_ARGUMENT;
+  if (dst->graph != src->graph) return FAIL(dst, TSR_ERR_INVALID_ARGUMENT, "copy state: programs of different graphs");
+  if (!dst->bound || !src->bound) return FAIL(dst, TSR_ERR_STATE, "copy state: program has no arena yet");
+  for (uint32_t r = 0; r < dst->nt; ++r) {
+    const tsr_gtensor *t = gt(dst, (int32_t)r);
+    if (t->kind != TSR_TENSOR_STATE) continue;
+    int32_t hs = src->state_home[r], hd = dst->state_home[r];
+    if (hs < 0 || hd < 0) continue; /* used by no node */
+    uint64_t n = t->nbytes, off = 0;
+    if (hd != 0 && hs != 0)
+      return FAIL(dst, TSR_ERR_UNSUPPORTED, "copy state: %s is on a device in both programs", t->name);
+    if (hs == 0 && hd == 0) {
+      memcpy(host_addr(dst, 0, (int32_t)r), host_addr(src, 0, (int32_t)r), (size_t)n);
+    } else if (hs != 0) {
+      tsr_target *tg = src->engine->space_target[hs];
+      tsr_buffer *b = dev_loc(src, 0, (int32_t)r, (uint32_t)hs, &off);
+      if (b == NULL) return FAIL(dst, TSR_ERR_STATE, "copy state: %s has no location", t->name);
+      tsr_status s = tsr_target_download(tg, b, off, host_addr(dst, 0, (int32_t)r), n);
+      if (s != TSR_OK) return check_target(dst, tg, s);
+    } else {
+      tsr_target *tg = dst->engine->space_target[hd];
+      tsr_buffer *b = dev_loc(dst, 0, (int32_t)r, (uint32_t)hd, &off);
+      if (b == NULL) return FAIL(dst, TSR_ERR_STATE, "copy state: %s has no location", t->name);
+      tsr_status s = tsr_target_upload(tg, b, off, host_addr(src, 0, (int32_t)r), n);
+      if (s != TSR_OK) return check_target(dst, tg, s);
+    }
+  }
+  return TSR_OK;
+}
+
 tsr_status tsr_program_run(tsr_program *p, uint32_t entry, const tsr_dyn_values *dyn) {
   if (p == NULL) return TSR_ERR_INVALID_ARGUMENT;
   if (!p->bound) return FAIL(p, TSR_ERR_STATE, "program has no arena yet (tsr_program_bind_arena)");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hal/backends.h"
+#include "targets/fault/fault_target.h"
 #include "tessera/tessera.h"
 
 tsr_status tsr_target_get_caps(const tsr_target *t, tsr_target_caps *out_caps) {
@@ -138,6 +139,12 @@ tsr_status tsr_target_check_name(const char *name, tsr_error *err) {
     }
     return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "unknown CPU variant '%s' in target '%s'", rest, name);
   }
+  if (base_len == 5 && strncmp(name, "fault", 5) == 0) {
+    /* The fault-injection wrapper (tests): "fault:<inner target name>". */
+    if (rest == NULL || (strncmp(rest, "fault", 5) == 0 && (rest[5] == '\0' || rest[5] == ':')))
+      return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "target '%s': fault wraps one other target (fault:cpu)", name);
+    return tsr_target_check_name(rest, err);
+  }
   if (base_len == 4 && strncmp(name, "null", 4) == 0) {
     if (rest == NULL) return TSR_OK;
     return TSR_ERROR(err, TSR_ERR_INVALID_ARGUMENT, "unknown target '%s' (null takes no suffix)", name);
@@ -161,6 +168,7 @@ tsr_status tsr_target_create(const char *name, const tsr_target_options *opt, co
   const char *rest = colon ? colon + 1 : NULL;
   if (base_len == 3 && strncmp(name, "cpu", 3) == 0) return create_cpu(rest, opt, a, out_target, err);
   if (base_len == 4 && strncmp(name, "null", 4) == 0) return tsr_null_target_create(a, out_target, err);
+  if (base_len == 5 && strncmp(name, "fault", 5) == 0) return tsr_fault_target_create(rest, opt, a, out_target, err);
   for (size_t i = 0; i < tsr_backend_count; ++i) {
     const tsr_backend *b = &tsr_backends[i];
     if (strlen(b->name) == base_len && strncmp(name, b->name, base_len) == 0)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/graph_internal.h"
 #include "engine/gguf/gguf.h"
 #include "engine/io/fileio.h"
 #include "engine/llm/llm_internal.h"
@@ -46,6 +47,17 @@ struct tsr_llm {
   size_t piece_cap;
   char *pending; /* [TSR_LLM_STOP_MAX + piece_cap]: text held back for the stop string */
   char fallback_note[TSR_ERROR_MESSAGE_MAX]; /* "" when nothing ran on the fallback */
+  /* The runtime fallback (asked for, and some node off the fallback target):
+   * the same graph prepared on the fallback alone. When a run fails on the
+   * targets, the KV cache is copied over and the model goes on there, for
+   * good (the two programs swap: |prog| is always the one that runs). */
+  void *rescue_engine_mem;
+  tsr_engine *rescue_engine;
+  tsr_target *rescue_target; /* the caller's fallback */
+  tsr_program *rescue;
+  int32_t *rescue_tok_in[TSR_LLM_MAX_ENTRIES];
+  const float *rescue_logits;
+  bool rescued;
 };
 
 #define HDR 64u
@@ -95,9 +107,12 @@ void tsr_llm_free(tsr_llm *m) {
   tsr_free(&m->alloc, m->const_ids);
   tsr_free(&m->alloc, m->hist);
   tsr_program_destroy(m->prog);
+  tsr_program_destroy(m->rescue);
   tsr_graph_destroy(m->graph);
   if (m->engine) tsr_engine_deinit(m->engine);
   tsr_free(&m->alloc, m->engine_mem);
+  if (m->rescue_engine) tsr_engine_deinit(m->rescue_engine);
+  tsr_free(&m->alloc, m->rescue_engine_mem);
   if (m->own_cpu) tsr_target_destroy(m->own_cpu);
   tsr_free(&m->alloc, m->src.w.layers);
   if (m->gguf) tsr_gguf_free(m->gguf);
@@ -134,6 +149,70 @@ static size_t max_piece(const tsr_tokenizer *t) {
     if (tsr_tokenizer_decode_token(t, -1, id, buf, sizeof(buf), &len) == TSR_OK && len > mx) mx = len;
   }
   return mx + 1;
+}
+
+/* The graph prepared and bound on |fb| alone, for the runtime fallback. */
+static tsr_status prepare_rescue(tsr_llm *m, tsr_target *fb, tsr_error *err) {
+  tsr_engine_config c;
+  memset(&c, 0, sizeof(c));
+  c.allocator = &m->alloc;
+  c.targets[0] = fb;
+  c.n_targets = 1;
+  c.fallback = fb;
+  m->rescue_target = fb;
+  size_t sz, al;
+  TSR_TRY(tsr_engine_get_size(&c, &sz, &al));
+  m->rescue_engine_mem = tsr_alloc(&m->alloc, sz, al);
+  if (m->rescue_engine_mem == NULL) return TSR_ERROR(err, TSR_ERR_OUT_OF_MEMORY, "llm: fallback engine");
+  tsr_status s = tsr_engine_init(&c, m->rescue_engine_mem, sz, &m->rescue_engine);
+  if (s != TSR_OK) return fail_from(err, NULL, s, "fallback engine init");
+  s = tsr_engine_prepare(m->rescue_engine, m->graph, &m->rescue);
+  if (s != TSR_OK) return fail_from(err, tsr_engine_error(m->rescue_engine), s, "fallback prepare");
+  s = tsr_program_bind_arena(m->rescue, NULL, 0);
+  if (s != TSR_OK) return fail_from(err, tsr_program_error(m->rescue), s, "fallback bind arena");
+  for (uint32_t e = 0; e < m->ids.n_entries; ++e) {
+    void *p = NULL;
+    s = tsr_program_tensor_data(m->rescue, m->ids.tokens[e], &p);
+    if (s != TSR_OK) return fail_from(err, tsr_program_error(m->rescue), s, "fallback input binding");
+    m->rescue_tok_in[e] = p;
+  }
+  void *lp = NULL;
+  s = tsr_program_tensor_data(m->rescue, m->ids.logits, &lp);
+  if (s != TSR_OK) return fail_from(err, tsr_program_error(m->rescue), s, "fallback output binding");
+  m->rescue_logits = lp;
+  return TSR_OK;
+}
+
+/* A run failed on the targets (|s|, detail in the program's error): copy the
+ * KV cache to the fallback program and make it the one that runs. */
+static tsr_status switch_to_rescue(tsr_llm *m, tsr_status s) {
+  char why[200];
+  snprintf(why, sizeof(why), "%.199s", tsr_program_error(m->prog)->message);
+  tsr_status c = tsr_program_copy_state(m->rescue, m->prog);
+  if (c != TSR_OK) {
+    TSR_ERROR(&m->error, s, "llm: %s; the KV cache could not be carried to the fallback: %.200s", why,
+              tsr_program_error(m->rescue)->message);
+    return s;
+  }
+  tsr_program *p = m->prog;
+  m->prog = m->rescue;
+  m->rescue = p;
+  for (uint32_t e = 0; e < TSR_LLM_MAX_ENTRIES; ++e) {
+    int32_t *t = m->tok_in[e];
+    m->tok_in[e] = m->rescue_tok_in[e];
+    m->rescue_tok_in[e] = t;
+  }
+  const float *l = m->logits;
+  m->logits = m->rescue_logits;
+  m->rescue_logits = l;
+  m->rescued = true;
+  tsr_target_caps fc;
+  if (tsr_target_get_caps(m->rescue_target, &fc) != TSR_OK)
+    snprintf(fc.name, sizeof(fc.name), "the fallback");
+  snprintf(m->fallback_note, sizeof(m->fallback_note),
+           "fallback: a run failed at position %d (%.140s); the model continues on %.31s with its KV cache", (int)m->pos,
+           why, fc.name);
+  return TSR_OK;
 }
 
 /* Everything after the source is known: tokenizer, graph, engine, memory. */
@@ -196,7 +275,7 @@ static tsr_status finish_load(tsr_llm *m, const tsr_llm_options *opt, tsr_error 
   TSR_TRY(tsr_llm_build_graph(m->graph, &m->src, n_ctx, kv, opt->max_batch, &m->ids, err));
   s = tsr_engine_prepare(m->engine, m->graph, &m->prog);
   bool fallback_asked = opt->fallback != NULL && m->own_cpu == NULL;
-  bool fallback_listed = false;
+  bool fallback_listed = false, whole_on_fallback = false;
   for (uint32_t i = 0; i < cfg.n_targets; ++i) fallback_listed = fallback_listed || cfg.targets[i] == cfg.fallback;
   if (s == TSR_ERR_UNSUPPORTED && fallback_asked && !(cfg.n_targets == 1 && fallback_listed)) {
     /* The graph cannot be split across the targets and the fallback (e.g.
@@ -220,6 +299,7 @@ static tsr_status finish_load(tsr_llm *m, const tsr_llm_options *opt, tsr_error 
     tsr_target_caps fc;
     if (tsr_target_get_caps(opt->fallback, &fc) != TSR_OK) snprintf(fc.name, sizeof(fc.name), "?");
     s = tsr_engine_prepare(m->engine, m->graph, &m->prog);
+    whole_on_fallback = true;
     if (s == TSR_OK)
       snprintf(m->fallback_note, sizeof(m->fallback_note), "fallback: the model runs on %s alone (%s)", fc.name, why);
   }
@@ -244,6 +324,9 @@ static tsr_status finish_load(tsr_llm *m, const tsr_llm_options *opt, tsr_error 
   s = tsr_program_tensor_data(m->prog, m->ids.logits, &lp);
   if (s != TSR_OK) return fail_from(err, tsr_program_error(m->prog), s, "output binding");
   m->logits = lp;
+  /* The runtime fallback: only where some node runs off the fallback. */
+  if (fallback_asked && !(cfg.n_targets == 1 && fallback_listed) && !whole_on_fallback)
+    TSR_TRY(prepare_rescue(m, opt->fallback, err));
   /* Weight list for introspection. */
   uint32_t nt = tsr_graph_tensor_count(m->graph);
   m->const_ids = tsr_alloc(&m->alloc, sizeof(int32_t) * (nt ? nt : 1), 0);
@@ -446,6 +529,12 @@ tsr_status tsr_llm_eval(tsr_llm *m, const int32_t *ids, size_t n, const float **
     memcpy(m->tok_in[e], ids + done, t * sizeof(int32_t));
     tsr_dyn_values dyn = {{m->pos, 0, 0, 0}};
     tsr_status s = tsr_program_run(m->prog, e, &dyn);
+    if (s != TSR_OK && s != TSR_ERR_INVALID_ARGUMENT && m->rescue != NULL && !m->rescued) {
+      /* The runtime fallback: the same chunk again, on the fallback. */
+      if (switch_to_rescue(m, s) != TSR_OK) return s;
+      memcpy(m->tok_in[e], ids + done, t * sizeof(int32_t));
+      s = tsr_program_run(m->prog, e, &dyn);
+    }
     if (s != TSR_OK) return fail_from(&m->error, tsr_program_error(m->prog), s, "run");
     /* The history follows the cache (|ids| may alias it: same slots). */
     for (size_t i = 0; i < t; ++i) m->hist[(size_t)m->pos + i] = ids[done + i];

@@ -43,6 +43,13 @@ struct tsr_network_session {
   tsr_error error;
   void *engine_mem;       /* inside the caller's block, after this struct */
   size_t engine_size;
+  /* The runtime fallback (a fallback in the config, and some node off it):
+   * the graph prepared on the fallback alone; a frame whose run fails on
+   * the targets is re-run there (tsr_network_session_fallback_runs). */
+  void *rescue_engine_mem;
+  tsr_engine *rescue_engine;
+  tsr_program *rescue;
+  uint32_t n_rescued;
 };
 
 #define SFAIL(s, code, ...) TSR_ERROR(&(s)->error, code, __VA_ARGS__)
@@ -461,6 +468,35 @@ static tsr_status resolve_shapes(tsr_network_session *s) {
 #endif
 }
 
+/* The runtime fallback's program, where some node runs off the fallback. */
+static tsr_status prepare_rescue(tsr_network_session *s) {
+  tsr_target *fb = s->ecfg.fallback;
+  if (fb == NULL || fb == s->own_target) return TSR_OK;
+  tsr_program_stats st;
+  TSR_TRY(tsr_program_get_stats(s->program, &st));
+  uint32_t off_fb = 0;
+  for (uint32_t i = 0; i < s->ecfg.n_targets; ++i) off_fb += s->ecfg.targets[i] != fb ? st.nodes_per_target[i] : 0u;
+  if (off_fb == 0) return TSR_OK;
+  tsr_engine_config c;
+  memset(&c, 0, sizeof(c));
+  c.allocator = &s->allocator;
+  c.targets[0] = fb;
+  c.n_targets = 1;
+  c.fallback = fb;
+  size_t sz, al;
+  TSR_TRY(tsr_engine_get_size(&c, &sz, &al));
+  s->rescue_engine_mem = tsr_alloc(&s->allocator, sz, al);
+  if (s->rescue_engine_mem == NULL) return SFAIL(s, TSR_ERR_OUT_OF_MEMORY, "net: fallback engine");
+  tsr_status r = tsr_engine_init(&c, s->rescue_engine_mem, sz, &s->rescue_engine);
+  if (r != TSR_OK) return SFAIL(s, r, "net: fallback engine configuration refused");
+  r = tsr_engine_prepare(s->rescue_engine, s->net->graph, &s->rescue);
+  if (r != TSR_OK) {
+    tsr_error_copy(&s->error, tsr_engine_error(s->rescue_engine));
+    if (s->error.code == TSR_OK) SFAIL(s, r, "net: cannot prepare the network on the fallback");
+  }
+  return r;
+}
+
 tsr_status tsr_network_session_prepare(tsr_network_session *s) {
   if (s == NULL) return TSR_ERR_INVALID_ARGUMENT;
   if (s->prepared) return SFAIL(s, TSR_ERR_STATE, "net: session already prepared");
@@ -488,7 +524,16 @@ tsr_status tsr_network_session_prepare(tsr_network_session *s) {
     st = tsr_engine_prepare(s->engine, s->net->graph, &s->program);
     if (st != TSR_OK) tsr_error_copy(&s->error, tsr_engine_error(s->engine));
   }
+  if (st == TSR_OK) st = prepare_rescue(s);
   if (st != TSR_OK) {
+    tsr_program_destroy(s->rescue);
+    s->rescue = NULL;
+    if (s->rescue_engine) tsr_engine_deinit(s->rescue_engine);
+    s->rescue_engine = NULL;
+    tsr_free(&s->allocator, s->rescue_engine_mem);
+    s->rescue_engine_mem = NULL;
+    tsr_program_destroy(s->program);
+    s->program = NULL;
     if (s->error.code == TSR_OK) SFAIL(s, st, "net: cannot prepare the network");
     /* Undo, keeping the error and the configuration. */
     tsr_error e = s->error;
@@ -560,6 +605,10 @@ static tsr_status bind_io(tsr_network_session *s, bool input, uint32_t i, const 
   const tsr_gtensor *g = &s->net->graph->tensors[id];
   tsr_status st = tsr_program_bind_io(s->program, id, t ? t->data : NULL, t ? (size_t)g->nbytes : 0);
   if (st != TSR_OK) tsr_error_copy(&s->error, tsr_program_error(s->program));
+  if (st == TSR_OK && s->rescue != NULL) {
+    st = tsr_program_bind_io(s->rescue, id, t ? t->data : NULL, t ? (size_t)g->nbytes : 0);
+    if (st != TSR_OK) tsr_error_copy(&s->error, tsr_program_error(s->rescue));
+  }
   return st;
 }
 
@@ -580,7 +629,15 @@ tsr_status tsr_network_session_bind_arena(tsr_network_session *s, void *mem, siz
   if (s == NULL) return TSR_ERR_INVALID_ARGUMENT;
   if (!s->prepared) return SFAIL(s, TSR_ERR_STATE, "net: session not prepared (tsr_network_session_prepare)");
   if (s->bound) return SFAIL(s, TSR_ERR_STATE, "net: arena already bound");
-  tsr_status st = tsr_program_bind_arena(s->program, mem, mem_size);
+  tsr_status st = TSR_OK;
+  if (s->rescue != NULL) {
+    st = tsr_program_bind_arena(s->rescue, NULL, 0); /* the fallback's own arena */
+    if (st != TSR_OK) {
+      tsr_error_copy(&s->error, tsr_program_error(s->rescue));
+      return st;
+    }
+  }
+  st = tsr_program_bind_arena(s->program, mem, mem_size);
   if (st != TSR_OK) {
     tsr_error_copy(&s->error, tsr_program_error(s->program));
     return st;
@@ -633,8 +690,39 @@ tsr_status tsr_network_session_run(tsr_network_session *s) {
   if (!s->bound) return SFAIL(s, TSR_ERR_STATE, "net: session has no arena yet (tsr_network_session_bind_arena)");
   tsr_status st = tsr_program_run(s->program, 0, NULL);
   if (st != TSR_OK) tsr_error_copy(&s->error, tsr_program_error(s->program));
+  if (st != TSR_OK && st != TSR_ERR_INVALID_ARGUMENT && s->rescue != NULL) {
+    /* The runtime fallback: this frame again on the fallback, inputs in,
+     * outputs back where the caller reads them. */
+    const tsr_net *net = s->net;
+    for (uint32_t i = 0; i < net->n_inputs + net->n_outputs; ++i) {
+      bool in = i < net->n_inputs;
+      int32_t id = in ? net->inputs[i].tensor : net->outputs[i - net->n_inputs].tensor;
+      void *a = NULL, *b = NULL;
+      if (tsr_program_tensor_data(s->program, id, &a) != TSR_OK || tsr_program_tensor_data(s->rescue, id, &b) != TSR_OK)
+        return st;
+      if (!in || a == b) continue;
+      memcpy(b, a, (size_t)net->graph->tensors[id].nbytes);
+    }
+    tsr_status r = tsr_program_run(s->rescue, 0, NULL);
+    if (r != TSR_OK) {
+      tsr_error_copy(&s->error, tsr_program_error(s->rescue));
+      return r;
+    }
+    for (uint32_t i = 0; i < net->n_outputs; ++i) {
+      int32_t id = net->outputs[i].tensor;
+      void *a = NULL, *b = NULL;
+      if (tsr_program_tensor_data(s->program, id, &a) != TSR_OK || tsr_program_tensor_data(s->rescue, id, &b) != TSR_OK)
+        return st;
+      if (a != b) memcpy(a, b, (size_t)net->graph->tensors[id].nbytes);
+    }
+    s->n_rescued++;
+    TSR_ERROR(&s->error, TSR_OK, "fallback: frame re-run on the fallback after: %.200s", tsr_program_error(s->program)->message);
+    st = TSR_OK;
+  }
   return st;
 }
+
+uint32_t tsr_network_session_fallback_runs(const tsr_network_session *s) { return s ? s->n_rescued : 0; }
 
 tsr_status tsr_network_session_get_stats(const tsr_network_session *s, tsr_program_stats *out) {
   if (s == NULL || out == NULL || !s->prepared) return s == NULL || out == NULL ? TSR_ERR_INVALID_ARGUMENT : TSR_ERR_STATE;
@@ -666,6 +754,9 @@ void tsr_network_session_deinit(tsr_network_session *s) {
   if (s == NULL) return;
   tsr_program_destroy(s->program);
   if (s->engine) tsr_engine_deinit(s->engine);
+  tsr_program_destroy(s->rescue);
+  if (s->rescue_engine) tsr_engine_deinit(s->rescue_engine);
+  tsr_free(&s->allocator, s->rescue_engine_mem);
   if (s->own_target) tsr_target_destroy(s->own_target);
   tsr_net_destroy(s->own_net);
   memset(s, 0, sizeof(*s));

@@ -253,6 +253,15 @@ TSR_NODISCARD tsr_status tsr_network_session_output_data(tsr_network_session *s,
 /* Runs the network once on the current inputs; on return every output is
  * readable on the host. Never allocates, never plans. */
 TSR_NODISCARD tsr_status tsr_network_session_run(tsr_network_session *s);
+/* The runtime fallback: where the config has a fallback and some node runs
+ * on another target, prepare also places the whole graph on the fallback
+ * (bind_arena gives it an arena of its own, through the session's
+ * allocator). A run that fails on the targets is then re-run on the fallback
+ * from the same inputs, its outputs returned where they always are, and
+ * tsr_network_session_run returns TSR_OK with the reason in the session's
+ * error (code TSR_OK). The next run tries the targets again. The frames
+ * re-run so far: */
+uint32_t tsr_network_session_fallback_runs(const tsr_network_session *s);
 
 /* Placement and memory (tsr_program_get_stats) after prepare. */
 TSR_NODISCARD tsr_status tsr_network_session_get_stats(const tsr_network_session *s, tsr_program_stats *out);
