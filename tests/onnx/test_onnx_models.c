@@ -51,6 +51,9 @@ typedef struct ref_case {
 #define VIT "vittrack/vitTracker.onnx"
 #define SHUF "shufflenet-v2-12-int8/shufflenet-v2-12-int8.onnx"
 #define MNIST "mnist-cntk-2018/model.onnx"
+#define YUNET "yunet_2023mar/face_detection_yunet_2023mar.onnx"
+#define ROAD "road_segmentation_adas_0001/road_segmentation_adas_0001.onnx"
+#define PERSON "lightweight_person_detector/lightweight_person_detector.onnx"
 
 static const ref_case kCases[] = {
     {"pilotnet frame_00010", PILOT, "pilotnet/reference/frame_00010", {{"input", 4, {1, 1, 66, 200}}}, 1, {"output"}, 1,
@@ -83,6 +86,22 @@ static const ref_case kCases[] = {
      {"Plus214_Output_0"}, 1, RULE_TOL, 1e-4, 1e-4, CHECK_ARGMAX, false},
     {"mnist test_data_2", MNIST, "mnist-cntk-2018/reference/test_data_2", {{"Input3", 4, {1, 1, 28, 28}}}, 1,
      {"Plus214_Output_0"}, 1, RULE_TOL, 1e-4, 1e-4, CHECK_ARGMAX, false},
+    /* MANIFEST.md section 6 (tolerances as case.json suggests). YuNet's 12
+     * outputs are checked three at a time. */
+    {"yunet synthetic_face_640 (cls)", YUNET, "yunet_2023mar/reference/synthetic_face_640",
+     {{"input", 4, {1, 3, 640, 640}}}, 1, {"cls_8", "cls_16", "cls_32"}, 3, RULE_TOL, 1e-4, 1e-3, CHECK_TSR, false},
+    {"yunet synthetic_face_640 (obj)", YUNET, "yunet_2023mar/reference/synthetic_face_640",
+     {{"input", 4, {1, 3, 640, 640}}}, 1, {"obj_8", "obj_16", "obj_32"}, 3, RULE_TOL, 1e-4, 1e-3, 0, false},
+    {"yunet synthetic_face_640 (bbox)", YUNET, "yunet_2023mar/reference/synthetic_face_640",
+     {{"input", 4, {1, 3, 640, 640}}}, 1, {"bbox_8", "bbox_16", "bbox_32"}, 3, RULE_TOL, 1e-4, 1e-3, 0, false},
+    {"yunet synthetic_face_640 (kps)", YUNET, "yunet_2023mar/reference/synthetic_face_640",
+     {{"input", 4, {1, 3, 640, 640}}}, 1, {"kps_8", "kps_16", "kps_32"}, 3, RULE_TOL, 1e-4, 1e-3, 0, false},
+    {"road-segmentation-adas synthetic_road_896x512 (NHWC, 40 Pad)", ROAD,
+     "road_segmentation_adas_0001/reference/synthetic_road_896x512", {{"data", 4, {1, 512, 896, 3}}}, 1,
+     {"tf.identity"}, 1, RULE_TOL, 1e-4, 1e-3, CHECK_TSR, false},
+    {"lightweight person detector synthetic_person_192", PERSON,
+     "lightweight_person_detector/reference/synthetic_person_192", {{"images", 4, {1, 3, 192, 192}}}, 1, {"output"}, 1,
+     RULE_TOL, 1e-4, 1e-3, CHECK_TSR, false},
 };
 #define N_CASES ((int)(sizeof(kCases) / sizeof(kCases[0])))
 
@@ -300,10 +319,13 @@ static void run_case(const ref_case *rc) {
 #define CASE_FN(i) \
   static void test_case_##i(void) { run_case(&kCases[i]); }
 CASE_FN(0) CASE_FN(1) CASE_FN(2) CASE_FN(3) CASE_FN(4) CASE_FN(5) CASE_FN(6) CASE_FN(7) CASE_FN(8) CASE_FN(9)
-CASE_FN(10) CASE_FN(11) CASE_FN(12) CASE_FN(13)
+CASE_FN(10) CASE_FN(11) CASE_FN(12) CASE_FN(13) CASE_FN(14) CASE_FN(15) CASE_FN(16) CASE_FN(17) CASE_FN(18)
+CASE_FN(19)
+_Static_assert(N_CASES == 20, "one CASE_FN per case");
 static void (*const kCaseFns[])(void) = {test_case_0, test_case_1, test_case_2, test_case_3,  test_case_4,
                                          test_case_5, test_case_6, test_case_7, test_case_8,  test_case_9,
-                                         test_case_10, test_case_11, test_case_12, test_case_13};
+                                         test_case_10, test_case_11, test_case_12, test_case_13, test_case_14,
+                                         test_case_15, test_case_16, test_case_17, test_case_18, test_case_19};
 
 /* PilotNet from the PNG frames through the tool's preprocessing (gray,
  * INTER_AREA, x / 127.5 - 1): the tensors equal the stored reference inputs
