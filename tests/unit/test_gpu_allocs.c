@@ -14,6 +14,7 @@
  * (tests/models_dir.h). Under the sanitizers (whose runtimes own malloc and
  * whose hooks give no caller) the attribution cannot run: skipped. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <link.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -44,6 +45,11 @@ static atomic_long g_own;   /* caller inside Tessera's text */
 static atomic_long g_other; /* caller anywhere else */
 static uintptr_t g_text_lo[8], g_text_hi[8];
 static int g_n_text;
+static int g_by_caller;
+static struct {
+  uintptr_t addr;
+  long n;
+} g_callers[512];
 
 static inline void hit(const void *ret) {
   if (!atomic_load_explicit(&g_armed, memory_order_relaxed)) return;
@@ -55,6 +61,44 @@ static inline void hit(const void *ret) {
     }
   }
   atomic_fetch_add(&g_other, 1);
+  if (g_by_caller) { /* diagnostics (TSR_GPU_ALLOCS_CALLERS=1): approximate under threads */
+    uint32_t h = (uint32_t)((a >> 2) * 2654435761u) % 512;
+    for (uint32_t k = 0; k < 512; ++k, h = (h + 1) % 512) {
+      if (g_callers[h].addr == a || g_callers[h].addr == 0) {
+        g_callers[h].addr = a;
+        g_callers[h].n++;
+        break;
+      }
+    }
+  }
+}
+
+/* The callers with the most calls, by object and symbol. */
+static void print_callers(void) {
+  if (!g_by_caller) return;
+  for (int top = 0; top < 12; ++top) {
+    int best = -1;
+    for (int k = 0; k < 512; ++k)
+      if (g_callers[k].n > 0 && (best < 0 || g_callers[k].n > g_callers[best].n)) best = k;
+    if (best < 0) break;
+    Dl_info di;
+    memset(&di, 0, sizeof(di));
+    dladdr((void *)g_callers[best].addr, &di);
+    printf("      %8ld from %#lx %s (%s)\n", g_callers[best].n, (unsigned long)g_callers[best].addr,
+           di.dli_sname ? di.dli_sname : "?", di.dli_fname ? di.dli_fname : "?");
+    if (di.dli_fname == NULL) { /* not a loaded object's: say which mapping */
+      FILE *f = fopen("/proc/self/maps", "r");
+      char line[512];
+      while (f && fgets(line, sizeof(line), f)) {
+        unsigned long lo = 0, hi = 0;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && g_callers[best].addr >= lo && g_callers[best].addr < hi)
+          printf("        in %s", line);
+      }
+      if (f) fclose(f);
+    }
+    g_callers[best].n = -g_callers[best].n;
+  }
+  memset(g_callers, 0, sizeof(g_callers));
 }
 
 extern void *__libc_malloc(size_t);
@@ -129,21 +173,21 @@ static void disarm(long *own, long *other) {
   *other = atomic_load(&g_other);
 }
 
-/* A malloc/free pair from this file (Tessera's object when linked
- * statically: the test binary) must count as 2 own, and a strdup (the C
- * library's malloc) as other: the hooks are live and the attribution
- * tells the two apart. */
+/* Positive control: Tessera's system allocator (aligned_alloc and free,
+ * called from libtessera) must count as 2 own calls, and a strdup (the C
+ * library's malloc) as other: the hooks are live and the attribution tells
+ * the two apart. */
 static int positive_control(void) {
-  void *(*volatile mf)(size_t) = malloc; /* through pointers: not elided */
-  void (*volatile ff)(void *) = free;
+  tsr_allocator sys = tsr_allocator_system();
+  char *(*volatile dup)(const char *) = strdup; /* through a pointer: not elided */
   arm();
-  void *p = mf(24);
-  ff(p);
-  char *volatile d = strdup("x");
+  void *p = tsr_alloc(&sys, 24, 16);
+  tsr_free(&sys, p);
+  char *d = dup("x");
   long own, other;
   disarm(&own, &other);
   free(d);
-  if (own != 2 || other < 1) {
+  if (p == NULL || own != 2 || other < 1) {
     printf("positive control failed: own %ld (want 2), other %ld (want >= 1)\n", own, other);
     return 1;
   }
@@ -205,6 +249,7 @@ static int count_llm(const char *tname, tsr_target *t, tsr_target *cpu, const ch
     if (s == TSR_OK) id = argmax(lg, vocab);
   }
   long own = 0, other = 0;
+  memset(g_callers, 0, sizeof(g_callers));
   arm();
   for (int i = 0; i < N_TOKENS && s == TSR_OK; ++i) {
     s = tsr_llm_eval(m, &id, 1, &lg);
@@ -220,6 +265,7 @@ static int count_llm(const char *tname, tsr_target *t, tsr_target *cpu, const ch
          "driver/runtime %ld calls (%.1f/token)\n",
          tname, (unsigned)on_t, (unsigned)n_nodes, N_TOKENS, own, (double)own / N_TOKENS, other,
          (double)other / N_TOKENS);
+  print_callers();
   if (own != 0) {
     printf("  FAIL: %s: Tessera's own code allocated %ld times in %d tokens\n", tname, own, N_TOKENS);
     bad = 1;
@@ -277,6 +323,7 @@ static int count_net(const char *tname, tsr_target *t, tsr_target *cpu, const ch
       for (size_t i = 0; i < count; ++i) f[i] = (float)((i * 37) % 255);
     }
     for (int i = 0; i < 3 && s == TSR_OK; ++i) s = tsr_network_session_run(ss); /* warm-up */
+    memset(g_callers, 0, sizeof(g_callers));
     arm();
     for (int i = 0; i < N_FRAMES && s == TSR_OK; ++i) s = tsr_network_session_run(ss);
     disarm(&own, &other);
@@ -289,6 +336,7 @@ static int count_net(const char *tname, tsr_target *t, tsr_target *cpu, const ch
            "(%.2f/frame), driver/runtime %ld calls (%.1f/frame)\n",
            tname, (unsigned)on_t, (unsigned)n_nodes, (unsigned)fb, N_FRAMES, own, (double)own / N_FRAMES, other,
            (double)other / N_FRAMES);
+    print_callers();
     if (own != 0) {
       printf("  FAIL: %s: Tessera's own code allocated %ld times in %d frames\n", tname, own, N_FRAMES);
       bad = 1;
@@ -307,6 +355,7 @@ int main(void) {
     return 1;
   }
   if (positive_control()) return 1;
+  g_by_caller = getenv("TSR_GPU_ALLOCS_CALLERS") != NULL;
   char bin[1200], tok[1200], mnist[1200];
   int missing = 0;
   fixture("llm/llama2c/stories260K.bin", bin, sizeof(bin), &missing);
