@@ -10,7 +10,13 @@
 /* Every loop over the tile's rows fully unrolled: a rolled one makes the
  * accumulator array addressable, and GCC then stores it to the stack on
  * every k step. */
+/* Sanitizer builds leave the unrolling to the compiler: forced unrolling
+ * with ASan instrumentation took clang 14 minutes per file. */
+#ifdef TSR_SANITIZE_BUILD
+#define TSR_UNROLL
+#else
 #define TSR_UNROLL _Pragma("GCC unroll 8")
+#endif
 
 static inline __attribute__((always_inline)) void q8_6x8(const int rows, size_t kq, const void *av, const uint8_t *b,
                                                          const int64_t *koff, void *cv, size_t ldc, uint64_t mask,
