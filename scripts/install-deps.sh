@@ -17,10 +17,13 @@ PACKAGES=(
 )
 
 # Target libraries for the ARM cross builds (Debian multiarch): CUnit for
-# the tests; the Vulkan and OpenCL loaders so those targets build for arm64.
+# the tests; libprotobuf-c for the ONNX importer (protoc-c, the generator,
+# is the build machine's: protobuf-c-compiler above); the Vulkan and OpenCL
+# loaders so those targets build for arm64.
 CROSS_ARCHS=(arm64 armhf)
 PACKAGES+=(
   libcunit1-dev:arm64 libcunit1-dev:armhf
+  libprotobuf-c-dev:arm64 libprotobuf-c-dev:armhf
   libvulkan-dev:arm64 ocl-icd-opencl-dev:arm64
 )
 

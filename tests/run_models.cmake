@@ -2,9 +2,12 @@
 # decided at run time (tests/models.cmake): every argument under the models
 # folder must exist, or the test is skipped (failed in CI). The command's
 # stdout and stderr pass through untouched, for PASS_REGULAR_EXPRESSION.
-# Usage: cmake -P run_models.cmake -- prog arg...
+# Usage: cmake [-DEMULATOR=qemu|-L|prefix] -P run_models.cmake -- prog arg...
 include("${CMAKE_CURRENT_LIST_DIR}/models.cmake")
 set(cmd "")
+if(EMULATOR)
+  string(REPLACE "|" ";" cmd "${EMULATOR}")
+endif()
 set(_seen_dashes OFF)
 math(EXPR _last "${CMAKE_ARGC} - 1")
 foreach(i RANGE 0 ${_last})

@@ -460,13 +460,15 @@ static void test_symbolic_batch(void) {
 }
 
 static void test_bad_blobs(void) {
-  static const uint8_t junk[64] = {1, 2, 3, 4, 5};
+  _Alignas(TSR_NETWORK_TSR_ALIGN) static const uint8_t junk[64] = {1, 2, 3, 4, 5};
   tsr_network *n = NULL;
   tsr_error err;
   tsr_status st = tsr_network_load_memory(junk, sizeof(junk), NULL, &n, &err);
   CU_ASSERT_EQUAL(st, TSR_ERR_FORMAT);
   CU_ASSERT_PTR_NULL(n);
-  uint8_t gguf[64] = {'G', 'G', 'U', 'F', 3, 0, 0, 0};
+  /* Aligned as a .tsr must be (a uint8_t array on a 32-bit stack is only
+   * 4-byte aligned: the load would fail on that, not on the format). */
+  _Alignas(TSR_NETWORK_TSR_ALIGN) uint8_t gguf[64] = {'G', 'G', 'U', 'F', 3, 0, 0, 0};
   CU_ASSERT_EQUAL(tsr_network_load_memory(gguf, sizeof(gguf), NULL, &n, &err), TSR_ERR_FORMAT);
   CU_ASSERT_PTR_NULL(n);
   CU_ASSERT_EQUAL(tsr_network_load_file("/nonexistent/x.onnx", NULL, &n, &err), TSR_ERR_IO);

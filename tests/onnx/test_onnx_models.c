@@ -9,7 +9,9 @@
  * A case whose fixture files are absent prints SKIPPED; if every case is
  * skipped the program exits 77 (ctest: skipped). TESSERA_TEST_TARGET names
  * the CPU target (default "cpu"; e.g. cpu:avx2 runs the AVX2 kernels on an
- * AVX-512 machine). */
+ * AVX-512 machine). TESSERA_TEST_CASES, where set, runs only the cases whose
+ * title contains one of its comma-separated words (e.g. "pilotnet,mnist":
+ * the short set the qemu builds run); a list that selects nothing fails. */
 #include <CUnit/Basic.h>
 #include <math.h>
 #include <stdio.h>
@@ -384,6 +386,25 @@ static void test_pilotnet_png(void) {
   printf("\n    ");
 }
 
+/* Whether a case's title contains one of the comma-separated words of
+ * `only` (every case where `only` is NULL). */
+static bool selected(const char *only, const char *title) {
+  if (only == NULL) return true;
+  const char *p = only;
+  while (*p) {
+    const char *e = strchr(p, ',');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    if (n > 0) {
+      for (const char *t = title; strlen(t) >= n; ++t) {
+        if (strncmp(t, p, n) == 0) return true;
+      }
+    }
+    if (e == NULL) break;
+    p = e + 1;
+  }
+  return false;
+}
+
 int main(void) {
   snprintf(g_models, sizeof(g_models), "%s", tsr_test_models_dir());
   const char *t = getenv("TESSERA_TEST_TARGET");
@@ -392,8 +413,26 @@ int main(void) {
   g_a = tsr_allocator_system();
   if (CU_initialize_registry() != CUE_SUCCESS) return 2;
   CU_pSuite s = CU_add_suite("onnx_models", NULL, NULL);
-  for (int i = 0; i < N_CASES; ++i) CU_add_test(s, kCases[i].title, kCaseFns[i]);
-  CU_add_test(s, "pilotnet from PNG frames (image preprocessing)", test_pilotnet_png);
+  const char *only = getenv("TESSERA_TEST_CASES");
+  if (only && !*only) only = NULL;
+  int added = 0;
+  for (int i = 0; i < N_CASES; ++i) {
+    if (selected(only, kCases[i].title)) {
+      CU_add_test(s, kCases[i].title, kCaseFns[i]);
+      added++;
+    }
+  }
+  static const char png_title[] = "pilotnet from PNG frames (image preprocessing)";
+  if (selected(only, png_title)) {
+    CU_add_test(s, png_title, test_pilotnet_png);
+    added++;
+  }
+  if (added == 0) {
+    printf("TESSERA_TEST_CASES=\"%s\" selects no case\n", only);
+    CU_cleanup_registry();
+    return 1;
+  }
+  if (only) printf("TESSERA_TEST_CASES=\"%s\": %d case(s)\n", only, added);
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned f = CU_get_number_of_failures() + CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
