@@ -29,7 +29,7 @@ const char *tsr_find_model_arg(int argc, char **argv, bool positional) {
       }
     }
     for (int i = 1; i < argc; ++i) {
-      if (argv[i][0] != '-') return argv[i];
+      if (argv[i][0] != '-' && argv[i][0] != '\0') return argv[i];
     }
   }
   return NULL;
