@@ -74,3 +74,43 @@ tsr_cli_test(tsr_task_unknown_preset 2 "unknown preset 'nope'" "${_yolox}"
              "run|-m|${_yolox}|--image|${_photo}|--preset|nope")
 tsr_cli_test(tsr_task_preset_mismatch 1 "input images is not the f32 \\[1,3,240,320\\] preset ultraface expects" "${_yolox}"
              "run|-m|${_yolox}|--image|${_photo}|--preset|ultraface")
+
+# A strict command line: numbers and lists parsed whole (a bad value exits 2
+# naming the option and value), --opt=value everywhere, a positional MODEL for
+# run/bench, 'tsr CMD --help' complete without a model, exit codes documented.
+# bench --threads is parsed before the loop: a target whose driver calls strtok
+# (vulkan) once printed hundreds of 'threads 0' rows for --threads 1.
+tsr_cli_test(tsr_cli_bench_threads_once 0 "" "${_pilot}"
+             "bench|-m|${_pilot}|--target|vulkan|--fallback|cpu|--threads|1|--iters|2" "-DOUT_COUNT=^threads [0-9]+:" -DOUT_N=1)
+tsr_cli_test(tsr_cli_bench_threads_two 0 "" "${_pilot}" "bench|${_pilot}|--threads|1,2|--iters|2"
+             "-DOUT_COUNT=^threads [12]:" -DOUT_N=2)
+tsr_cli_test(tsr_cli_bench_threads_bad 2 "invalid value '1,x' for --threads" "${_pilot}"
+             "bench|-m|${_pilot}|--threads|1,x")
+tsr_cli_test(tsr_cli_bench_threads_empty 2 "invalid value '1,,2' for --threads" "${_pilot}"
+             "bench|-m|${_pilot}|--threads|1,,2")
+tsr_cli_test(tsr_cli_run_threads_list 2 "invalid value '1,2' for --threads" "${_pilot}"
+             "run|-m|${_pilot}|-i|${_frame}|--threads|1,2")
+tsr_cli_test(tsr_cli_bench_iters_bad 2 "invalid value '5x' for --iters" "${_pilot}" "bench|-m|${_pilot}|--iters|5x")
+tsr_cli_test(tsr_cli_letterbox_bad 2 "bad letterbox value 'abc'" "${_pilot}"
+             "run|-m|${_pilot}|-i|${_frame}|-p|letterbox=abc")
+tsr_cli_test(tsr_cli_llm_bench_p_abc 2 "invalid value 'abc' for -p" "${_gguf}" "bench|-m|${_gguf}|-p|abc")
+tsr_cli_test(tsr_cli_llm_bench_p_trailing 2 "invalid value '16,' for --n-prompt" "${_gguf}"
+             "bench|-m|${_gguf}|--n-prompt|16,")
+tsr_cli_test(tsr_cli_llm_bench_r_bad 2 "invalid value '3x' for -r" "${_gguf}" "bench|-m|${_gguf}|-r|3x")
+tsr_cli_test(tsr_cli_llm_bench_p_list 0 "" "${_gguf}" "bench|-m|${_gguf}|-p|16,64|-n|0|-r|1"
+             "-DOUT_COUNT= pp(16|64) \\|" -DOUT_N=2)
+tsr_cli_test(tsr_cli_tokenize_no_text 2 "tsr tokenize: no text given" "${_gguf}" "tokenize|-m|${_gguf}")
+tsr_cli_test(tsr_cli_mkmodel_bad_dim 2 "invalid value '64x' for --dim" "${_gguf}"
+             "mkmodel|-o|@W@/m.gguf|--vocab|${_gguf}|--dim|64x|--layers|1|--heads|1|--ffn|64")
+tsr_cli_test(tsr_cli_eq_run_llm 0 "" "${_gguf}" "run|--model=${_gguf}|--n-predict=1|--temp=0|--prompt=Once")
+tsr_cli_test(tsr_cli_eq_bad_value 2 "invalid value 'abc' for --temp" "${_gguf}" "run|--model=${_gguf}|--temp=abc")
+tsr_cli_test(tsr_cli_eq_bench_net 0 "" "${_pilot}" "bench|--model=${_pilot}|--threads=1|--iters=2"
+             "-DOUT_COUNT=^threads 1:" -DOUT_N=1)
+tsr_cli_test(tsr_cli_eq_tokenize 0 "" "${_gguf}" "tokenize|--model=${_gguf}|--prompt=Hello")
+tsr_cli_test(tsr_cli_positional_run_llm 0 "" "${_gguf}" "run|${_gguf}|-n|1|--temp|0")
+tsr_cli_test(tsr_cli_positional_run_net 0 "" "${_pilot}" "run|${_pilot}|-i|${_frame}")
+tsr_cli_test(tsr_cli_positional_bench_llm 0 "" "${_gguf}" "bench|${_gguf}|-p|8|-n|0|-r|1" "-DOUT_MATCH=pp8")
+tsr_cli_test(tsr_cli_help_run 0 "" "" "run|--help" "-DOUT_MATCH=--top-p.*--preprocess")
+tsr_cli_test(tsr_cli_help_bench 0 "" "" "bench|--help" "-DOUT_MATCH=--n-prompt.*--seconds")
+tsr_cli_test(tsr_cli_help_info 0 "" "" "info|--help" "-DOUT_MATCH=--kv-type.*--shape")
+tsr_cli_test(tsr_cli_help_exit_codes 0 "" "" "--help" "-DOUT_MATCH=0 ok, 1 runtime failure.*2 usage error")

@@ -1,6 +1,6 @@
 # Runs `tsr ARGS` in a fresh work directory and checks its exit code and stderr.
 # Usage: cmake -DTSR=... -DARGS=a|b|... -DRC=N [-DERR=regex] [-DWORK=dir]
-#   [-DOUT_MATCH=regex] [-DLIMIT_FSIZE=blocks] [-DREADONLY_DIR=1] [-DCHECK_FILE=path|content] [-DFIXTURES=a|b] -P expect.cmake
+#   [-DOUT_MATCH=regex] [-DOUT_COUNT=regex -DOUT_N=N] [-DLIMIT_FSIZE=blocks] [-DREADONLY_DIR=1] [-DCHECK_FILE=path|content] [-DFIXTURES=a|b] -P expect.cmake
 # In ARGS, @W@ is the work directory, which holds: fifo, fifo.gguf, fifo.png
 # (FIFOs with no writer), zero.onnx and zero.gguf (links to /dev/zero), dir/,
 # existing.tsr ("keep me") and big.txt (17 MiB, sparse). After the run the work
@@ -56,6 +56,21 @@ if(DEFINED ERR AND NOT err MATCHES "${ERR}")
 endif()
 if(DEFINED OUT_MATCH AND NOT out MATCHES "${OUT_MATCH}")
   message(FATAL_ERROR "stdout does not match '${OUT_MATCH}':\n${out}")
+endif()
+if(DEFINED OUT_COUNT)
+  # exactly OUT_N lines of stdout match OUT_COUNT
+  set(oc_re "${OUT_COUNT}")
+  set(oc_n "${OUT_N}")
+  string(REPLACE "\n" ";" out_lines "${out}")
+  set(hits 0)
+  foreach(line IN LISTS out_lines)
+    if(line MATCHES "${oc_re}")
+      math(EXPR hits "${hits} + 1")
+    endif()
+  endforeach()
+  if(NOT hits EQUAL oc_n)
+    message(FATAL_ERROR "${hits} stdout lines match '${oc_re}', expected ${oc_n}:\n${out}")
+  endif()
 endif()
 file(GLOB leftovers "${WORK}/.*.tmp*" "${WORK}/dir/.*.tmp*" "${WORK}/ro/.*.tmp*")
 if(leftovers)

@@ -109,7 +109,7 @@ typedef struct llm_args {
 
 static void run_usage(FILE *f) {
   fprintf(f,
-          "usage: tsr run -m MODEL [-z TOKENIZER] [-p PROMPT] [-n N] [options]\n"
+          "usage: tsr run [-m] MODEL [-z TOKENIZER] [-p PROMPT] [-n N] [options]\n"
           "\n"
           "Generates text with a language model: GGUF (llama architecture) or a\n"
           "llama2.c checkpoint (.bin; give its tokenizer.bin with -z). The text\n"
@@ -255,7 +255,7 @@ static int parse_args(int argc, char **argv, llm_args *a, const char *cmd) {
       NEED();
       if (!parse_int(v, 1, 4096, &iv)) BAD();
       a->threads = (uint32_t)iv;
-    } else if (a->model == NULL && o[0] != '-' && strcmp(cmd, "info") == 0) {
+    } else if (a->model == NULL && o[0] != '-') {
       a->model = o;
     } else {
       fprintf(stderr, "tsr %s: unknown option '%s' (see tsr %s -m MODEL --help)\n", cmd, o, cmd);

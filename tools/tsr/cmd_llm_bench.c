@@ -14,15 +14,16 @@
 
 #include "tessera/llm.h"
 #include "tessera/tessera.h"
+#include "tools/tsr/cli_args.h"
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: tsr bench -m MODEL [-p N] [-n N] [-t|--threads LIST] [--target NAME] [-r N] [--json]\n"
+          "usage: tsr bench [-m] MODEL [-p LIST] [-n LIST] [-t|--threads LIST] [--target NAME] [-r N] [--json]\n"
           "                 [--kv-type f32|f16] [--batch N] [-z TOKENIZER] [--profile]\n\n"
           "Measures prompt processing (pp: N prompt tokens evaluated at once) and text\n"
           "generation (tg: N tokens one at a time) in tokens per second, like llama-bench.\n\n"
-          "  -p, --n-prompt N      prompt tokens (default 128; 0: skip pp)\n"
-          "  -n, --n-gen N         generated tokens (default 64; 0: skip tg)\n"
+          "  -p, --n-prompt LIST   prompt tokens, comma-separated (default 128; 0: skip pp)\n"
+          "  -n, --n-gen LIST      generated tokens, comma-separated (default 64; 0: skip tg)\n"
           "  -t, --threads LIST    comma-separated thread counts (default: all CPUs)\n"
           "  --target NAME         target to run on (default cpu); an unavailable target or an op it\n"
           "                        cannot run is an error unless --fallback cpu\n"
@@ -139,7 +140,8 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
     return 2;
   }
   const char *model = NULL, *target = "cpu", *tok = NULL, *threads_arg = NULL;
-  int n_prompt = 128, n_gen = 64, reps = 5, batch = 0;
+  long long pp_list[16] = {128}, tg_list[16] = {64};
+  int n_pp = 1, n_tg = 1, reps = 5, batch = 0;
   bool json = false, profile = false, fallback_cpu = false;
   tsr_dtype kv = TSR_DTYPE_F32;
   for (int i = 1; i < argc; ++i) {
@@ -156,14 +158,21 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
       profile = true;
       continue;
     }
+    if (a[0] != '-' && model == NULL) {
+      model = a; /* the model as a positional argument */
+      continue;
+    }
     if (i + 1 >= argc) {
       fprintf(stderr, "tsr bench: %s needs a value\n", a);
       return 2;
     }
     const char *v = argv[++i];
     if (strcmp(a, "-m") == 0 || strcmp(a, "--model") == 0) model = v;
-    else if (strcmp(a, "-p") == 0 || strcmp(a, "--n-prompt") == 0) n_prompt = atoi(v);
-    else if (strcmp(a, "-n") == 0 || strcmp(a, "--n-gen") == 0) n_gen = atoi(v);
+    else if (strcmp(a, "-p") == 0 || strcmp(a, "--n-prompt") == 0) {
+      if ((n_pp = tsr_cli_int_list(v, 0, 1 << 20, pp_list, 16)) < 0) return tsr_cli_bad_value("bench", a, v);
+    } else if (strcmp(a, "-n") == 0 || strcmp(a, "--n-gen") == 0) {
+      if ((n_tg = tsr_cli_int_list(v, 0, 1 << 20, tg_list, 16)) < 0) return tsr_cli_bad_value("bench", a, v);
+    }
     else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) threads_arg = v;
     else if (strcmp(a, "--target") == 0) target = v;
     else if (strcmp(a, "--fallback") == 0) {
@@ -173,8 +182,15 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
       }
       fallback_cpu = strcmp(v, "cpu") == 0;
     }
-    else if (strcmp(a, "-r") == 0 || strcmp(a, "--repetitions") == 0) reps = atoi(v);
-    else if (strcmp(a, "--batch") == 0) batch = atoi(v);
+    else if (strcmp(a, "-r") == 0 || strcmp(a, "--repetitions") == 0) {
+      long long iv;
+      if (!tsr_cli_int(v, 1, 1000, &iv)) return tsr_cli_bad_value("bench", a, v);
+      reps = (int)iv;
+    } else if (strcmp(a, "--batch") == 0) {
+      long long iv;
+      if (!tsr_cli_int(v, 0, 1 << 20, &iv)) return tsr_cli_bad_value("bench", a, v);
+      batch = (int)iv;
+    }
     else if (strcmp(a, "-z") == 0 || strcmp(a, "--tokenizer") == 0) tok = v;
     else if (strcmp(a, "--kv-type") == 0) {
       kv = tsr_dtype_from_name(v);
@@ -188,10 +204,13 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
       return 2;
     }
   }
-  if (model == NULL || n_prompt < 0 || n_gen < 0 || reps < 1 || reps > 1000 || batch < 0) {
-    fprintf(stderr, "tsr bench: need -m MODEL, -p/-n >= 0, 1 <= -r <= 1000\n");
+  if (model == NULL) {
+    fprintf(stderr, "tsr bench: no model given (-m MODEL)\n");
     return 2;
   }
+  int n_prompt = 0, n_gen = 0; /* the largest of each list: sizes the context */
+  for (int k = 0; k < n_pp; ++k) n_prompt = pp_list[k] > n_prompt ? (int)pp_list[k] : n_prompt;
+  for (int k = 0; k < n_tg; ++k) n_gen = tg_list[k] > n_gen ? (int)tg_list[k] : n_gen;
   {
     tsr_error nerr;
     if (tsr_target_check_name(target, &nerr) != TSR_OK) {
@@ -206,21 +225,10 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
   if (threads_arg == NULL) {
     threads[n_threads++] = f.n_cpus;
   } else {
-    const char *p = threads_arg;
-    while (*p && n_threads < 16) {
-      char *end = NULL;
-      long t = strtol(p, &end, 10);
-      if (end == p || t < 1 || t > 256) {
-        fprintf(stderr, "tsr bench: bad --threads list '%s'\n", threads_arg);
-        return 2;
-      }
-      threads[n_threads++] = (uint32_t)t;
-      p = *end == ',' ? end + 1 : end;
-      if (*end != ',' && *end != '\0') {
-        fprintf(stderr, "tsr bench: bad --threads list '%s'\n", threads_arg);
-        return 2;
-      }
-    }
+    long long tl[16];
+    n_threads = tsr_cli_int_list(threads_arg, 1, 256, tl, 16);
+    if (n_threads < 0) return tsr_cli_bad_value("bench", "--threads", threads_arg);
+    for (int k = 0; k < n_threads; ++k) threads[k] = (uint32_t)tl[k];
   }
   tsr_allocator sys = tsr_allocator_system();
   int rc = 0;
@@ -310,8 +318,9 @@ int tsr_llm_cmd_bench(int argc, char **argv) {
       s = s * 6364136223846793005ull + 1442695040888963407ull;
       ids[i] = (int32_t)((s >> 33) % (uint64_t)hp->vocab_size);
     }
-    for (int test = 0; test < 2; ++test) {
-      const int n = test == 0 ? n_prompt : n_gen;
+    for (int tix = 0; tix < n_pp + n_tg; ++tix) {
+      const int test = tix < n_pp ? 0 : 1;
+      const int n = (int)(test == 0 ? pp_list[tix] : tg_list[tix - n_pp]);
       if (n == 0) continue;
       double w = test == 0 ? time_pp(m, ids, n) : time_tg(m, ids, n); /* warm-up */
       int ok = w >= 0.0;

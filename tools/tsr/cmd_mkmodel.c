@@ -9,6 +9,7 @@
 #include "engine/gguf/gguf.h"
 #include "engine/io/fileio.h"
 #include "kernels/convert/convert.h"
+#include "tools/tsr/cli_args.h"
 #include "tessera/file.h"
 #include "tools/tsr/commands.h"
 
@@ -119,13 +120,22 @@ int tsr_cmd_mkmodel(int argc, char **argv) {
         fprintf(stderr, "tsr mkmodel: unknown --shape %s (see --help)\n", v);
         return 2;
       }
-    } else if (strcmp(a, "--seed") == 0) seed = strtoull(v, NULL, 10);
-    else if (strcmp(a, "--dim") == 0) s.dim = atoi(v);
-    else if (strcmp(a, "--layers") == 0) s.layers = atoi(v);
-    else if (strcmp(a, "--heads") == 0) s.heads = atoi(v);
-    else if (strcmp(a, "--kv-heads") == 0) s.kv_heads = atoi(v);
-    else if (strcmp(a, "--ffn") == 0) s.ffn = atoi(v);
-    else if (strcmp(a, "--ctx") == 0) s.ctx = atoi(v);
+    } else if (strcmp(a, "--seed") == 0) {
+      long long iv;
+      if (!tsr_cli_int(v, 0, INT64_MAX, &iv)) return tsr_cli_bad_value("mkmodel", a, v);
+      seed = (uint64_t)iv;
+    } else if (strcmp(a, "--dim") == 0 || strcmp(a, "--layers") == 0 || strcmp(a, "--heads") == 0 ||
+               strcmp(a, "--kv-heads") == 0 || strcmp(a, "--ffn") == 0 || strcmp(a, "--ctx") == 0) {
+      long long iv;
+      if (!tsr_cli_int(v, 1, 1 << 20, &iv)) return tsr_cli_bad_value("mkmodel", a, v);
+      int *dst = strcmp(a, "--dim") == 0      ? &s.dim
+                 : strcmp(a, "--layers") == 0 ? &s.layers
+                 : strcmp(a, "--heads") == 0  ? &s.heads
+                 : strcmp(a, "--kv-heads") == 0 ? &s.kv_heads
+                 : strcmp(a, "--ffn") == 0    ? &s.ffn
+                                              : &s.ctx;
+      *dst = (int)iv;
+    }
     else {
       fprintf(stderr, "tsr mkmodel: unknown option %s\n", a);
       usage(stderr);

@@ -3,6 +3,7 @@
  * stderr with the failing call's detail. */
 #define _POSIX_C_SOURCE 200809L
 #include "tools/tsr/cmd_net.h"
+#include "tools/tsr/cli_args.h"
 
 #include <errno.h>
 #include <math.h>
@@ -59,6 +60,8 @@ typedef struct net_opts {
   const char *model, *target, *out_dir, *output;
   uint32_t threads;
   const char *thread_list;
+  uint32_t thread_counts[16]; /* --threads, parsed whole */
+  int n_thread_counts;
   int repeat, warmup, iters;
   double seconds;
   input_spec in[MAX_IN];
@@ -120,6 +123,9 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
   o->warmup = 1;
   o->seconds = 2.0;
   o->thread_list = "1,2";
+  o->thread_counts[0] = 1;
+  o->thread_counts[1] = 2;
+  o->n_thread_counts = 2;
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -160,15 +166,23 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
       o->fallback_cpu = strcmp(v, "cpu") == 0;
       ++i;
     } else if ((strcmp(a, "--threads") == 0 || strcmp(a, "-t") == 0) && v) {
+      long long tl[16];
+      int n = tsr_cli_int_list(v, 1, 4096, tl, 16);
+      if (n < 0 || (n > 1 && strcmp(cmd, "bench") != 0)) return tsr_cli_bad_value(cmd, a, v);
+      for (int k = 0; k < n; ++k) o->thread_counts[k] = (uint32_t)tl[k];
+      o->n_thread_counts = n;
       o->thread_list = v;
-      o->threads = (uint32_t)atoi(v);
+      o->threads = o->thread_counts[0];
       ++i;
     } else if (strcmp(a, "--repeat") == 0 && v) {
-      o->repeat = atoi(v);
-      if (o->repeat < 1) return usage_error(cmd, "--repeat must be >= 1", v);
+      long long iv;
+      if (!tsr_cli_int(v, 1, 1 << 30, &iv)) return tsr_cli_bad_value(cmd, a, v);
+      o->repeat = (int)iv;
       ++i;
     } else if (strcmp(a, "--iters") == 0 && v) {
-      o->iters = atoi(v);
+      long long iv;
+      if (!tsr_cli_int(v, 1, 100000, &iv)) return tsr_cli_bad_value(cmd, a, v);
+      o->iters = (int)iv;
       ++i;
     } else if (strcmp(a, "--seconds") == 0 && v) {
       char *end;
@@ -177,7 +191,9 @@ static int parse_opts(const char *cmd, int argc, char **argv, net_opts *o) {
         return usage_error(cmd, "--seconds needs a finite number >= 0", v);
       ++i;
     } else if (strcmp(a, "--warmup") == 0 && v) {
-      o->warmup = atoi(v);
+      long long iv;
+      if (!tsr_cli_int(v, 0, 1 << 20, &iv)) return tsr_cli_bad_value(cmd, a, v);
+      o->warmup = (int)iv;
       ++i;
     } else if (strcmp(a, "--preset") == 0 && v && strcmp(v, "none") == 0) {
       ++i; /* the raw-tensor mode, asked for by name (tools/tsr/cmd_task.c has the presets) */
@@ -700,10 +716,8 @@ int tsr_net_cmd_bench(int argc, char **argv) {
   double load_ms = 0;
   if ((rc = open_net("bench", &o, &a, &net, &load_ms)) != 0) return rc;
   printf("bench: %s (%s), load %.1f ms\n", o.model, format_name(net), load_ms);
-  char list[128];
-  snprintf(list, sizeof(list), "%s", o.thread_list);
-  for (char *tok = strtok(list, ","); tok != NULL && rc == 0; tok = strtok(NULL, ",")) {
-    uint32_t nt = (uint32_t)atoi(tok);
+  for (int ti = 0; ti < o.n_thread_counts && rc == 0; ++ti) {
+    uint32_t nt = o.thread_counts[ti];
     net_run s;
     tsr_error err;
     tsr_error_clear(&err);
@@ -742,7 +756,7 @@ int tsr_net_cmd_bench(int argc, char **argv) {
       tsr_target_caps caps;
       if (tsr_target_get_caps(s.target, &caps) != TSR_OK) memset(&caps, 0, sizeof(caps));
       printf("threads %u: %.2f frames/s, latency p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, min %.3f ms (%d frames, %s%s%s)\n",
-             (unsigned)caps.n_threads, 1000.0 * n / total, percentile(lat, n, 50), percentile(lat, n, 90),
+             (unsigned)(caps.n_threads ? caps.n_threads : nt), 1000.0 * n / total, percentile(lat, n, 50), percentile(lat, n, 90),
              percentile(lat, n, 99), lat[0], n, caps.name, s.fallback_note[0] ? "; " : "", s.fallback_note);
     }
     free(lat);

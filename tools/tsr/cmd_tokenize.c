@@ -73,7 +73,10 @@ int tsr_cmd_tokenize(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  if (file == NULL && text == NULL) text = "";
+  if (file == NULL && text == NULL) {
+    fprintf(stderr, "tsr tokenize: no text given (TEXT, -p TEXT or --file PATH)\n");
+    return 2;
+  }
 
   tsr_allocator a = tsr_allocator_system();
   tsr_error err;

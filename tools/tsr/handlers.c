@@ -20,8 +20,16 @@ const char *tsr_find_model_arg(int argc, char **argv, bool positional) {
     if ((strcmp(argv[i], "-m") == 0 || strcmp(argv[i], "--model") == 0) && i + 1 < argc) return argv[i + 1];
   }
   if (positional) {
+    /* the first argument a handler recognises (by extension): an option's
+     * value such as "-n 1" is not taken for the model */
     for (int i = 1; i < argc; ++i) {
-      if (argv[i][0] != '-') return argv[i];
+      if (argv[i][0] == '-') continue;
+      for (const tsr_model_handler *h = tsr_model_handlers; h->name != NULL; ++h) {
+        if (h->match(argv[i])) return argv[i];
+      }
+    }
+    for (int i = 1; i < argc; ++i) {
+      if (argv[i][0] != '-' && argv[i][0] != '\0') return argv[i];
     }
   }
   return NULL;

@@ -17,8 +17,9 @@ typedef struct tsr_model_handler {
 /* NULL-terminated table (tools/tsr/handlers.c). */
 extern const tsr_model_handler tsr_model_handlers[];
 
-/* The value of "-m PATH" / "--model PATH" in argv, or NULL. For `tsr info`
- * the first non-option argument counts too. */
+/* The value of "-m PATH" / "--model PATH" in argv, or NULL. With positional,
+ * the first argument a handler matches (else the first non-option argument)
+ * counts too. */
 const char *tsr_find_model_arg(int argc, char **argv, bool positional);
 
 #endif

@@ -1,5 +1,6 @@
 /* Network inputs: image decoding (stb_image) and preprocessing, raw tensors. */
 #include "tools/tsr/net_input.h"
+#include "tools/tsr/cli_args.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -70,7 +71,8 @@ static bool preset(const char *name, tsr_pre *p) {
 bool tsr_pre_parse(const char *spec, tsr_pre *p, char *err, size_t n) {
   char buf[512];
   snprintf(buf, sizeof(buf), "%s", spec);
-  for (char *tok = strtok(buf, ","); tok != NULL; tok = strtok(NULL, ",")) {
+  char *cursor = buf;
+  for (char *tok = tsr_cli_next_item(&cursor, ','); tok != NULL; tok = tsr_cli_next_item(&cursor, ',')) {
     char *eq = strchr(tok, '=');
     const char *val = eq ? eq + 1 : NULL;
     if (eq) *eq = '\0';
@@ -80,7 +82,14 @@ bool tsr_pre_parse(const char *spec, tsr_pre *p, char *err, size_t n) {
     else if (strcmp(tok, "bgr") == 0) p->bgr = true;
     else if (strcmp(tok, "nchw") == 0) p->layout = TSR_PRE_NCHW;
     else if (strcmp(tok, "nhwc") == 0) p->layout = TSR_PRE_NHWC;
-    else if (strcmp(tok, "letterbox") == 0) p->letterbox = val ? atoi(val) : 114;
+    else if (strcmp(tok, "letterbox") == 0) {
+      long long iv = 114;
+      if (val && !tsr_cli_int(val, 0, 255, &iv)) {
+        snprintf(err, n, "bad letterbox value '%s' (0..255)", val);
+        return false;
+      }
+      p->letterbox = (int)iv;
+    }
     else if (strcmp(tok, "resize") == 0 && val) {
       if (strcmp(val, "linear") == 0) p->resize = TSR_PRE_LINEAR;
       else if (strcmp(val, "area") == 0) p->resize = TSR_PRE_AREA;
