@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs one.
 #   scripts/fuzz.sh [TARGET] [SECONDS] [extra libFuzzer flags...]
-#   scripts/fuzz.sh seeds      (rewrites tests/fuzz/corpus/gguf/ from the fixtures)
+#   scripts/fuzz.sh seeds      (derives seeds from the fixtures into build-fuzz/seeds/gguf, used by later runs)
 # TARGET defaults to fuzz_gguf, SECONDS to 600. The seed corpus in
 # tests/fuzz/corpus/<name> is read only; new inputs go to build-fuzz/corpus/,
 # crashes to build-fuzz/crashes/ (add real crashers to the seed corpus as
@@ -18,8 +18,9 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 export TESSERA_MODELS="${TESSERA_MODELS:-$root/../shared/models}"
 if [ "$target" = seeds ]; then
   cmake --build "$build" --target fuzz_gen_seeds -j "${TSR_JOBS:-2}"
-  mkdir -p "$root/tests/fuzz/corpus/gguf"
-  exec "$build/tests/fuzz/fuzz_gen_seeds" "$TESSERA_MODELS" "$root/tests/fuzz/corpus/gguf"
+  # Derived from the fixtures: kept in the build tree, never committed.
+  mkdir -p "$build/seeds/gguf"
+  exec "$build/tests/fuzz/fuzz_gen_seeds" "$TESSERA_MODELS" "$build/seeds/gguf"
 fi
 cmake --build "$build" --target "$target" -j "${TSR_JOBS:-2}"
 seeds="$root/tests/fuzz/corpus/${target#fuzz_}"
@@ -27,4 +28,5 @@ work="$build/corpus/${target#fuzz_}"
 mkdir -p "$work" "$build/crashes"
 cd "$build"
 "./tests/fuzz/$target" -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-  -artifact_prefix="$build/crashes/" "$@" "$work" "$seeds"
+  -artifact_prefix="$build/crashes/" "$@" "$work" "$seeds" \
+  $([ -d "$build/seeds/${target#fuzz_}" ] && echo "$build/seeds/${target#fuzz_}")

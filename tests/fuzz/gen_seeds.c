@@ -1,6 +1,7 @@
-/* Writes the GGUF seed corpus (tests/fuzz/corpus/gguf/) from the model
- * fixtures: small files derived with Tessera's writer, not the fixtures
- * themselves. Vocabularies are trimmed to a few hundred tokens (keeping the
+/* Writes the GGUF seed corpus from the model fixtures: small files derived
+ * with Tessera's writer, not the fixtures themselves; nothing derived from
+ * a fixture is committed. test_fuzz_corpus calls tsr_fuzz_gen_seeds at run
+ * time (TSR_FUZZ_SEEDS_NO_MAIN); scripts/fuzz.sh runs it as a program. Vocabularies are trimmed to a few hundred tokens (keeping the
  * special ones), tensors to a few rows; one file holds every value type and
  * tensor type, one a header cut short.
  *   fuzz_gen_seeds MODELS_DIR OUT_DIR */
@@ -165,12 +166,8 @@ static int cut(const char *models, const char *dir) {
   return 0;
 }
 
-int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s MODELS_DIR OUT_DIR\n", argv[0]);
-    return 2;
-  }
-  const char *m = argv[1], *d = argv[2];
+int tsr_fuzz_gen_seeds(const char *m, const char *d);
+int tsr_fuzz_gen_seeds(const char *m, const char *d) {
   int rc = 0;
   rc |= trim_vocab(m, "llm/gguf/stories260K.gguf", d, "stories_trim.gguf", 40, 0, 0, 2);
   rc |= trim_vocab(m, "tokenizers/llama.cpp/ggml-vocab-phi-3.gguf", d, "phi3_trim.gguf", 300, 64, 0, 0);
@@ -181,3 +178,13 @@ int main(int argc, char **argv) {
   rc |= cut(m, d);
   return rc;
 }
+
+#ifndef TSR_FUZZ_SEEDS_NO_MAIN
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s MODELS_DIR OUT_DIR\n", argv[0]);
+    return 2;
+  }
+  return tsr_fuzz_gen_seeds(argv[1], argv[2]);
+}
+#endif
