@@ -43,8 +43,6 @@ tsr_qmm_act tsr_qmm_act_view(const void *rec, int64_t k) {
 void tsr_qmm_quant_row_scalar(const float *x, int64_t k, void *rec) {
   tsr_qmm_act a = tsr_qmm_act_view(rec, k);
   int8_t *qs = (int8_t *)a.qs;
-  float *d = (float *)a.d;
-  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16, *n128 = (int32_t *)a.n128, *n136 = (int32_t *)a.n136;
   for (int64_t j = 0; j < k / 32; ++j) {
     const float *xb = x + 32 * j;
     float amax = 0.0f;
@@ -57,12 +55,7 @@ void tsr_qmm_quant_row_scalar(const float *x, int64_t k, void *rec) {
       if (i < 16) lo += q;
       else hi += q;
     }
-    d[j] = tsr_fp16_to_f32(tsr_f32_to_fp16(dj)); /* GGML stores Q8_0's d as f16 */
-    s[j] = lo + hi;
-    s16[2 * j] = lo;
-    s16[2 * j + 1] = hi;
-    n128[j] = -128 * (lo + hi);
-    n136[j] = -136 * (lo + hi);
+    tsr_qmm_act_set_block(&a, j, tsr_fp16_to_f32(tsr_f32_to_fp16(dj)), lo, hi); /* GGML stores Q8_0's d as f16 */
   }
 }
 
@@ -73,8 +66,6 @@ void tsr_qmm_quant_row_scalar(const float *x, int64_t k, void *rec) {
 void tsr_qmm_quant_row_k_scalar(const float *x, int64_t k, void *rec) {
   tsr_qmm_act a = tsr_qmm_act_view(rec, k);
   int8_t *qs = (int8_t *)a.qs;
-  float *d = (float *)a.d;
-  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16, *n128 = (int32_t *)a.n128, *n136 = (int32_t *)a.n136;
   for (int64_t b = 0; b < k / 256; ++b) {
     const float *xb = x + 256 * b;
     float amax = 0.0f, mx = 0.0f;
@@ -94,12 +85,7 @@ void tsr_qmm_quant_row_k_scalar(const float *x, int64_t k, void *rec) {
         if (i < 16) lo += q;
         else hi += q;
       }
-      d[j] = db;
-      s[j] = lo + hi;
-      s16[2 * j] = lo;
-      s16[2 * j + 1] = hi;
-      n128[j] = -128 * (lo + hi);
-      n136[j] = -136 * (lo + hi);
+      tsr_qmm_act_set_block(&a, j, db, lo, hi);
     }
   }
 }

@@ -91,6 +91,17 @@ typedef struct tsr_qmm_act {
 size_t tsr_qmm_act_bytes(int64_t k);
 /* Pointers into the record at |rec|. */
 tsr_qmm_act tsr_qmm_act_view(const void *rec, int64_t k);
+/* Writes 32-block |j|'s scale |d| and the sums of its quants that the
+ * kernels read (|lo|: the first 16, |hi|: the last 16) into the record
+ * behind view |a|: every quantizer's common tail. */
+static inline void tsr_qmm_act_set_block(const tsr_qmm_act *a, int64_t j, float d, int32_t lo, int32_t hi) {
+  ((float *)a->d)[j] = d;
+  ((int32_t *)a->s)[j] = lo + hi;
+  ((int32_t *)a->s16)[2 * j] = lo;
+  ((int32_t *)a->s16)[2 * j + 1] = hi;
+  ((int32_t *)a->n128)[j] = -128 * (lo + hi);
+  ((int32_t *)a->n136)[j] = -136 * (lo + hi);
+}
 /* Quantizes one row (the portable version; SIMD versions must give the same
  * bytes: round half to even, d = amax / 127, q = x * (1 / d), then d
  * rounded to f16). Used with q8_0 / q4_0 weights: GGML's Q8_0, what

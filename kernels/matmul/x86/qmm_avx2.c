@@ -22,13 +22,22 @@ static int32_t hsum8(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
+/* Stores one 32-block's int32 quants |q| as int8 in order (the packs
+ * interleave 128-bit lanes; a permute restores the order) and returns the
+ * sums of the first and last 16. */
+static inline void store_block(const __m256i q[4], int8_t *dst, int32_t *lo, int32_t *hi) {
+  const __m256i p01 = _mm256_packs_epi32(q[0], q[1]), p23 = _mm256_packs_epi32(q[2], q[3]);
+  const __m256i p = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(p01, p23), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  _mm256_storeu_si256((__m256i *)(void *)dst, p);
+  *lo = hsum8(_mm256_add_epi32(q[0], q[1]));
+  *hi = hsum8(_mm256_add_epi32(q[2], q[3]));
+}
+
 /* Same bytes as tsr_qmm_quant_row_scalar: four vectors per 32-block. */
 void tsr_qmm_quant_row_avx2(const float *x, int64_t k, void *rec);
 void tsr_qmm_quant_row_avx2(const float *x, int64_t k, void *rec) {
   tsr_qmm_act a = tsr_qmm_act_view(rec, k);
   int8_t *qs = (int8_t *)a.qs;
-  float *d = (float *)a.d;
-  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16, *n128 = (int32_t *)a.n128, *n136 = (int32_t *)a.n136;
   const __m256 sign = _mm256_set1_ps(-0.0f);
   for (int64_t j = 0; j < k / 32; ++j) {
     __m256 v[4];
@@ -42,18 +51,9 @@ void tsr_qmm_quant_row_avx2(const float *x, int64_t k, void *rec) {
     const __m256 vid = _mm256_set1_ps(id);
     __m256i q[4];
     for (int i = 0; i < 4; ++i) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], vid));
-    /* int32 -> int8 in order: packs interleave 128-bit lanes, fix with a permute */
-    __m256i p01 = _mm256_packs_epi32(q[0], q[1]), p23 = _mm256_packs_epi32(q[2], q[3]);
-    __m256i p = _mm256_packs_epi16(p01, p23);
-    p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-    _mm256_storeu_si256((__m256i *)(void *)(qs + 32 * j), p);
-    const int32_t lo = hsum8(_mm256_add_epi32(q[0], q[1])), hi = hsum8(_mm256_add_epi32(q[2], q[3]));
-    d[j] = _cvtsh_ss(_cvtss_sh(dj, _MM_FROUND_TO_NEAREST_INT)); /* GGML stores Q8_0's d as f16 (F16C, RNE) */
-    s[j] = lo + hi;
-    s16[2 * j] = lo;
-    s16[2 * j + 1] = hi;
-    n128[j] = -128 * (lo + hi);
-    n136[j] = -136 * (lo + hi);
+    int32_t lo, hi;
+    store_block(q, qs + 32 * j, &lo, &hi);
+    tsr_qmm_act_set_block(&a, j, _cvtsh_ss(_cvtss_sh(dj, _MM_FROUND_TO_NEAREST_INT)), lo, hi); /* GGML stores Q8_0's d as f16 (F16C, RNE) */
   }
 }
 
@@ -62,8 +62,6 @@ void tsr_qmm_quant_row_k_avx2(const float *x, int64_t k, void *rec);
 void tsr_qmm_quant_row_k_avx2(const float *x, int64_t k, void *rec) {
   tsr_qmm_act a = tsr_qmm_act_view(rec, k);
   int8_t *qs = (int8_t *)a.qs;
-  float *d = (float *)a.d;
-  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16, *n128 = (int32_t *)a.n128, *n136 = (int32_t *)a.n136;
   const __m256 sign = _mm256_set1_ps(-0.0f);
   for (int64_t b = 0; b < k / 256; ++b) {
     const float *xb = x + 256 * b;
@@ -89,17 +87,9 @@ void tsr_qmm_quant_row_k_avx2(const float *x, int64_t k, void *rec) {
       for (int i = 0; i < 4; ++i) {
         q[i] = _mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 32 * j + 8 * i), vis)), c127);
       }
-      __m256i p01 = _mm256_packs_epi32(q[0], q[1]), p23 = _mm256_packs_epi32(q[2], q[3]);
-      __m256i p = _mm256_packs_epi16(p01, p23);
-      p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-      _mm256_storeu_si256((__m256i *)(void *)(qs + 32 * j), p);
-      const int32_t lo = hsum8(_mm256_add_epi32(q[0], q[1])), hi = hsum8(_mm256_add_epi32(q[2], q[3]));
-      d[j] = db;
-      s[j] = lo + hi;
-      s16[2 * j] = lo;
-      s16[2 * j + 1] = hi;
-      n128[j] = -128 * (lo + hi);
-      n136[j] = -136 * (lo + hi);
+      int32_t lo, hi;
+      store_block(q, qs + 32 * j, &lo, &hi);
+      tsr_qmm_act_set_block(&a, j, db, lo, hi);
     }
   }
 }

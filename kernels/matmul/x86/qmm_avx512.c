@@ -13,8 +13,6 @@ void tsr_qmm_quant_row_avx512(const float *x, int64_t k, void *rec);
 void tsr_qmm_quant_row_avx512(const float *x, int64_t k, void *rec) {
   tsr_qmm_act a = tsr_qmm_act_view(rec, k);
   int8_t *qs = (int8_t *)a.qs;
-  float *d = (float *)a.d;
-  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16, *n128 = (int32_t *)a.n128, *n136 = (int32_t *)a.n136;
   const __m512 sign = _mm512_set1_ps(-0.0f);
   for (int64_t j = 0; j < k / 32; ++j) {
     const __m512 x0 = _mm512_loadu_ps(x + 32 * j), x1 = _mm512_loadu_ps(x + 32 * j + 16);
@@ -27,12 +25,7 @@ void tsr_qmm_quant_row_avx512(const float *x, int64_t k, void *rec) {
     _mm_storeu_si128((__m128i *)(void *)(qs + 32 * j), _mm512_cvtepi32_epi8(q0));
     _mm_storeu_si128((__m128i *)(void *)(qs + 32 * j + 16), _mm512_cvtepi32_epi8(q1));
     const int32_t lo = _mm512_reduce_add_epi32(q0), hi = _mm512_reduce_add_epi32(q1);
-    d[j] = _cvtsh_ss(_cvtss_sh(dj, _MM_FROUND_TO_NEAREST_INT)); /* GGML stores Q8_0's d as f16 (F16C, RNE) */
-    s[j] = lo + hi;
-    s16[2 * j] = lo;
-    s16[2 * j + 1] = hi;
-    n128[j] = -128 * (lo + hi);
-    n136[j] = -136 * (lo + hi);
+    tsr_qmm_act_set_block(&a, j, _cvtsh_ss(_cvtss_sh(dj, _MM_FROUND_TO_NEAREST_INT)), lo, hi); /* GGML stores Q8_0's d as f16 (F16C, RNE) */
   }
 }
 
@@ -41,8 +34,6 @@ void tsr_qmm_quant_row_k_avx512(const float *x, int64_t k, void *rec);
 void tsr_qmm_quant_row_k_avx512(const float *x, int64_t k, void *rec) {
   tsr_qmm_act a = tsr_qmm_act_view(rec, k);
   int8_t *qs = (int8_t *)a.qs;
-  float *d = (float *)a.d;
-  int32_t *s = (int32_t *)a.s, *s16 = (int32_t *)a.s16, *n128 = (int32_t *)a.n128, *n136 = (int32_t *)a.n136;
   for (int64_t b = 0; b < k / 256; ++b) {
     const float *xb = x + 256 * b;
     __m512 ax = _mm512_setzero_ps();
@@ -68,12 +59,7 @@ void tsr_qmm_quant_row_k_avx512(const float *x, int64_t k, void *rec) {
       _mm_storeu_si128((__m128i *)(void *)(qs + 32 * j), _mm512_cvtepi32_epi8(q0));
       _mm_storeu_si128((__m128i *)(void *)(qs + 32 * j + 16), _mm512_cvtepi32_epi8(q1));
       const int32_t lo = _mm512_reduce_add_epi32(q0), hi = _mm512_reduce_add_epi32(q1);
-      d[j] = db;
-      s[j] = lo + hi;
-      s16[2 * j] = lo;
-      s16[2 * j + 1] = hi;
-      n128[j] = -128 * (lo + hi);
-      n136[j] = -136 * (lo + hi);
+      tsr_qmm_act_set_block(&a, j, db, lo, hi);
     }
   }
 }
